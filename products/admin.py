@@ -1,0 +1,150 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from products.models import BundleItem, Download, Lesson, Module, Price, Product
+from products.selectors import drip_preview
+
+
+class PriceInline(admin.TabularInline):
+    model = Price
+    extra = 0
+    fields = [
+        "nickname", "amount", "currency", "billing_type", "interval", "interval_count",
+        "trial_days", "stripe_price_id", "is_active",
+    ]  # fmt: skip
+
+
+class ModuleInline(admin.TabularInline):
+    model = Module
+    extra = 0
+    fields = ["position", "title", "lesson_count"]
+    readonly_fields = ["lesson_count"]
+    ordering = ["position", "pk"]
+    show_change_link = True
+    verbose_name_plural = _("modules (open a module to edit its lessons)")
+
+    @admin.display(description=_("lessons"))
+    def lesson_count(self, module: Module) -> int:
+        return module.lessons.count() if module.pk else 0
+
+
+class DownloadInline(admin.TabularInline):
+    model = Download
+    extra = 0
+    fields = ["position", "title", "file"]
+    ordering = ["position", "pk"]
+
+
+class BundleItemInline(admin.TabularInline):
+    model = BundleItem
+    fk_name = "bundle"
+    extra = 0
+    autocomplete_fields = ["product"]
+    verbose_name_plural = _("products in this bundle")
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "is_published", "price_summary", "digistore24_product_id"]
+    list_filter = ["kind", "is_published"]
+    search_fields = ["name", "slug", "digistore24_product_id", "prices__stripe_price_id"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["drip_schedule"]
+    actions = ["publish", "unpublish"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "description", "is_published", "position"]}),
+        (
+            _("Access rules"),
+            {
+                "fields": [
+                    "activation_window_days",
+                    "activation_window_action",
+                    "restart_drip_on_repurchase",
+                ]
+            },
+        ),
+        (_("Payment providers"), {"fields": ["digistore24_product_id"]}),
+        (_("Drip schedule"), {"fields": ["drip_schedule"]}),
+    ]
+
+    def get_inlines(self, request, obj):
+        inlines = [PriceInline]
+        if obj is None:
+            return inlines
+        if obj.kind == Product.Kind.COURSE:
+            inlines.append(ModuleInline)
+        if obj.kind == Product.Kind.BUNDLE:
+            inlines.append(BundleItemInline)
+        inlines.append(DownloadInline)
+        return inlines
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("prices")
+
+    @admin.display(description=_("prices"))
+    def price_summary(self, product: Product) -> str:
+        return ", ".join(price.display_amount for price in product.prices.all()) or "—"
+
+    @admin.display(description=_("drip preview"))
+    def drip_schedule(self, product: Product) -> str:
+        if product.pk is None or product.kind != Product.Kind.COURSE:
+            return _("Only courses have a drip schedule.")
+        rows = drip_preview(product)
+        if not rows:
+            return _("No lessons yet.")
+        return format_html(
+            "<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            _("module"),
+            _("lesson"),
+            _("opens"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                ((row.number, row.module, row.lesson, row.opens) for row in rows),
+            ),
+        )
+
+    @admin.action(description=_("Publish the selected products"))
+    def publish(self, request, queryset):
+        updated = queryset.update(is_published=True)
+        self.message_user(request, _("%(count)d products published.") % {"count": updated})
+
+    @admin.action(description=_("Unpublish the selected products"))
+    def unpublish(self, request, queryset):
+        updated = queryset.update(is_published=False)
+        self.message_user(request, _("%(count)d products unpublished.") % {"count": updated})
+
+
+class LessonInline(admin.StackedInline):
+    model = Lesson
+    extra = 0
+    ordering = ["position", "pk"]
+    fields = [
+        ("position", "title"), "body", "video_url", ("drip_days", "opens_on"), "is_free_preview",
+    ]  # fmt: skip
+
+
+@admin.register(Module)
+class ModuleAdmin(admin.ModelAdmin):
+    list_display = ["title", "product", "position", "lesson_total"]
+    list_filter = ["product"]
+    search_fields = ["title", "product__name"]
+    inlines = [LessonInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(lesson_total=Count("lessons"))
+
+    @admin.display(description=_("lessons"), ordering="lesson_total")
+    def lesson_total(self, module: Module) -> int:
+        return module.lesson_total
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    list_display = ["title", "module", "position", "drip_days", "opens_on", "is_free_preview"]
+    list_filter = ["module__product", "is_free_preview"]
+    search_fields = ["title", "module__title", "module__product__name"]
+    list_select_related = ["module__product"]

@@ -1,0 +1,314 @@
+"""The catalog: products, prices, courses (modules and lessons), downloads and bundles."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from products.storage import private_storage
+
+
+def _default_currency() -> str:
+    return settings.MEMBERSHIP_CURRENCY
+
+
+class Product(models.Model):
+    class Kind(models.TextChoices):
+        DOWNLOAD = "download", _("Download")
+        COURSE = "course", _("Course")
+        MEMBERSHIP = "membership", _("Membership")
+        BUNDLE = "bundle", _("Bundle")
+
+    class ActivationWindowAction(models.TextChoices):
+        EXPIRE = "expire", _("Expire the access")
+        MARK = "mark", _("Keep the access and mark it as never used")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        help_text=_("Rich text (HTML). Scripts and unsafe markup are removed when shown."),
+    )
+    is_published = models.BooleanField(
+        _("published"), default=False, help_text=_("Only published products are sold and shown.")
+    )
+    activation_window_days = models.PositiveIntegerField(
+        _("activation window (days)"),
+        null=True,
+        blank=True,
+        help_text=_("If set, the buyer must first use the product within this many days."),
+    )
+    activation_window_action = models.CharField(
+        _("when the activation window passes unused"),
+        max_length=10,
+        choices=ActivationWindowAction.choices,
+        default=ActivationWindowAction.MARK,
+    )
+    restart_drip_on_repurchase = models.BooleanField(
+        _("restart the drip schedule on a new purchase"),
+        default=False,
+        help_text=_("Off: a member who buys again continues from their original start."),
+    )
+    digistore24_product_id = models.CharField(
+        _("Digistore24 product id"), max_length=50, blank=True, db_index=True
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["digistore24_product_id"],
+                condition=~Q(digistore24_product_id=""),
+                name="product_digistore24_id_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:product", kwargs={"slug": self.slug})
+
+    def get_catalog_url(self) -> str:
+        return reverse("products:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_course(self) -> bool:
+        return self.kind == self.Kind.COURSE
+
+    @property
+    def is_bundle(self) -> bool:
+        return self.kind == self.Kind.BUNDLE
+
+
+class Price(models.Model):
+    class BillingType(models.TextChoices):
+        ONE_TIME = "one_time", _("One-time")
+        RECURRING = "recurring", _("Recurring")
+
+    class Interval(models.TextChoices):
+        DAY = "day", _("day")
+        WEEK = "week", _("week")
+        MONTH = "month", _("month")
+        YEAR = "year", _("year")
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="prices", verbose_name=_("product")
+    )
+    nickname = models.CharField(_("label"), max_length=100, blank=True)
+    amount = models.PositiveIntegerField(
+        _("amount (minor units)"), help_text=_("In cents: 4900 is 49.00.")
+    )
+    currency = models.CharField(_("currency"), max_length=3, default=_default_currency)
+    billing_type = models.CharField(
+        _("billing"), max_length=10, choices=BillingType.choices, default=BillingType.ONE_TIME
+    )
+    interval = models.CharField(_("interval"), max_length=5, choices=Interval.choices, blank=True)
+    interval_count = models.PositiveSmallIntegerField(_("interval count"), default=1)
+    trial_days = models.PositiveSmallIntegerField(_("trial days"), default=0)
+    stripe_price_id = models.CharField(
+        _("Stripe price id"), max_length=255, null=True, blank=True, unique=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["product", "amount"]
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(billing_type="one_time", interval="")
+                | (Q(billing_type="recurring") & ~Q(interval="")),
+                name="price_interval_matches_billing_type",
+                violation_error_message=_(
+                    "A recurring price needs an interval; a one-time price has none."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(interval_count__gte=1), name="price_interval_count_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} · {self.display_amount}"
+
+    def clean(self) -> None:
+        super().clean()
+        self.currency = (self.currency or "").upper()
+        if self.stripe_price_id == "":
+            self.stripe_price_id = None
+        if self.billing_type == self.BillingType.RECURRING and not self.interval:
+            raise ValidationError({"interval": _("A recurring price needs an interval.")})
+        if self.billing_type == self.BillingType.ONE_TIME and self.interval:
+            raise ValidationError({"interval": _("A one-time price has no interval.")})
+        if self.billing_type == self.BillingType.ONE_TIME and self.trial_days:
+            raise ValidationError({"trial_days": _("Only recurring prices can have a trial.")})
+
+    @property
+    def is_recurring(self) -> bool:
+        return self.billing_type == self.BillingType.RECURRING
+
+    @property
+    def display_amount(self) -> str:
+        from products.money import format_money
+
+        return format_money(self.amount, self.currency)
+
+
+class Module(models.Model):
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.CASCADE,
+        related_name="modules",
+        limit_choices_to={"kind": Product.Kind.COURSE},
+        verbose_name=_("course"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["product", "position", "pk"]
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+
+    def __str__(self) -> str:
+        return f"{self.product} · {self.title}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.product_id and self.product.kind != Product.Kind.COURSE:
+            raise ValidationError({"product": _("Modules belong to course products only.")})
+
+
+class Lesson(models.Model):
+    module = models.ForeignKey(
+        Module, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("module")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True, help_text=_("Rich text (HTML), sanitized."))
+    video_url = models.URLField(
+        _("video embed URL"),
+        blank=True,
+        help_text=_("An embed URL from YouTube, Vimeo, Wistia or Bunny Stream."),
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    drip_days = models.PositiveIntegerField(
+        _("opens after (days)"),
+        null=True,
+        blank=True,
+        default=0,
+        help_text=_("Days after access starts (0 = at once). Leave empty to use a fixed date."),
+    )
+    opens_on = models.DateField(
+        _("opens on (fixed date)"),
+        null=True,
+        blank=True,
+        help_text=_("A fixed opening date instead of an offset."),
+    )
+    is_free_preview = models.BooleanField(
+        _("free preview"), default=False, help_text=_("Open to every logged-in member.")
+    )
+
+    class Meta:
+        ordering = ["module__position", "module_id", "position", "pk"]
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(drip_days__isnull=True) | Q(opens_on__isnull=True),
+                name="lesson_offset_or_date_not_both",
+                violation_error_message=_(
+                    "A lesson opens after an offset or on a fixed date, not both."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "members:lesson",
+            kwargs={"slug": self.module.product.slug, "lesson_pk": self.pk},
+        )
+
+    def clean(self) -> None:
+        super().clean()
+        if self.drip_days is not None and self.opens_on is not None:
+            message = _("A lesson opens after an offset or on a fixed date, not both.")
+            raise ValidationError({"drip_days": message, "opens_on": message})
+
+    @property
+    def offset_days(self) -> int:
+        return self.drip_days or 0
+
+
+class Download(models.Model):
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="downloads", verbose_name=_("product")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), storage=private_storage, upload_to="downloads/%Y/%m/")
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["product", "position", "pk"]
+        verbose_name = _("download")
+        verbose_name_plural = _("downloads")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BundleItem(models.Model):
+    bundle = models.ForeignKey(
+        Product,
+        on_delete=models.CASCADE,
+        related_name="bundle_items",
+        limit_choices_to={"kind": Product.Kind.BUNDLE},
+        verbose_name=_("bundle"),
+    )
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("included product"),
+    )
+
+    class Meta:
+        verbose_name = _("bundle item")
+        verbose_name_plural = _("bundle items")
+        constraints = [
+            models.UniqueConstraint(fields=["bundle", "product"], name="bundle_item_once"),
+            models.CheckConstraint(
+                condition=~Q(bundle=F("product")),
+                name="bundle_not_in_itself",
+                violation_error_message=_("A bundle cannot contain itself."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bundle} ⊃ {self.product}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not (self.bundle_id and self.product_id):
+            return
+        if self.bundle_id == self.product_id:
+            raise ValidationError({"product": _("A bundle cannot contain itself.")})
+        if self.bundle.kind != Product.Kind.BUNDLE:
+            raise ValidationError(_("Only bundle products contain other products."))
+        if self.product.kind == Product.Kind.BUNDLE:
+            raise ValidationError({"product": _("A bundle contains products, not other bundles.")})

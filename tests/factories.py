@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+
+from products.models import BundleItem, Lesson, Module, Price, Product
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["email"]
+
+    email = factory.Sequence(lambda n: f"member{n}@example.test")
+    name = factory.Faker("name")
+    password = factory.django.Password("pw-member-1")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    name = factory.Sequence(lambda n: f"Product {n}")
+    slug = factory.Sequence(lambda n: f"product-{n}")
+    kind = Product.Kind.DOWNLOAD
+    is_published = True
+
+
+class PriceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Price
+
+    product = factory.SubFactory(ProductFactory)
+    amount = 4900
+    currency = "EUR"
+    stripe_price_id = factory.Sequence(lambda n: f"price_test_{n}")
+
+
+class RecurringPriceFactory(PriceFactory):
+    billing_type = Price.BillingType.RECURRING
+    interval = Price.Interval.MONTH
+    product = factory.SubFactory(ProductFactory, kind=Product.Kind.MEMBERSHIP)
+
+
+class CourseFactory(ProductFactory):
+    kind = Product.Kind.COURSE
+
+
+class ModuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Module
+
+    product = factory.SubFactory(CourseFactory)
+    title = factory.Sequence(lambda n: f"Module {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lesson
+
+    module = factory.SubFactory(ModuleFactory)
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    body = "<p>Lesson body</p>"
+    position = factory.Sequence(lambda n: n)
+    drip_days = 0
+
+
+class BundleItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BundleItem
+
+    bundle = factory.SubFactory(ProductFactory, kind=Product.Kind.BUNDLE)
+    product = factory.SubFactory(ProductFactory)
