@@ -1,4 +1,4 @@
-"""Orders and payments. The Stripe issue adds the provider records around the Order."""
+"""Provider events, customers, orders, subscriptions and payments."""
 
 from __future__ import annotations
 
@@ -7,6 +7,64 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from products.models import Price, Product
+
+
+class ProviderEvent(models.Model):
+    """A webhook delivery as received: stored once per (provider, event id), then processed."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("received")
+        PROCESSING = "processing", _("processing")
+        PROCESSED = "processed", _("processed")
+        FAILED = "failed", _("failed")
+        IGNORED = "ignored", _("ignored")
+
+    provider = models.CharField(_("provider"), max_length=20)
+    event_id = models.CharField(_("event id"), max_length=255)
+    event_type = models.CharField(_("type"), max_length=100, db_index=True)
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED
+    )
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    is_test = models.BooleanField(_("test mode"), default=False)
+    received_at = models.DateTimeField(_("received"))
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("provider event")
+        verbose_name_plural = _("provider events")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="provider_event_once"),
+        ]
+        indexes = [models.Index(fields=["status", "received_at"], name="event_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_type} {self.event_id}"
+
+
+class Customer(models.Model):
+    """A member as a provider knows them (Stripe ``cus_…``, a Digistore24 buyer)."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="customers"
+    )
+    provider = models.CharField(_("provider"), max_length=20)
+    provider_customer_id = models.CharField(_("provider customer id"), max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_customer_id"], name="customer_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.provider_customer_id}"
 
 
 class Order(models.Model):
@@ -27,8 +85,15 @@ class Order(models.Model):
     provider = models.CharField(_("provider"), max_length=20)
     provider_ref = models.CharField(_("provider reference"), max_length=255)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="orders", null=True, blank=True
+    )
     amount = models.PositiveIntegerField(_("amount (minor units)"), default=0)
     currency = models.CharField(max_length=3)
+    is_test = models.BooleanField(_("test mode"), default=False)
+    invoice_url = models.URLField(
+        _("provider invoice URL"), blank=True, help_text=_("Digistore24 invoices its buyers.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -40,3 +105,80 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.provider_ref}"
+
+
+class Subscription(models.Model):
+    class Status(models.TextChoices):
+        INCOMPLETE = "incomplete", _("incomplete")
+        TRIALING = "trialing", _("trialing")
+        ACTIVE = "active", _("active")
+        PAST_DUE = "past_due", _("past due")
+        CANCELED = "canceled", _("ended")
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="subscriptions")
+    provider = models.CharField(_("provider"), max_length=20)
+    provider_ref = models.CharField(_("provider reference"), max_length=255)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    current_period_end = models.DateTimeField(_("current period end"), null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(_("cancels at period end"), default=False)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    provider_updated_at = models.DateTimeField(
+        _("provider state as of"),
+        null=True,
+        blank=True,
+        help_text=_("When the provider produced the newest state we applied; older events drop."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_ref"], name="subscription_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.provider_ref} ({self.status})"
+
+
+class Payment(models.Model):
+    """Money received (or a zero-amount trial start). Amounts are integers in minor units."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", _("succeeded")
+        REFUNDED = "refunded", _("refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("partially refunded")
+        DISPUTED = "disputed", _("disputed")
+        CHARGED_BACK = "charged_back", _("charged back")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(_("provider"), max_length=20)
+    provider_ref = models.CharField(
+        _("provider reference"), max_length=255, help_text=_("in_…, cs_… or a Digistore24 id")
+    )
+    payment_intent_ref = models.CharField(max_length=255, blank=True, db_index=True)
+    charge_ref = models.CharField(max_length=255, blank=True, db_index=True)
+    amount = models.PositiveIntegerField(_("amount (minor units)"))
+    amount_refunded = models.PositiveIntegerField(_("refunded (minor units)"), default=0)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUCCEEDED)
+    paid_at = models.DateTimeField(_("paid at"))
+    period_end = models.DateTimeField(_("pays for access until"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_ref"], name="payment_once"),
+            models.CheckConstraint(
+                condition=models.Q(amount_refunded__lte=models.F("amount")),
+                name="payment_refund_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.provider_ref} {self.amount} {self.currency}"

@@ -94,3 +94,106 @@ class User(AbstractBaseUser, PermissionsMixin):
             return zoneinfo.ZoneInfo(self.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+class AccessGrant(models.Model):
+    """A member's access to one product. One row per (member, product), reused on repurchase.
+
+    Whether the member gets in *now* is computed from this row and the clock (see the access
+    service), so a late worker never locks out a paying member and a missed webhook never keeps
+    access open past ``paid_through`` plus the grace period.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        ACTIVE = "active", _("active")
+        GRACE = "grace", _("grace")
+        EXPIRED = "expired", _("expired")
+        REVOKED = "revoked", _("revoked")
+
+    class Source(models.TextChoices):
+        STRIPE = "stripe", _("Stripe")
+        DIGISTORE24 = "digistore24", _("Digistore24")
+        ADMIN = "admin", _("admin")
+        FREE = "free", _("free")
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grants"
+    )
+    product = models.ForeignKey("products.Product", on_delete=models.PROTECT, related_name="grants")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    order = models.ForeignKey(
+        "billing.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="grants",
+        help_text=_("The order that last granted or extended this access."),
+    )
+    starts_at = models.DateTimeField(_("access since"), help_text=_("The drip clock starts here."))
+    paid_through = models.DateTimeField(
+        _("paid through"), null=True, blank=True, help_text=_("Empty: lifetime access.")
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.CharField(_("end reason"), max_length=200, blank=True)
+    first_used_at = models.DateTimeField(_("first used"), null=True, blank=True)
+    is_test = models.BooleanField(_("test mode"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("access grant")
+        verbose_name_plural = _("access grants")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "product"], name="grant_once_per_product"),
+        ]
+        indexes = [models.Index(fields=["state", "paid_through"], name="grant_state_paid_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.product} ({self.state})"
+
+
+class GrantEvent(models.Model):
+    """The audit trail of an access grant: what changed, why, and who or which event did it."""
+
+    class Kind(models.TextChoices):
+        GRANTED = "granted", _("granted")
+        EXTENDED = "extended", _("extended")
+        REACTIVATED = "reactivated", _("reactivated")
+        GRACE = "grace", _("grace period started")
+        RESTORED = "restored", _("restored from grace")
+        CANCEL_SCHEDULED = "cancel_scheduled", _("cancellation scheduled")
+        EXPIRED = "expired", _("expired")
+        REVOKED = "revoked", _("revoked")
+        FIRST_USE = "first_use", _("first used")
+        ACTIVATION_MISSED = "activation_missed", _("activation window missed")
+        NOTE = "note", _("note")
+
+    grant = models.ForeignKey(AccessGrant, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The admin who made the change, if any."),
+    )
+    source_event = models.ForeignKey(
+        "billing.ProviderEvent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="grant_events",
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("grant event")
+        verbose_name_plural = _("grant events")
+
+    def __str__(self) -> str:
+        return f"{self.grant_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"

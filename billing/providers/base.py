@@ -1,0 +1,170 @@
+"""The provider interface: every payment provider turns its payloads into these domain events.
+
+No code outside ``billing/providers/`` reads a provider payload. Amounts are integers in minor
+units; datetimes are aware (UTC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class Buyer:
+    email: str
+    name: str = ""
+    provider_customer_id: str = ""
+    address: tuple[str, ...] = ()  # postal address lines, for invoices
+    country: str = ""
+    vat_id: str = ""
+
+
+@dataclass(frozen=True)
+class PaymentSucceeded:
+    """A first payment, a one-off purchase, a trial start or a zero-amount first invoice."""
+
+    provider: str
+    provider_ref: str  # the payment's id: in_…, cs_…, or a Digistore24 order id + sequence
+    order_ref: str  # the order it belongs to (a subscription's first payment names the order)
+    occurred_at: datetime
+    buyer: Buyer
+    price_refs: tuple[str, ...]  # Stripe price ids, or Digistore24 product ids
+    amount: int
+    currency: str
+    paid_through: datetime | None  # None for one-off purchases (lifetime access)
+    subscription_ref: str = ""
+    payment_intent_ref: str = ""
+    charge_ref: str = ""
+    is_test: bool = False
+    invoice_url: str = ""
+
+
+@dataclass(frozen=True)
+class SubscriptionRenewed:
+    provider: str
+    provider_ref: str
+    subscription_ref: str
+    occurred_at: datetime
+    amount: int
+    currency: str
+    paid_through: datetime
+    payment_intent_ref: str = ""
+    charge_ref: str = ""
+
+
+@dataclass(frozen=True)
+class SubscriptionUpdated:
+    """The provider's view of a subscription changed (status, period, cancel flag)."""
+
+    provider: str
+    subscription_ref: str
+    occurred_at: datetime
+    status: str
+    current_period_end: datetime | None
+    cancel_at_period_end: bool
+    buyer: Buyer | None = None
+    price_refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PaymentFailed:
+    provider: str
+    subscription_ref: str
+    occurred_at: datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CancelledAtPeriodEnd:
+    provider: str
+    subscription_ref: str
+    occurred_at: datetime
+    period_end: datetime | None
+
+
+@dataclass(frozen=True)
+class SubscriptionResumed:
+    provider: str
+    subscription_ref: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class SubscriptionEnded:
+    provider: str
+    subscription_ref: str
+    occurred_at: datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Refunded:
+    provider: str
+    occurred_at: datetime
+    amount_refunded: int  # cumulative amount refunded on the payment
+    is_full: bool
+    payment_intent_ref: str = ""
+    charge_ref: str = ""
+    payment_ref: str = ""
+
+
+@dataclass(frozen=True)
+class ChargedBack:
+    provider: str
+    occurred_at: datetime
+    is_closed: bool = False
+    outcome: str = ""  # for a closed dispute: "won" or "lost"
+    payment_intent_ref: str = ""
+    charge_ref: str = ""
+    payment_ref: str = ""
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """An event we store but do not act on (unknown type, connection test, …)."""
+
+    reason: str
+
+
+DomainEvent = (
+    PaymentSucceeded
+    | SubscriptionRenewed
+    | SubscriptionUpdated
+    | PaymentFailed
+    | CancelledAtPeriodEnd
+    | SubscriptionResumed
+    | SubscriptionEnded
+    | Refunded
+    | ChargedBack
+    | Ignored
+)
+
+
+class InvalidDelivery(Exception):
+    """The delivery is refused before anything is stored (bad signature, malformed body)."""
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class VerifiedDelivery:
+    event_id: str
+    event_type: str
+    payload: dict
+    is_test: bool = False
+
+
+class Provider(Protocol):
+    name: str
+
+    def verify(self, request: HttpRequest) -> VerifiedDelivery:
+        """Check the signature and parse the body; raise InvalidDelivery to refuse it."""
+
+    def to_domain_events(self, payload: dict) -> list[DomainEvent]:
+        """Turn a stored payload into domain events; raise ValueError naming what is missing."""
