@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "members",
     "products",
     "billing",
+    "invoices",
     "drip",
 ]
 
@@ -170,6 +171,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+for _schedule_module in ("billing.schedule", "drip.schedule"):
+    CELERY_BEAT_SCHEDULE.update(__import__(_schedule_module, fromlist=["x"]).BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- E-mail -----------------------------------------------------------------------------------

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from members.models import AccessGrant
 from products.models import BundleItem, Lesson, Module, Price, Product
 
 
@@ -72,3 +74,15 @@ class BundleItemFactory(factory.django.DjangoModelFactory):
 
     bundle = factory.SubFactory(ProductFactory, kind=Product.Kind.BUNDLE)
     product = factory.SubFactory(ProductFactory)
+
+
+class GrantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessGrant
+
+    member = factory.SubFactory(UserFactory)
+    product = factory.SubFactory(ProductFactory)
+    state = AccessGrant.State.ACTIVE
+    source = AccessGrant.Source.STRIPE
+    starts_at = factory.LazyFunction(timezone.now)
+    paid_through = None

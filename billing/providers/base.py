@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 
 @dataclass(frozen=True)
@@ -168,3 +168,6 @@ class Provider(Protocol):
 
     def to_domain_events(self, payload: dict) -> list[DomainEvent]:
         """Turn a stored payload into domain events; raise ValueError naming what is missing."""
+
+    def acknowledge(self, delivery: VerifiedDelivery) -> HttpResponse:
+        """The 2xx answer once the delivery is stored (Stripe: JSON; Digistore24: ``OK``)."""
