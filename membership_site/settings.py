@@ -7,12 +7,12 @@ In production every value comes from the environment and ``manage.py check --dep
 
 from __future__ import annotations
 
-import sys
+import warnings
+import zoneinfo
 from pathlib import Path
 from urllib.parse import urlparse
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,9 +22,16 @@ env = environ.Env()
 
 
 def _fail(name: str, problem: str) -> None:
-    """Stop start-up with one line that names the variable."""
-    sys.stderr.write(f"Configuration error: {name} {problem}\n")
-    raise ImproperlyConfigured(f"{name} {problem}")
+    """Stop start-up with one line that names the variable (no traceback to read through)."""
+    raise SystemExit(f"Configuration error: {name} {problem}")
+
+
+def _int(name: str, default: int) -> int:
+    try:
+        return env.int(name, default=default)
+    except ValueError:
+        _fail(name, f"must be a whole number, not {env.str(name)!r}")
+        raise  # unreachable: _fail exits
 
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -94,15 +101,17 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------
 try:
-    DATABASES = {
-        "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # django-environ warns before we can name the variable
+        DATABASES = {
+            "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        }
 except Exception as error:  # noqa: BLE001 - any parse failure is a configuration error
     _fail("DATABASE_URL", f"cannot be parsed: {error}")
 if not DATABASES["default"].get("ENGINE"):
     _fail("DATABASE_URL", "names an unknown database scheme")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_MAX_AGE", _int("DATABASE_CONN_MAX_AGE", 60))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file: wait for locks instead of failing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -179,7 +188,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_PORT = _int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
@@ -193,13 +202,17 @@ DIGISTORE24_IPN_PASSPHRASE = env.str("DIGISTORE24_IPN_PASSPHRASE", default="")
 
 # --- Membership rules -------------------------------------------------------------------------
 MEMBERSHIP_CURRENCY = env.str("MEMBERSHIP_CURRENCY", default="EUR").upper()
-MEMBERSHIP_GRACE_DAYS = env.int("MEMBERSHIP_GRACE_DAYS", default=3)
+if len(MEMBERSHIP_CURRENCY) != 3 or not MEMBERSHIP_CURRENCY.isalpha():
+    _fail("MEMBERSHIP_CURRENCY", f"is not an ISO 4217 code such as EUR: {MEMBERSHIP_CURRENCY!r}")
+MEMBERSHIP_GRACE_DAYS = _int("MEMBERSHIP_GRACE_DAYS", 3)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("de", _("German")), ("nl", _("Dutch"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
+if TIME_ZONE not in zoneinfo.available_timezones():
+    _fail("TIME_ZONE", f"is not a known time zone: {TIME_ZONE!r}")
 USE_I18N = True
 USE_TZ = True
 
@@ -233,7 +246,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_SECONDS = _int("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 # /healthz answers plain HTTP to the load balancer's probe.

@@ -1,0 +1,52 @@
+import pytest
+from django.core.management import call_command
+
+from members.models import User
+from products.models import BundleItem, Lesson, Price, Product
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> dict[str, list]:
+    return {
+        "users": list(User.objects.order_by("pk").values_list("pk", "email", "password")),
+        "products": list(Product.objects.order_by("pk").values()),
+        "prices": list(Price.objects.order_by("pk").values()),
+        "lessons": list(Lesson.objects.order_by("pk").values()),
+        "bundle": list(BundleItem.objects.order_by("pk").values()),
+    }
+
+
+def test_seed_demo_builds_the_demo_catalog(capsys):
+    call_command("seed_demo")
+
+    out = capsys.readouterr().out
+    assert "creator@example.com / demo-creator-2026" in out
+    assert User.objects.get(email="creator@example.com").is_superuser
+    kinds = set(Product.objects.values_list("kind", flat=True))
+    assert kinds == {"download", "course", "membership", "bundle"}
+    stripe_prices = Price.objects.exclude(stripe_price_id=None)
+    assert stripe_prices.count() >= 3
+    assert stripe_prices.filter(billing_type="recurring", interval="month").count() == 1
+    assert all(
+        pid.startswith("price_demo_")
+        for pid in stripe_prices.values_list("stripe_price_id", flat=True)
+    )
+    course = Product.objects.get(kind="course")
+    days = list(Lesson.objects.filter(module__product=course).values_list("drip_days", flat=True))
+    assert days == [0, 3, 6]
+    free = Product.objects.filter(prices=None)
+    assert [p.slug for p in free] == ["starter-checklist"]
+    paid = Product.objects.exclude(prices=None)
+    assert all(p.digistore24_product_id for p in paid)
+    workbook = Product.objects.get(slug="calm-money-workbook").downloads.get()
+    assert workbook.file.read().startswith(b"%PDF-1.4")
+
+
+def test_seed_demo_twice_changes_nothing():
+    call_command("seed_demo")
+    before = snapshot()
+
+    call_command("seed_demo")
+
+    assert snapshot() == before

@@ -1,0 +1,74 @@
+"""Start-up behaviour of the settings module, run as a real ``manage.py`` process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    clean.update({"DJANGO_SETTINGS_MODULE": "membership_site.settings", "VAR_DIR": str(tmp_path)})
+    clean.update(env)
+    return subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "k3#p" + "q9Zr!x7Lm2@Vb8" * 4,
+    "SITE_URL": "https://members.example.com",
+}
+
+
+def test_check_deploy_is_clean_in_production_mode(tmp_path):
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION, tmp_path=tmp_path
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_mode_requires_a_secret_key(tmp_path):
+    env = {**PRODUCTION, "DJANGO_SECRET_KEY": ""}
+
+    result = manage("check", env=env, tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    assert "Configuration error: DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off" in (
+        result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DATABASE_URL", "not a url at all"),
+        ("REDIS_URL", "localhost:6379"),
+        ("EMAIL_PORT", "twenty-five"),
+        ("TIME_ZONE", "Mars/Olympus"),
+        ("MEMBERSHIP_CURRENCY", "euro"),
+        ("SITE_URL", "members.example.com"),
+    ],
+)
+def test_malformed_env_var_stops_start_up_naming_it(tmp_path, name, value):
+    result = manage("check", env={**PRODUCTION, name: value}, tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"Configuration error: {name} ")
