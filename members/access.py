@@ -1,20 +1,33 @@
-"""Whether a grant lets its member in at a given moment, computed from data and the clock.
+"""Whether a member gets into a product or a lesson at a given moment, computed from data.
 
 Stored states change through services and sweeps; this module never writes. A paid-through date
 that has passed without a renewal gives the grace period and then no access, even if no webhook
-and no sweep ever ran.
+and no sweep ever ran. Drip dates are computed in the member's time zone (lessons open at local
+midnight), so a late or stopped worker never locks out a paying member.
+
+The drip clock is stable: a lesson recorded as opened for the member since the grant's drip start
+(a notice row from the drip sweep, or a view of the open lesson) stays open while the member has
+access, even when the creator later moves its offset. The drip start is ``grant.starts_at``; see
+``drip_start_on_repurchase`` for what a new purchase of an ended grant does to it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
 from members.models import AccessGrant
+from products.models import Lesson, Product
 
 State = AccessGrant.State
 LIVE_STATES = (State.ACTIVE, State.GRACE)
+
+OPEN = "open"
+LOCKED = "locked"
+NO_ACCESS = "no_access"
 
 
 def grace_period() -> timedelta:
@@ -41,3 +54,103 @@ def effective_state(grant: AccessGrant, *, now: datetime) -> str:
 
 def grant_allows_access(grant: AccessGrant | None, *, now: datetime) -> bool:
     return grant is not None and effective_state(grant, now=now) in LIVE_STATES
+
+
+def drip_start_on_repurchase(*, grant: AccessGrant, product: Product, now: datetime) -> datetime:
+    """The drip start for a new purchase of ``grant``'s product (for the grant service).
+
+    A live grant keeps its clock. An ended grant continues from its original start unless the
+    product says ``restart_drip_on_repurchase``; then the schedule counts from ``now``.
+    """
+    if grant.state not in LIVE_STATES and product.restart_drip_on_repurchase:
+        return now
+    return grant.starts_at
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The first moment of ``day`` in ``tz`` (aware; correct on DST change days)."""
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def lesson_opens_at(*, grant: AccessGrant, lesson: Lesson, tz: ZoneInfo) -> datetime:
+    """Local midnight of the fixed date, or of the drip start's local date plus the offset."""
+    if lesson.opens_on is not None:
+        day = lesson.opens_on
+    else:
+        day = grant.starts_at.astimezone(tz).date() + timedelta(days=lesson.offset_days)
+    return local_midnight(day, tz)
+
+
+@dataclass(frozen=True)
+class LessonState:
+    """``open``, ``locked`` (until ``opens_at``) or ``no_access``."""
+
+    status: str
+    opens_at: datetime | None = None
+    is_preview: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OPEN
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == LOCKED
+
+    @property
+    def has_access(self) -> bool:
+        return self.status != NO_ACCESS
+
+
+def compute_lesson_state(
+    *,
+    grant: AccessGrant | None,
+    lesson: Lesson,
+    tz: ZoneInfo,
+    now: datetime,
+    recorded_open_at: datetime | None = None,
+) -> LessonState:
+    """The lesson's state for the grant's member; pure, so pages compute many without queries.
+
+    ``recorded_open_at`` is the latest moment the lesson was recorded open for the member; it
+    keeps the lesson open only if it lies within the grant's current drip clock.
+    """
+    if lesson.is_free_preview:
+        return LessonState(OPEN, is_preview=True)
+    if grant is None or not grant_allows_access(grant, now=now):
+        return LessonState(NO_ACCESS)
+    opens_at = lesson_opens_at(grant=grant, lesson=lesson, tz=tz)
+    if opens_at <= now:
+        return LessonState(OPEN, opens_at=opens_at)
+    if recorded_open_at is not None and recorded_open_at >= grant.starts_at:
+        return LessonState(OPEN, opens_at=opens_at)
+    return LessonState(LOCKED, opens_at=opens_at)
+
+
+def grant_for(*, member, product: Product) -> AccessGrant | None:
+    if not member.is_authenticated:
+        return None
+    return AccessGrant.objects.filter(member=member, product=product).first()
+
+
+def lesson_state(*, member, lesson: Lesson, now: datetime) -> LessonState:
+    """The one question every view, download and template asks about a lesson (two queries)."""
+    from members.selectors import recorded_openings
+
+    if not member.is_authenticated:
+        return LessonState(NO_ACCESS)
+    grant = grant_for(member=member, product=lesson.module.product)
+    recorded = {}
+    if grant is not None and not lesson.is_free_preview:
+        recorded = recorded_openings(member=member, lessons=[lesson.pk])
+    return compute_lesson_state(
+        grant=grant,
+        lesson=lesson,
+        tz=member.zone,
+        now=now,
+        recorded_open_at=recorded.get(lesson.pk),
+    )
+
+
+def product_allows_access(*, member, product: Product, now: datetime) -> bool:
+    return grant_allows_access(grant_for(member=member, product=product), now=now)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -62,6 +63,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
     )
     lesson_notifications = models.BooleanField(_("e-mail me when a new lesson opens"), default=True)
+    session_generation = models.PositiveIntegerField(
+        _("session generation"),
+        default=0,
+        editable=False,
+        help_text=_("Raised to log the member out of every other session."),
+    )
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
@@ -87,6 +94,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name.split(" ")[0] if self.name else self.email
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        """Sessions hold this hash: it changes with the password and with ``session_generation``.
+
+        Raising the generation ends every session but the one that is re-hashed at once.
+        """
+        key_salt = "members.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt,
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -138,6 +158,12 @@ class AccessGrant(models.Model):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     end_reason = models.CharField(_("end reason"), max_length=200, blank=True)
     first_used_at = models.DateTimeField(_("first used"), null=True, blank=True)
+    activation_missed_at = models.DateTimeField(
+        _("activation window missed"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the product's activation window passed without any use."),
+    )
     is_test = models.BooleanField(_("test mode"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -197,3 +223,54 @@ class GrantEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grant_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class LessonProgress(models.Model):
+    """One member's progress in one lesson: when they last opened it and when they completed it.
+
+    A row also proves that the lesson was open for the member, which keeps it open when the
+    creator later moves its drip offset (see ``members.access``).
+    """
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    lesson = models.ForeignKey("products.Lesson", on_delete=models.CASCADE, related_name="progress")
+    first_viewed_at = models.DateTimeField(_("first viewed"))
+    last_viewed_at = models.DateTimeField(_("last viewed"))
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "lesson"], name="progress_once_per_lesson"),
+        ]
+        indexes = [
+            models.Index(fields=["member", "-last_viewed_at"], name="progress_member_recent_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} · {self.lesson_id}"
+
+
+class DownloadUse(models.Model):
+    """How often a member fetched one download, and when first and last (support evidence)."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="download_uses"
+    )
+    download = models.ForeignKey("products.Download", on_delete=models.CASCADE, related_name="uses")
+    count = models.PositiveIntegerField(_("downloads"), default=0)
+    first_at = models.DateTimeField(_("first downloaded"))
+    last_at = models.DateTimeField(_("last downloaded"))
+
+    class Meta:
+        verbose_name = _("download use")
+        verbose_name_plural = _("download uses")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "download"], name="download_use_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} · {self.download_id}: {self.count}"

@@ -8,4 +8,12 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("products/<slug:slug>/", views.product, name="product"),
     path("courses/<slug:slug>/lessons/<int:lesson_pk>/", views.lesson, name="lesson"),
+    path(
+        "courses/<slug:slug>/lessons/<int:lesson_pk>/complete/",
+        views.lesson_complete,
+        name="lesson_complete",
+    ),
+    path("downloads/<str:token>/", views.download, name="download"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/sessions/end-others/", views.end_other_sessions, name="end_other_sessions"),
 ]

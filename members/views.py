@@ -1,29 +1,198 @@
+"""Member area: thin views that ask the access service and the selectors, then render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from products.models import Lesson, Product
+from members import downloads, usage
+from members.access import effective_state, grant_allows_access, grant_for
+from members.forms import ProfileForm
+from members.models import AccessGrant, User
+from members.selectors import (
+    build_course_progress,
+    course_lesson_or_404,
+    dashboard_items,
+    load_course_data,
+    product_downloads,
+    published_product_or_404,
+)
+from products.embeds import embed_url
+from products.models import Download
 
 
-@login_required
+def member_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login required; the page renders in the member's time zone and chosen language."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        language = request.user.language or translation.get_language()
+        with timezone.override(request.user.zone), translation.override(language):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _no_access(request: HttpRequest, product, grant: AccessGrant | None) -> HttpResponse:
+    state = effective_state(grant, now=timezone.now()) if grant else None
+    context = {"product": product, "grant": grant, "state": state}
+    return render(request, "members/no_access.html", context, status=403)
+
+
+@member_view
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "members/dashboard.html", {"grants": []})
+    items = dashboard_items(member=request.user, now=timezone.now())
+    context = {
+        "items": items,
+        "grace_items": [item for item in items if item.state == AccessGrant.State.GRACE],
+        "lapsed_items": [item for item in items if item.is_lapsed],
+    }
+    return render(request, "members/dashboard.html", context)
 
 
-@login_required
+@member_view
 def product(request: HttpRequest, slug: str) -> HttpResponse:
-    product = get_object_or_404(Product, slug=slug, is_published=True)
-    # Access grants arrive with the payment providers; until then no member owns a product.
-    return render(request, "members/no_access.html", {"product": product}, status=403)
+    now = timezone.now()
+    product = published_product_or_404(slug=slug)
+    grant = grant_for(member=request.user, product=product)
+    if not grant_allows_access(grant, now=now):
+        return _no_access(request, product, grant)
+    usage.record_first_use(grant=grant, now=now)
+    course = None
+    if product.is_course:
+        data = load_course_data(member=request.user, product_ids=[product.pk])
+        lessons = data.lessons_by_product.get(product.pk, [])
+        course = build_course_progress(
+            member=request.user, grant=grant, lessons=lessons, data=data, now=now
+        )
+    files = [
+        (item, downloads.download_url(member=request.user, download=item))
+        for item in product_downloads(product=product)
+    ]
+    context = {
+        "product": product,
+        "grant": grant,
+        "state": effective_state(grant, now=now),
+        "course": course,
+        "files": files,
+    }
+    return render(request, "members/product.html", context)
 
 
-@login_required
-def lesson(request: HttpRequest, slug: str, lesson_pk: int) -> HttpResponse:
-    lesson = get_object_or_404(
-        Lesson.objects.select_related("module__product"),
-        pk=lesson_pk,
-        module__product__slug=slug,
-        module__product__is_published=True,
-    )
+def _lesson_context(request: HttpRequest, slug: str, lesson_pk: int) -> dict:
+    now = timezone.now()
+    lesson = course_lesson_or_404(slug=slug, lesson_pk=lesson_pk)
     product = lesson.module.product
-    return render(request, "members/no_access.html", {"product": product}, status=403)
+    grant = grant_for(member=request.user, product=product)
+    data = load_course_data(member=request.user, product_ids=[product.pk])
+    lessons = data.lessons_by_product.get(product.pk, [])
+    course = build_course_progress(
+        member=request.user, grant=grant, lessons=lessons, data=data, now=now
+    )
+    row = course.row(lesson.pk)
+    previous, following = course.neighbours(lesson.pk)
+    return {
+        "now": now,
+        "product": product,
+        "grant": grant,
+        "course": course,
+        "row": row,
+        "lesson": row.lesson,
+        "previous": previous,
+        "next": following,
+    }
+
+
+@member_view
+def lesson(request: HttpRequest, slug: str, lesson_pk: int) -> HttpResponse:
+    context = _lesson_context(request, slug, lesson_pk)
+    row, grant, now = context["row"], context["grant"], context["now"]
+    if not row.state.has_access:
+        return _no_access(request, context["product"], grant)
+    if row.state.is_locked:
+        return render(request, "members/lesson_locked.html", context)
+    usage.record_lesson_view(member=request.user, lesson=row.lesson, now=now)
+    if grant_allows_access(grant, now=now):
+        usage.record_first_use(grant=grant, now=now)
+    context["video_url"] = embed_url(row.lesson.video_url)
+    return render(request, "members/lesson.html", context)
+
+
+@require_POST
+@member_view
+def lesson_complete(request: HttpRequest, slug: str, lesson_pk: int) -> HttpResponse:
+    """Mark an open lesson complete (or not): htmx gets the fragment, a plain form a redirect."""
+    context = _lesson_context(request, slug, lesson_pk)
+    row = context["row"]
+    if not row.state.has_access:
+        return _no_access(request, context["product"], context["grant"])
+    if not row.state.is_open:
+        return render(request, "members/lesson_locked.html", context, status=403)
+    completed = request.POST.get("completed", "1") == "1"
+    usage.set_lesson_completed(
+        member=request.user, lesson=row.lesson, completed=completed, now=context["now"]
+    )
+    if request.headers.get("HX-Request") != "true":
+        return redirect(row.lesson.get_absolute_url())
+    context = _lesson_context(request, slug, lesson_pk)
+    context["is_htmx"] = True
+    return render(request, "members/_lesson_complete.html", context)
+
+
+@member_view
+def download(request: HttpRequest, token: str) -> HttpResponse:
+    now = timezone.now()
+    try:
+        target = downloads.read_link(token=token, member=request.user)
+    except downloads.LinkRefused:
+        return render(request, "members/link_refused.html", status=403)
+    item = (
+        Download.objects.select_related("product")
+        .filter(pk=target.download_pk, product__is_published=True)
+        .first()
+    )
+    if item is None:
+        return render(request, "members/link_refused.html", status=404)
+    grant = grant_for(member=request.user, product=item.product)
+    if not grant_allows_access(grant, now=now):
+        return _no_access(request, item.product, grant)
+    usage.record_first_use(grant=grant, now=now)
+    usage.record_download(member=request.user, download=item, now=now)
+    return downloads.serve_download(item)
+
+
+@member_view
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        response = redirect("members:profile")
+        if user.language:
+            translation.activate(user.language)
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+        messages.success(request, _("Your profile is saved."))
+        return response
+    return render(request, "members/profile.html", {"form": form})
+
+
+@require_POST
+@member_view
+def end_other_sessions(request: HttpRequest) -> HttpResponse:
+    """Log the member out everywhere else: their session hash changes, this session is re-hashed."""
+    User.objects.filter(pk=request.user.pk).update(session_generation=F("session_generation") + 1)
+    request.user.refresh_from_db(fields=["session_generation"])
+    update_session_auth_hash(request, request.user)
+    messages.success(request, _("You are logged out of every other session."))
+    return redirect("members:profile")

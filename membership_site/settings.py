@@ -224,6 +224,10 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Paid downloads live outside the web root and are served only through signed links.
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
+# Signed download links expire after this many seconds. With a prefix set (e.g. "/protected/",
+# an nginx `internal` location aliased to PRIVATE_MEDIA_ROOT) nginx streams the file.
+DOWNLOAD_LINK_MAX_AGE_SECONDS = _int("DOWNLOAD_LINK_MAX_AGE_SECONDS", 60 * 60)
+DOWNLOAD_X_ACCEL_REDIRECT_PREFIX = env.str("DOWNLOAD_X_ACCEL_REDIRECT_PREFIX", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {"BACKEND": "products.storage.PrivateStorage"},

@@ -86,3 +86,27 @@ class GrantFactory(factory.django.DjangoModelFactory):
     source = AccessGrant.Source.STRIPE
     starts_at = factory.LazyFunction(timezone.now)
     paid_through = None
+
+
+# --- member area and drip (issue 5) -----------------------------------------------------------
+
+
+class DownloadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "products.Download"
+
+    product = factory.SubFactory(ProductFactory)
+    title = factory.Sequence(lambda n: f"Download {n}")
+    file = factory.django.FileField(filename="workbook.pdf", data=b"%PDF-1.4 test file")
+    position = factory.Sequence(lambda n: n)
+
+
+class LessonProgressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "members.LessonProgress"
+
+    member = factory.SubFactory(UserFactory)
+    lesson = factory.SubFactory(LessonFactory)
+    first_viewed_at = factory.LazyFunction(timezone.now)
+    last_viewed_at = factory.LazyAttribute(lambda o: o.first_viewed_at)
+    completed_at = None

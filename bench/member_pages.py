@@ -1,0 +1,188 @@
+"""Benchmark member pages under gunicorn on PostgreSQL: requests/s and p99 latency for the
+dashboard and a lesson page, with 16 concurrent clients on loopback (bounded: a fixed duration
+per page).
+
+The member owns 10 courses of 20 lessons, with progress on half of them. Production settings
+(DEBUG off, collected static files); the clients send a session cookie made beforehand.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helper_b .venv/bin/python bench/member_pages.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+VAR_DIR = tempfile.mkdtemp(prefix="bench-pages-")
+ENV = {
+    "DJANGO_SETTINGS_MODULE": "membership_site.settings",
+    "DJANGO_SECRET_KEY": "bench-only-" + "x" * 40,
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECURE_SSL_REDIRECT": "0",
+    "VAR_DIR": VAR_DIR,
+    "LOG_LEVEL": "WARNING",
+}
+os.environ.update(ENV)
+
+import django  # noqa: E402
+
+CLIENTS = 16
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare() -> tuple[str, str, str]:
+    """Data and a logged-in session; returns (session cookie, dashboard path, lesson path)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from members.models import AccessGrant, LessonProgress, User
+    from products.models import Lesson, Module, Product
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    now = timezone.now()
+    member, _created = User.objects.get_or_create(
+        email="pages-bench@example.test", defaults={"time_zone": "America/Los_Angeles"}
+    )
+    lessons = []
+    for number in range(10):
+        course, created = Product.objects.get_or_create(
+            slug=f"pages-bench-{number}",
+            defaults={"name": f"Course {number}", "kind": "course", "is_published": True},
+        )
+        if created:
+            module = Module.objects.create(product=course, title="Module", position=1)
+            Lesson.objects.bulk_create(
+                Lesson(
+                    module=module, title=f"L{i}", body="<p>Body</p>" * 20, position=i, drip_days=i
+                )  # fmt: skip
+                for i in range(20)
+            )
+        AccessGrant.objects.get_or_create(
+            member=member,
+            product=course,
+            defaults={
+                "state": "active",
+                "source": "admin",
+                "starts_at": now - timedelta(days=10),
+                "first_used_at": now,
+            },  # fmt: skip
+        )
+        lessons += list(
+            Lesson.objects.filter(module__product=course).select_related("module__product")
+        )
+    for lesson in lessons[::2]:
+        LessonProgress.objects.get_or_create(
+            member=member, lesson=lesson,
+            defaults={"first_viewed_at": now, "last_viewed_at": now, "completed_at": now},
+        )  # fmt: skip
+    session = SessionStore()
+    session[SESSION_KEY] = str(member.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = member.get_session_auth_hash()
+    session.create()
+    return session.session_key, "/members/", lessons[3].get_absolute_url()
+
+
+def hammer(port: int, path: str, cookie: str, seconds: float) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        nonlocal failures
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        bad = 0
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            conn.request("GET", path, headers={"Cookie": f"sessionid={cookie}"})
+            response = conn.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            bad += response.status != 200
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            failures += bad
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, failures
+
+
+def report(label: str, latencies: list[float], failures: int, seconds: float) -> None:
+    ordered = sorted(latencies)
+    p50 = ordered[len(ordered) // 2] * 1000
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+    print(
+        f"{label}: {len(ordered) / seconds:.0f} requests/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+        f"{len(ordered)} requests, {failures} not 200"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        print("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
+        return 2
+    cookie, dashboard, lesson = prepare()
+    connection.close()
+    port = free_port()
+    env = {**os.environ, **ENV, "SITE_URL": f"http://127.0.0.1:{port}"}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "membership_site.wsgi", "-b", f"127.0.0.1:{port}",
+         "-w", str(args.workers), "-k", "gthread", "--threads", "4", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        print(
+            f"gunicorn: {args.workers} workers x 4 threads, {CLIENTS} clients, "
+            f"{args.seconds:.0f} s per page"
+        )
+        for label, path in (("dashboard", dashboard), ("lesson page", lesson)):
+            hammer(port, path, cookie, 1.0)  # warm-up
+            latencies, failures = hammer(port, path, cookie, args.seconds)
+            report(label, latencies, failures, args.seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

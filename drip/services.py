@@ -1,0 +1,233 @@
+"""The drip jobs' services: set-based, batched, safe to run twice or on two workers at once.
+
+Every function takes ``now``. Rows that are due are found by one query, changed by bulk writes,
+and e-mails go out after commit, carrying ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from functools import cache, partial
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from drip.models import LessonNotice
+from members.access import LIVE_STATES, grace_period, local_midnight
+from members.models import AccessGrant, GrantEvent
+from products.models import Lesson, Product
+
+LAPSE_REASON = "paid-through date plus grace passed without a payment"
+ACTIVATION_EXPIRED_REASON = "activation window passed unused: access expired"
+ACTIVATION_MARKED_REASON = "activation window passed unused: access kept and marked"
+# A lesson opens at local midnight of (local start date + offset): never more than about 25
+# hours before ``starts_at + offset`` whatever the zone or DST, so the SQL filter is widened by
+# 26 hours and the exact moment is checked per row in the member's zone.
+_WIDEST_EARLY_OPENING = timedelta(hours=26)
+_EARLIEST_ZONE_AHEAD = timedelta(hours=14)  # UTC+14 sees a fixed date first
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def _lesson_may_be_open_q(*, now: datetime) -> Q:
+    """Pairs whose lesson may have opened by ``now`` (a superset; see the module constants)."""
+    lesson = "product__modules__lessons__"
+    condition = Q(**{f"{lesson}opens_on__lte": (now + _EARLIEST_ZONE_AHEAD).date()})
+    offsets = (
+        Lesson.objects.filter(drip_days__isnull=False)
+        .values_list("drip_days", flat=True)
+        .distinct()
+        .order_by()
+    )
+    for days in offsets:
+        latest_start = now - timedelta(days=days) + _WIDEST_EARLY_OPENING
+        condition |= Q(**{f"{lesson}drip_days": days, "starts_at__lte": latest_start})
+    return condition
+
+
+def notice_candidates(*, now: datetime) -> QuerySet:
+    """One query: (member, lesson) pairs of grants that allow access now, whose lesson may have
+    opened and that have no notice row yet."""
+    lesson = "product__modules__lessons__"
+    already = LessonNotice.objects.filter(
+        member_id=OuterRef("member_id"), lesson_id=OuterRef(f"{lesson}id")
+    )
+    return (
+        AccessGrant.objects.filter(
+            Q(paid_through__isnull=True) | Q(paid_through__gte=now - grace_period()),
+            _lesson_may_be_open_q(now=now),
+            ~Exists(already),
+            state__in=LIVE_STATES,
+            product__is_published=True,
+            product__kind=Product.Kind.COURSE,
+        )
+        .order_by()
+        .values_list(
+            "member_id",
+            f"{lesson}id",
+            "starts_at",
+            "member__time_zone",
+            "member__lesson_notifications",
+            f"{lesson}drip_days",
+            f"{lesson}opens_on",
+        )
+    )
+
+
+def _due_notices(rows: Iterable[tuple], *, now: datetime) -> Iterator[LessonNotice]:
+    for member_pk, lesson_pk, starts_at, zone_name, wants_mail, drip_days, opens_on in rows:
+        tz = _zone(zone_name)
+        day = opens_on or starts_at.astimezone(tz).date() + timedelta(days=drip_days or 0)
+        opens_at = local_midnight(day, tz)
+        if opens_at > now:
+            continue
+        # Lessons open at purchase are announced by the welcome e-mail, not one by one.
+        send = wants_mail and opens_at > starts_at
+        yield LessonNotice(
+            member_id=member_pk,
+            lesson_id=lesson_pk,
+            status=LessonNotice.Status.PENDING if send else LessonNotice.Status.SKIPPED,
+            opened_at=opens_at,
+            created_at=now,
+        )
+
+
+def record_opened_lessons(*, now: datetime, batch_size: int = 2000) -> int:
+    """Write one notice row per (member, lesson) that has opened; returns rows attempted.
+
+    One query streams the candidates; rows are inserted in batches and a row another worker
+    wrote first is skipped by the unique constraint, so a repeat or parallel run adds nothing.
+    """
+    written = 0
+    batch: list[LessonNotice] = []
+    rows = notice_candidates(now=now).iterator(chunk_size=5000)
+    for notice in _due_notices(rows, now=now):
+        batch.append(notice)
+        if len(batch) >= batch_size:
+            LessonNotice.objects.bulk_create(batch, ignore_conflicts=True)
+            written += len(batch)
+            batch = []
+    if batch:
+        LessonNotice.objects.bulk_create(batch, ignore_conflicts=True)
+        written += len(batch)
+    return written
+
+
+def claim_pending_notices(*, now: datetime, limit: int = 500) -> list[int]:
+    """Mark up to ``limit`` pending notices sent and queue their e-mails after commit.
+
+    Rows locked by another worker are skipped, so each notice is claimed once (an e-mail is sent
+    at most once; a failed send is logged by the task, never repeated).
+    """
+    from drip import tasks
+
+    with transaction.atomic():
+        pending = LessonNotice.objects.filter(status=LessonNotice.Status.PENDING).order_by("pk")
+        pks = list(pending.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+        if not pks:
+            return []
+        LessonNotice.objects.filter(pk__in=pks, status=LessonNotice.Status.PENDING).update(
+            status=LessonNotice.Status.SENT, sent_at=now
+        )
+        transaction.on_commit(partial(tasks.send_lesson_notices.delay, pks))
+    return pks
+
+
+def expire_lapsed_grants(*, now: datetime, limit: int = 5000) -> list[int]:
+    """Expire live grants whose paid-through date plus grace has passed; audit row and e-mail.
+
+    Access already ended at that moment (the access service computes it); this makes the stored
+    state say so and tells the member. A grant renewed meanwhile no longer matches the filter.
+    """
+    from drip import tasks
+
+    with transaction.atomic():
+        due = AccessGrant.objects.filter(
+            state__in=LIVE_STATES, paid_through__lt=now - grace_period()
+        ).order_by("pk")
+        pks = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+        if not pks:
+            return []
+        AccessGrant.objects.filter(pk__in=pks).update(
+            state=AccessGrant.State.EXPIRED, ended_at=now, end_reason=LAPSE_REASON, updated_at=now
+        )
+        GrantEvent.objects.bulk_create(
+            GrantEvent(grant_id=pk, kind=GrantEvent.Kind.EXPIRED, at=now, reason=LAPSE_REASON)
+            for pk in pks
+        )
+        transaction.on_commit(partial(tasks.send_lapse_emails.delay, pks))
+    return pks
+
+
+def _activation_due_q(*, now: datetime) -> Q | None:
+    windows = (
+        Product.objects.filter(activation_window_days__isnull=False)
+        .values_list("activation_window_days", flat=True)
+        .distinct()
+        .order_by()
+    )
+    condition = None
+    for days in windows:
+        part = Q(product__activation_window_days=days, starts_at__lt=now - timedelta(days=days))
+        condition = part if condition is None else condition | part
+    return condition
+
+
+def apply_activation_windows(*, now: datetime, limit: int = 5000) -> list[int]:
+    """Flag live grants never used within their product's window; expire them if it says so."""
+    condition = _activation_due_q(now=now)
+    if condition is None:
+        return []
+    expire = Product.ActivationWindowAction.EXPIRE
+    with transaction.atomic():
+        due = AccessGrant.objects.filter(
+            condition,
+            state__in=LIVE_STATES,
+            first_used_at__isnull=True,
+            activation_missed_at__isnull=True,
+        ).order_by("pk")
+        rows = list(
+            due.select_for_update(skip_locked=True, of=("self",)).values_list(
+                "pk", "product__activation_window_action"
+            )[:limit]
+        )
+        expired = [pk for pk, action in rows if action == expire]
+        marked = [pk for pk, action in rows if action != expire]
+        AccessGrant.objects.filter(pk__in=expired).update(
+            state=AccessGrant.State.EXPIRED,
+            ended_at=now,
+            end_reason=ACTIVATION_EXPIRED_REASON,
+            activation_missed_at=now,
+            updated_at=now,
+        )
+        AccessGrant.objects.filter(pk__in=marked).update(activation_missed_at=now, updated_at=now)
+        missed = GrantEvent.Kind.ACTIVATION_MISSED
+        GrantEvent.objects.bulk_create(
+            [
+                GrantEvent(grant_id=pk, kind=missed, at=now, reason=ACTIVATION_EXPIRED_REASON)
+                for pk in expired
+            ]
+            + [
+                GrantEvent(
+                    grant_id=pk,
+                    kind=GrantEvent.Kind.EXPIRED,
+                    at=now,
+                    reason=ACTIVATION_EXPIRED_REASON,
+                )
+                for pk in expired
+            ]
+            + [
+                GrantEvent(grant_id=pk, kind=missed, at=now, reason=ACTIVATION_MARKED_REASON)
+                for pk in marked
+            ]
+        )
+    return [pk for pk, _action in rows]

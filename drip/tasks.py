@@ -1,0 +1,73 @@
+"""Celery beat jobs of the drip app: thin wrappers that read the clock and call services."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+# Each run handles at most this many batches; the next beat tick continues.
+MAX_BATCHES = 100
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def send_new_lesson_notices() -> int:
+    """Record lessons that opened and send the pending "new lesson" e-mails."""
+    from drip.services import claim_pending_notices, record_opened_lessons
+
+    now = timezone.now()
+    record_opened_lessons(now=now)
+    claimed = 0
+    for _ in range(MAX_BATCHES):
+        pks = claim_pending_notices(now=now)
+        claimed += len(pks)
+        if not pks:
+            break
+    return claimed
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def expire_lapsed_grants() -> int:
+    from drip.services import expire_lapsed_grants as expire
+
+    now = timezone.now()
+    expired = 0
+    for _ in range(MAX_BATCHES):
+        pks = expire(now=now)
+        expired += len(pks)
+        if not pks:
+            break
+    return expired
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def apply_activation_windows() -> int:
+    from drip.services import apply_activation_windows as apply
+
+    now = timezone.now()
+    handled = 0
+    for _ in range(MAX_BATCHES):
+        pks = apply(now=now)
+        handled += len(pks)
+        if not pks:
+            break
+    return handled
+
+
+@shared_task(acks_late=True)
+def send_lesson_notices(notice_pks: list[int]) -> int:
+    """Send the claimed notices' e-mails (each notice was claimed once, so at most one e-mail)."""
+    from drip.emails import send_lesson_notice_emails
+
+    return send_lesson_notice_emails(notice_pks=notice_pks)
+
+
+@shared_task(acks_late=True)
+def send_lapse_emails(grant_pks: list[int]) -> int:
+    from drip.emails import send_lapse_emails as send
+
+    return send(grant_pks=grant_pks)

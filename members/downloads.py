@@ -1,0 +1,71 @@
+"""Signed, expiring download links bound to one member.
+
+A link carries the download and the member, signed with ``django.core.signing`` and stamped with
+its creation time. The view refuses a tampered or expired link (403), another member's link (403)
+and an unknown download (404), then asks the access service. Files are streamed by Django
+(``FileResponse``) in development, or handed to nginx with ``X-Accel-Redirect`` when
+``DOWNLOAD_X_ACCEL_REDIRECT_PREFIX`` is set (nginx maps that internal location to
+``PRIVATE_MEDIA_ROOT``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core import signing
+from django.http import FileResponse, HttpResponse
+from django.urls import reverse
+
+from products.models import Download
+
+SALT = "members.download-link"
+
+
+class LinkRefused(Exception):  # noqa: N818 - a refusal, not a crash
+    """The link is tampered, expired or not the requesting member's."""
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    download_pk: int
+    member_pk: int
+
+
+def max_age_seconds() -> int:
+    return settings.DOWNLOAD_LINK_MAX_AGE_SECONDS
+
+
+def download_url(*, member, download: Download) -> str:
+    token = signing.dumps({"d": download.pk, "m": member.pk}, salt=SALT, compress=False)
+    return reverse("members:download", kwargs={"token": token})
+
+
+def read_link(*, token: str, member) -> LinkTarget:
+    """Check signature, age and owner; raise ``LinkRefused`` on any failure."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=max_age_seconds())
+    except signing.BadSignature as error:  # includes SignatureExpired
+        raise LinkRefused(str(error)) from error
+    if (
+        not isinstance(data, dict)
+        or data.get("m") != member.pk
+        or not isinstance(data.get("d"), int)
+    ):
+        raise LinkRefused("link belongs to another member")
+    return LinkTarget(download_pk=data["d"], member_pk=data["m"])
+
+
+def serve_download(download: Download) -> HttpResponse:
+    filename = PurePosixPath(download.file.name).name
+    prefix = settings.DOWNLOAD_X_ACCEL_REDIRECT_PREFIX
+    if prefix:
+        response = HttpResponse(content_type="application/octet-stream")
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(download.file.name)
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    else:
+        response = FileResponse(download.file.open("rb"), as_attachment=True, filename=filename)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,230 @@
+"""Read-only queries for the member area. Each page runs a fixed number of queries, whatever the
+number of products, modules and lessons: rows are loaded per kind in one query and joined here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.http import Http404
+
+from drip.models import LessonNotice
+from members.access import (
+    LIVE_STATES,
+    LessonState,
+    access_ends_at,
+    compute_lesson_state,
+    effective_state,
+)
+from members.models import AccessGrant, LessonProgress
+from products.models import Download, Lesson, Module, Product
+
+
+@dataclass(frozen=True)
+class LessonRow:
+    lesson: Lesson
+    state: LessonState
+    is_done: bool
+    last_viewed_at: datetime | None
+
+
+@dataclass
+class ModuleRow:
+    module: Module
+    lessons: list[LessonRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    rows: list[LessonRow]
+    modules: list[ModuleRow]
+    done: int
+    total: int
+    continue_row: LessonRow | None
+    next_opening: LessonRow | None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    def neighbours(self, lesson_pk: int) -> tuple[LessonRow | None, LessonRow | None]:
+        index = next(i for i, row in enumerate(self.rows) if row.lesson.pk == lesson_pk)
+        previous = self.rows[index - 1] if index > 0 else None
+        following = self.rows[index + 1] if index + 1 < len(self.rows) else None
+        return previous, following
+
+    def row(self, lesson_pk: int) -> LessonRow:
+        return next(row for row in self.rows if row.lesson.pk == lesson_pk)
+
+
+@dataclass(frozen=True)
+class CourseData:
+    """Lessons, progress and recorded openings of some courses for one member (three queries)."""
+
+    lessons_by_product: dict[int, list[Lesson]]
+    progress: dict[int, LessonProgress]
+    recorded_open_at: dict[int, datetime]
+
+
+def recorded_openings(*, member, lessons: Iterable[int]) -> dict[int, datetime]:
+    """Latest moment each lesson was recorded open for the member: a view or a drip notice."""
+    viewed = LessonProgress.objects.filter(member=member, lesson_id__in=lessons)
+    noticed = LessonNotice.objects.filter(member=member, lesson_id__in=lessons)
+    pairs = viewed.values_list("lesson_id", "last_viewed_at").union(
+        noticed.values_list("lesson_id", "created_at"), all=True
+    )
+    found: dict[int, datetime] = {}
+    for lesson_pk, at in pairs:
+        if lesson_pk not in found or at > found[lesson_pk]:
+            found[lesson_pk] = at
+    return found
+
+
+def load_course_data(*, member, product_ids: list[int]) -> CourseData:
+    if not product_ids:
+        return CourseData({}, {}, {})
+    lessons = Lesson.objects.filter(module__product_id__in=product_ids).select_related(
+        "module__product"
+    )
+    by_product: dict[int, list[Lesson]] = defaultdict(list)
+    for lesson in lessons:
+        by_product[lesson.module.product_id].append(lesson)
+    in_courses = {"member": member, "lesson__module__product_id__in": product_ids}
+    progress = {row.lesson_id: row for row in LessonProgress.objects.filter(**in_courses)}
+    recorded = {pk: row.last_viewed_at for pk, row in progress.items()}
+    notices = LessonNotice.objects.filter(**in_courses).values_list("lesson_id", "created_at")
+    for lesson_pk, at in notices:
+        if lesson_pk not in recorded or at > recorded[lesson_pk]:
+            recorded[lesson_pk] = at
+    return CourseData(dict(by_product), progress, recorded)
+
+
+def build_course_progress(
+    *, member, grant: AccessGrant | None, lessons: list[Lesson], data: CourseData, now: datetime
+) -> CourseProgress:
+    tz = member.zone
+    rows: list[LessonRow] = []
+    modules: dict[int, ModuleRow] = {}
+    for lesson in lessons:
+        progress = data.progress.get(lesson.pk)
+        state = compute_lesson_state(
+            grant=grant,
+            lesson=lesson,
+            tz=tz,
+            now=now,
+            recorded_open_at=data.recorded_open_at.get(lesson.pk),
+        )
+        row = LessonRow(
+            lesson=lesson,
+            state=state,
+            is_done=bool(progress and progress.completed_at),
+            last_viewed_at=progress.last_viewed_at if progress else None,
+        )
+        rows.append(row)
+        modules.setdefault(lesson.module_id, ModuleRow(lesson.module)).lessons.append(row)
+    locked = [row for row in rows if row.state.is_locked]
+    return CourseProgress(
+        rows=rows,
+        modules=list(modules.values()),
+        done=sum(row.is_done for row in rows),
+        total=len(rows),
+        continue_row=_continue_row(rows),
+        next_opening=min(locked, key=lambda row: row.state.opens_at) if locked else None,
+    )
+
+
+def _continue_row(rows: list[LessonRow]) -> LessonRow | None:
+    """The last viewed lesson, or the next open unfinished one after it once it is done."""
+    viewed = [row for row in rows if row.last_viewed_at and row.state.is_open]
+    if not viewed:
+        return next((row for row in rows if row.state.is_open and not row.is_done), None)
+    last = max(viewed, key=lambda row: row.last_viewed_at)
+    if not last.is_done:
+        return last
+    after = rows[rows.index(last) + 1 :]
+    return next((row for row in after if row.state.is_open and not row.is_done), last)
+
+
+@dataclass(frozen=True)
+class DashboardItem:
+    product: Product
+    grant: AccessGrant
+    state: str
+    ends_at: datetime | None
+    course: CourseProgress | None
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE_STATES
+
+    @property
+    def is_lapsed(self) -> bool:
+        """Ended because the paid-through date plus grace passed (billing can fix it)."""
+        return self.state == AccessGrant.State.EXPIRED and self.grant.paid_through is not None
+
+
+_ORDER = {AccessGrant.State.ACTIVE: 0, AccessGrant.State.GRACE: 0, AccessGrant.State.PENDING: 1}
+
+
+def dashboard_items(*, member, now: datetime) -> list[DashboardItem]:
+    """The member's products: live (active or in grace) first, then pending, then ended."""
+    grants = list(
+        AccessGrant.objects.filter(member=member, product__is_published=True).select_related(
+            "product"
+        )
+    )
+    states = {grant.pk: effective_state(grant, now=now) for grant in grants}
+    live_courses = [
+        grant.product_id
+        for grant in grants
+        if grant.product.is_course and states[grant.pk] in LIVE_STATES
+    ]
+    data = load_course_data(member=member, product_ids=live_courses)
+    items = [
+        DashboardItem(
+            product=grant.product,
+            grant=grant,
+            state=states[grant.pk],
+            ends_at=access_ends_at(grant),
+            course=build_course_progress(
+                member=member,
+                grant=grant,
+                lessons=data.lessons_by_product.get(grant.product_id, []),
+                data=data,
+                now=now,
+            )
+            if grant.product_id in live_courses
+            else None,
+        )
+        for grant in grants
+    ]
+    items.sort(
+        key=lambda item: (_ORDER.get(item.state, 2), item.product.position, item.product.name)
+    )
+    return items
+
+
+def published_product_or_404(*, slug: str) -> Product:
+    product = Product.objects.filter(slug=slug, is_published=True).first()
+    if product is None:
+        raise Http404
+    return product
+
+
+def course_lesson_or_404(*, slug: str, lesson_pk: int) -> Lesson:
+    """A lesson of a published course; another course's lesson or an unknown id is a 404."""
+    lesson = (
+        Lesson.objects.select_related("module__product")
+        .filter(pk=lesson_pk, module__product__slug=slug, module__product__is_published=True)
+        .first()
+    )
+    if lesson is None:
+        raise Http404
+    return lesson
+
+
+def product_downloads(*, product: Product) -> list[Download]:
+    return list(Download.objects.filter(product=product))

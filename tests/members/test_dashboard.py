@@ -1,0 +1,101 @@
+"""The dashboard: products in order, progress, continue, next opening, billing banners."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from members.models import AccessGrant
+from tests.factories import LessonProgressFactory, ProductFactory
+from tests.members.helpers import BOUGHT_AT, grant, make_course, make_member
+
+pytestmark = pytest.mark.django_db
+NOW = BOUGHT_AT + timedelta(days=4)
+
+
+@pytest.fixture
+def member(client):
+    member = make_member(time_zone="UTC")
+    client.force_login(member)
+    return member
+
+
+def dashboard(client) -> str:
+    with time_machine.travel(NOW, tick=False):
+        response = client.get("/members/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_live_products_come_first_and_ended_ones_offer_buy_again(client, member):
+    ended = ProductFactory(name="Old workbook", position=0)
+    grant(member, ended, state=AccessGrant.State.REVOKED, ended_at=BOUGHT_AT)
+    live = ProductFactory(name="New workbook", position=5)
+    grant(member, live)
+    ProductFactory(name="Not mine")
+
+    page = dashboard(client)
+
+    assert page.index("New workbook") < page.index("Old workbook")
+    assert "Not mine" not in page
+    assert f'href="{ended.get_catalog_url()}">Buy again' in page
+    assert f'href="{ended.get_absolute_url()}"' not in page
+    assert f'href="{live.get_absolute_url()}"' in page
+
+
+def test_a_course_shows_progress_continue_and_the_next_opening_date(client, member):
+    course = make_course(days=(0, 3, 6))
+    grant(member, course.product)
+    LessonProgressFactory(
+        member=member, lesson=course.lessons[0], first_viewed_at=BOUGHT_AT, completed_at=BOUGHT_AT
+    )
+    LessonProgressFactory(
+        member=member, lesson=course.lessons[1], first_viewed_at=BOUGHT_AT + timedelta(days=3)
+    )
+
+    page = dashboard(client)
+
+    assert "1 of 3 lessons done (33%)" in page
+    assert f'href="{course.lessons[1].get_absolute_url()}">Continue: Lesson 2' in page
+    assert "Next lesson: Lesson 3 · opens on 7 Nov" in page
+
+
+def test_continue_moves_on_once_the_last_viewed_lesson_is_done(client, member):
+    course = make_course(days=(0, 0, 6))
+    grant(member, course.product)
+    LessonProgressFactory(
+        member=member, lesson=course.lessons[0], first_viewed_at=BOUGHT_AT, completed_at=BOUGHT_AT
+    )
+
+    page = dashboard(client)
+
+    assert "Continue: Lesson 2" in page
+
+
+def test_grace_shows_a_banner_with_the_end_date_and_a_way_to_fix_billing(client, member, settings):
+    settings.MEMBERSHIP_GRACE_DAYS = 3
+    product = ProductFactory(name="Inner circle")
+    grant(member, product, state=AccessGrant.State.GRACE, paid_through=NOW - timedelta(days=1))
+
+    page = dashboard(client)
+
+    assert "Your last payment for Inner circle did not go through." in page
+    assert "You keep access until 7 Nov 2025." in page
+    assert "Fix billing" in page
+
+
+def test_a_lapse_without_any_webhook_shows_as_ended_with_a_banner(client, member, settings):
+    settings.MEMBERSHIP_GRACE_DAYS = 3
+    product = ProductFactory(name="Inner circle")
+    # Stored state is still active: no webhook and no sweep ran.
+    grant(member, product, paid_through=NOW - timedelta(days=3, seconds=1))
+
+    page = dashboard(client)
+
+    assert "Your access to Inner circle ended on 5 Nov 2025 because no payment arrived." in page
+    assert f'href="{product.get_absolute_url()}"' not in page
+    assert "Buy again" in page
+
+
+def test_no_products_points_to_the_catalog(client, member):
+    assert "You have no products yet." in dashboard(client)
