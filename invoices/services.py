@@ -1,19 +1,337 @@
-"""Invoices and credit notes (issue: invoices). Billing calls these inside its transactions."""
+"""Issuing invoices and credit notes. Billing calls the two ``issue_*`` functions inside the
+transaction that records a payment or a refund/lost dispute.
+
+Which payments get an invoice of ours: only payments through our own provider (Stripe) with an
+amount above zero. Digistore24 is the merchant of record and invoices its buyers itself; a trial
+start of 0.00 is not a supply to invoice.
+
+When the seller settings are missing, nothing is lost: the request is stored as a
+``PendingDocument`` in the same transaction, and ``issue_pending_documents`` (an admin action)
+issues them once the settings exist.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from invoices import tasks
+from invoices.models import (
+    Document,
+    DocumentKind,
+    DocumentLine,
+    PendingDocument,
+    SellerSettings,
+)
+from invoices.numbering import allocate_number
+from invoices.vat import Split, split_gross
 
 if TYPE_CHECKING:
     from billing.models import Payment
+    from billing.providers.base import Buyer
+
+logger = logging.getLogger(__name__)
+
+INVOICED_PROVIDERS = frozenset({"stripe"})
 
 
-def issue_invoice_for_payment(*, payment: Payment, now: datetime) -> object | None:
-    """Call inside the transaction that records the payment. Placeholder until invoices land."""
-    return None
+class CreditExceedsInvoiceError(ValueError):
+    """A refund or dispute would credit more than the invoice it corrects."""
 
 
-def issue_credit_note_for_refund(*, payment: Payment, amount: int, now: datetime) -> object | None:
-    """Call inside the transaction that records the refund. Placeholder until invoices land."""
-    return None
+class SellerSettingsMissingError(RuntimeError):
+    """The seller's legal name and address are needed before any document can be issued."""
+
+
+def seller_settings() -> SellerSettings | None:
+    """The one settings row if it is complete enough to issue documents, else None."""
+    seller = SellerSettings.objects.order_by("pk").first()
+    return seller if seller is not None and seller.is_complete else None
+
+
+def is_invoiced(payment: Payment) -> bool:
+    """Our own provider's payments above zero get our invoice; Digistore24 invoices its buyers."""
+    return payment.provider in INVOICED_PROVIDERS and payment.amount > 0
+
+
+def buyer_snapshot(*, payment: Payment, buyer: Buyer | None) -> dict:
+    """Name, e-mail, address lines, country and VAT id as known at checkout.
+
+    Without the checkout's buyer (a renewal), the order's previous invoice supplies them, and
+    failing that the member's name and e-mail.
+    """
+    if buyer is not None:
+        member = payment.order.member
+        return {
+            "name": buyer.name or member.name,
+            "email": buyer.email or member.email,
+            "address": list(buyer.address),
+            "country": buyer.country,
+            "vat_id": buyer.vat_id,
+        }
+    previous = (
+        Document.objects.filter(payment__order=payment.order, kind=DocumentKind.INVOICE)
+        .order_by("-pk")
+        .first()
+    )
+    if previous is not None:
+        return _document_buyer(previous)
+    member = payment.order.member
+    return {"name": member.name, "email": member.email, "address": [], "country": ""}
+
+
+def _document_buyer(document: Document) -> dict:
+    return {
+        "name": document.buyer_name,
+        "email": document.buyer_email,
+        "address": document.buyer_address_lines,
+        "country": document.buyer_country,
+        "vat_id": document.buyer_vat_id,
+    }
+
+
+@transaction.atomic
+def issue_invoice_for_payment(
+    *, payment: Payment, now: datetime, buyer: Buyer | None = None
+) -> Document | None:
+    """Issue the payment's invoice in the caller's transaction; at most one per payment.
+
+    Returns the invoice, or None when the payment gets no invoice of ours (another provider, a
+    zero amount) or when it was stored as pending because the seller settings are missing.
+    ``buyer`` is the checkout's buyer (address, VAT id); without it the member's name and e-mail
+    are used. The PDF is rendered and e-mailed after commit.
+    """
+    if not is_invoiced(payment):
+        return None
+    existing = Document.objects.filter(payment=payment, kind=DocumentKind.INVOICE).first()
+    if existing is not None:
+        return existing
+    seller = seller_settings()
+    snapshot = buyer_snapshot(payment=payment, buyer=buyer)
+    if seller is None:
+        logger.warning("Seller settings missing: invoice for payment %s is pending", payment.pk)
+        PendingDocument.objects.get_or_create(
+            payment=payment,
+            kind=DocumentKind.INVOICE,
+            defaults={"amount": payment.amount, "requested_at": now, "buyer": snapshot},
+        )
+        return None
+    return _issue_invoice(payment=payment, seller=seller, buyer=snapshot, now=now)
+
+
+@transaction.atomic
+def issue_credit_note_for_refund(
+    *, payment: Payment, amount: int, now: datetime
+) -> Document | None:
+    """Issue a credit note for ``amount`` (minor units, this refund or lost dispute only).
+
+    The credit note references the payment's invoice and negates the amount; crediting more
+    than is left on the invoice raises ``CreditExceedsInvoiceError`` (and the caller's
+    transaction rolls back). Returns None for payments without our invoice, and when the
+    credit note is stored as pending because the invoice itself is still pending.
+    """
+    if not is_invoiced(payment) or amount <= 0:
+        return None
+    invoice = (
+        Document.objects.select_for_update()
+        .filter(payment=payment, kind=DocumentKind.INVOICE)
+        .first()
+    )
+    pending_invoice = PendingDocument.objects.filter(
+        payment=payment, kind=DocumentKind.INVOICE, document__isnull=True
+    ).exists()
+    if invoice is None and not pending_invoice:
+        logger.warning("Refund on payment %s without an invoice: no credit note", payment.pk)
+        return None
+    credited = _credited_so_far(payment=payment)
+    if credited + amount > payment.amount:
+        raise CreditExceedsInvoiceError(
+            f"Crediting {amount} on top of {credited} exceeds the invoiced {payment.amount}."
+        )
+    seller = seller_settings()
+    if invoice is None or seller is None:
+        PendingDocument.objects.create(
+            payment=payment, kind=DocumentKind.CREDIT_NOTE, amount=amount, requested_at=now
+        )
+        return None
+    return _issue_credit_note(invoice=invoice, amount=amount, seller=seller, now=now)
+
+
+def issue_pending_documents(*, now: datetime) -> list[Document]:
+    """Issue every pending document in request order (invoices before their credit notes).
+
+    Each document is issued in its own transaction with the pending row locked and re-checked,
+    so running this twice (or from two admins at once) never issues a document twice.
+    """
+    if seller_settings() is None:
+        raise SellerSettingsMissingError(_("Fill in the seller settings first."))
+    pending_pks = list(
+        PendingDocument.objects.filter(document__isnull=True).values_list("pk", flat=True)
+    )
+    return [doc for pk in pending_pks if (doc := _issue_pending(pk=pk, now=now)) is not None]
+
+
+@transaction.atomic
+def _issue_pending(*, pk: int, now: datetime) -> Document | None:
+    request = (
+        PendingDocument.objects.select_for_update()
+        .select_related("payment__order__member", "payment__order__product")
+        .get(pk=pk)
+    )
+    if request.document_id is not None:
+        return None
+    seller = seller_settings()
+    payment = request.payment
+    if request.kind == DocumentKind.INVOICE:
+        document = Document.objects.filter(payment=payment, kind=DocumentKind.INVOICE).first()
+        if document is None:
+            document = _issue_invoice(payment=payment, seller=seller, buyer=request.buyer, now=now)
+    else:
+        invoice = Document.objects.select_for_update().get(
+            payment=payment, kind=DocumentKind.INVOICE
+        )
+        document = _issue_credit_note(
+            invoice=invoice, amount=request.amount, seller=seller, now=now
+        )
+    request.document = document
+    request.issued_at = now
+    request.save(update_fields=["document", "issued_at"])
+    return document
+
+
+def _credited_so_far(*, payment: Payment) -> int:
+    issued = Document.objects.filter(payment=payment, kind=DocumentKind.CREDIT_NOTE).aggregate(
+        total=Sum("gross_total")
+    )["total"]
+    pending = PendingDocument.objects.filter(
+        payment=payment, kind=DocumentKind.CREDIT_NOTE, document__isnull=True
+    ).aggregate(total=Sum("amount"))["total"]
+    return -(issued or 0) + (pending or 0)
+
+
+def _vat_rate(seller: SellerSettings) -> Decimal:
+    return Decimal("0.00") if seller.small_business else seller.default_vat_rate
+
+
+def _line_description(payment: Payment) -> str:
+    product = payment.order.product.name
+    if payment.period_end is None:
+        return product
+    until = timezone.localdate(payment.period_end).isoformat()
+    return _("%(product)s, access until %(date)s") % {"product": product, "date": until}
+
+
+def _issue_invoice(
+    *, payment: Payment, seller: SellerSettings, buyer: dict, now: datetime
+) -> Document:
+    rate = _vat_rate(seller)
+    split = split_gross(gross=payment.amount, rate=rate)
+    return _create_document(
+        kind=DocumentKind.INVOICE,
+        payment=payment,
+        seller=seller,
+        buyer=buyer,
+        rate=rate,
+        split=split,
+        description=_line_description(payment),
+        corrects=None,
+        now=now,
+    )
+
+
+def _issue_credit_note(
+    *, invoice: Document, amount: int, seller: SellerSettings, now: datetime
+) -> Document:
+    """Negate ``amount`` at the invoice's rate; the last credit note takes the exact remainder."""
+    issued = Document.objects.filter(corrects=invoice).aggregate(
+        net=Sum("net_total"), gross=Sum("gross_total")
+    )
+    remaining_gross = invoice.gross_total + (issued["gross"] or 0)
+    if amount > remaining_gross:
+        raise CreditExceedsInvoiceError(
+            f"Crediting {amount} exceeds the {remaining_gross} left on {invoice.number}."
+        )
+    if amount == remaining_gross:
+        net = -(invoice.net_total + (issued["net"] or 0))
+        split = Split(net=net, vat=-amount - net, gross=-amount)
+    else:
+        split = split_gross(gross=-amount, rate=invoice.vat_rate)
+    buyer = _document_buyer(invoice)
+    description = _("Credit for invoice %(number)s") % {"number": invoice.number}
+    return _create_document(
+        kind=DocumentKind.CREDIT_NOTE,
+        payment=invoice.payment,
+        seller=seller,
+        buyer=buyer,
+        rate=invoice.vat_rate,
+        split=split,
+        description=description,
+        corrects=invoice,
+        now=now,
+    )
+
+
+def _create_document(
+    *,
+    kind: str,
+    payment: Payment,
+    seller: SellerSettings,
+    buyer: dict,
+    rate: Decimal,
+    split: Split,
+    description: str,
+    corrects: Document | None,
+    now: datetime,
+) -> Document:
+    issue_date = timezone.localdate(now)
+    allocated = allocate_number(kind=kind, year=issue_date.year, seller=seller)
+    document = Document.objects.create(
+        kind=kind,
+        series=allocated.series,
+        sequence=allocated.sequence,
+        number=allocated.number,
+        issued_at=now,
+        issue_date=issue_date,
+        service_date=timezone.localdate(payment.paid_at),
+        member=payment.order.member,
+        payment=payment,
+        corrects=corrects,
+        payment_reference=payment.provider_ref,
+        seller_name=seller.legal_name,
+        seller_address=seller.address,
+        seller_vat_id=seller.vat_id,
+        seller_tax_number=seller.tax_number,
+        seller_email=seller.email,
+        footer=seller.footer,
+        small_business_note=seller.small_business_note if seller.small_business else "",
+        buyer_name=buyer.get("name", ""),
+        buyer_email=buyer.get("email", ""),
+        buyer_address="\n".join(buyer.get("address") or []),
+        buyer_country=buyer.get("country", ""),
+        buyer_vat_id=buyer.get("vat_id", ""),
+        currency=payment.currency.upper(),
+        vat_rate=rate,
+        net_total=split.net,
+        vat_total=split.vat,
+        gross_total=split.gross,
+    )
+    DocumentLine.objects.create(
+        document=document,
+        position=1,
+        description=description,
+        quantity=1,
+        vat_rate=rate,
+        net=split.net,
+        vat=split.vat,
+        gross=split.gross,
+    )
+    transaction.on_commit(partial(tasks.deliver_document.delay, document.pk))
+    return document

@@ -1,0 +1,215 @@
+"""Admin: seller settings (one row), the read-only document list with totals, CSV export and
+"send again", and the pending documents with the action that issues them."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from invoices import services, tasks
+from invoices.models import Document, DocumentLine, DocumentMail, PendingDocument, SellerSettings
+from invoices.selectors import document_totals, documents_in_range, export_csv_lines
+from products.money import format_money
+
+
+def _warn_if_settings_missing(request: HttpRequest) -> None:
+    if services.seller_settings() is None:
+        pending = PendingDocument.objects.filter(document__isnull=True).count()
+        messages.warning(
+            request,
+            _(
+                "Seller settings are missing: no invoices can be issued. %(count)d payments and "
+                "refunds are waiting as pending documents; fill in the seller settings, then use "
+                "the action “Issue pending documents”."
+            )
+            % {"count": pending},
+        )
+
+
+@admin.register(SellerSettings)
+class SellerSettingsAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "vat_id", "default_vat_rate", "small_business", "currency"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not SellerSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        _warn_if_settings_missing(request)
+        return super().changelist_view(request, extra_context)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class LineInline(ReadOnlyInline):
+    model = DocumentLine
+    fields = ["position", "description", "quantity", "vat_rate", "net", "vat", "gross"]
+
+
+class MailInline(ReadOnlyInline):
+    model = DocumentMail
+    fields = ["sent_at", "reason", "recipient", "actor"]
+
+
+class ExportForm(forms.Form):
+    start = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The start date must not be after the end date."))
+        return cleaned
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    """Issued documents are legal records: view them, export them, send them again; never edit."""
+
+    list_display = ["number", "kind", "issue_date", "buyer_name", "gross_display", "corrects"]
+    list_filter = ["kind", "series__year", ("issue_date", admin.DateFieldListFilter), "currency"]
+    list_select_related = ["corrects"]
+    date_hierarchy = "issue_date"
+    search_fields = ["number", "buyer_name", "buyer_email", "payment_reference"]
+    inlines = [LineInline, MailInline]
+    actions = ["send_again"]
+    change_list_template = "admin/invoices/document/change_list.html"
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("gross"), ordering="gross_total")
+    def gross_display(self, obj: Document) -> str:
+        return format_money(obj.gross_total, obj.currency)
+
+    @admin.action(description=gettext_lazy("Send again (e-mail with PDF)"), permissions=["view"])
+    def send_again(self, request: HttpRequest, queryset) -> None:
+        pks = list(queryset.values_list("pk", flat=True))
+        for pk in pks:
+            transaction.on_commit(partial(tasks.resend_document.delay, pk, request.user.pk))
+        self.message_user(
+            request, _("%(count)d documents will be sent again.") % {"count": len(pks)}
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        _warn_if_settings_missing(request)
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if context and "cl" in context:
+            context["totals"] = [
+                {
+                    "currency": row["currency"],
+                    "count": row["count"],
+                    "net": format_money(row["net"] or 0, row["currency"]),
+                    "vat": format_money(row["vat"] or 0, row["currency"]),
+                    "gross": format_money(row["gross"] or 0, row["currency"]),
+                }
+                for row in document_totals(documents=context["cl"].queryset)
+            ]
+            context["export_url"] = reverse("admin:invoices_document_export")
+        return response
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.export_view)
+        return [path("export/", export, name="invoices_document_export"), *super().get_urls()]
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """CSV for the tax advisor: every document issued in a date range."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = ExportForm(request.GET or None)
+        if form.is_valid():
+            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+            documents = documents_in_range(start=start, end=end).iterator(chunk_size=500)
+            response = StreamingHttpResponse(
+                export_csv_lines(documents=documents), content_type="text/csv; charset=utf-8"
+            )
+            filename = f"invoices-{start.isoformat()}-{end.isoformat()}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": _("Export invoices and credit notes"),
+        }
+        return TemplateResponse(request, "admin/invoices/document/export.html", context)
+
+
+@admin.register(PendingDocument)
+class PendingDocumentAdmin(admin.ModelAdmin):
+    list_display = ["pk", "kind", "payment", "amount", "requested_at", "document", "issued_at"]
+    list_filter = ["kind", ("document", admin.EmptyFieldListFilter)]
+    actions = ["issue_pending"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        _warn_if_settings_missing(request)
+        return super().changelist_view(request, extra_context)
+
+    def has_issue_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("invoices.add_document")
+
+    @admin.action(
+        description=gettext_lazy("Issue pending documents (all, in order)"), permissions=["issue"]
+    )
+    def issue_pending(self, request: HttpRequest, queryset) -> None:
+        try:
+            issued = services.issue_pending_documents(now=timezone.now())
+        except services.SellerSettingsMissingError as error:
+            self.message_user(request, str(error), level=messages.ERROR)
+            return
+        numbers = ", ".join(document.number for document in issued) or "—"
+        self.message_user(
+            request,
+            _("%(count)d documents issued: %(numbers)s")
+            % {"count": len(issued), "numbers": numbers},
+            level=messages.SUCCESS,
+        )
