@@ -31,6 +31,18 @@ class ProviderEvent(models.Model):
     is_test = models.BooleanField(_("test mode"), default=False)
     received_at = models.DateTimeField(_("received"))
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    queued_at = models.DateTimeField(
+        _("last re-queued"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the periodic job or an admin queued the event again."),
+    )
+    next_attempt_at = models.DateTimeField(
+        _("next attempt"),
+        null=True,
+        blank=True,
+        help_text=_("A failed event is retried from this moment (exponential backoff)."),
+    )
 
     class Meta:
         verbose_name = _("provider event")
@@ -93,6 +105,12 @@ class Order(models.Model):
     is_test = models.BooleanField(_("test mode"), default=False)
     invoice_url = models.URLField(
         _("provider invoice URL"), blank=True, help_text=_("Digistore24 invoices its buyers.")
+    )
+    welcome_sent_at = models.DateTimeField(
+        _("welcome e-mail sent"),
+        null=True,
+        blank=True,
+        help_text=_("The welcome or purchase e-mail goes out once per order."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -182,3 +200,26 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.provider_ref} {self.amount} {self.currency}"
+
+
+class CheckoutLink(models.Model):
+    """Which order a completed checkout produced, when the order is keyed by something else.
+
+    A subscription's order is keyed by the subscription; its Checkout Session only names it.
+    The success page looks the buyer's session up here to show the member-area link.
+    """
+
+    provider = models.CharField(_("provider"), max_length=20)
+    checkout_ref = models.CharField(_("checkout reference"), max_length=255)
+    order_ref = models.CharField(_("order reference"), max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("checkout link")
+        verbose_name_plural = _("checkout links")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "checkout_ref"], name="checkout_link_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.checkout_ref} -> {self.order_ref}"

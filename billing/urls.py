@@ -1,3 +1,21 @@
+from django.urls import path
+
+from billing import views
+from billing.providers.digistore24 import answer_registration_check
+from billing.webhooks import provider_webhook
+
 app_name = "billing"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("webhooks/stripe/", provider_webhook("stripe"), name="stripe_webhook"),
+    path(
+        "webhooks/digistore24/",
+        answer_registration_check(provider_webhook("digistore24")),
+        name="digistore24_webhook",
+    ),
+    path("checkout/<int:price_pk>/", views.checkout, name="checkout"),
+    path("checkout/test/<int:price_pk>/", views.test_checkout, name="test_checkout"),
+    path("checkout/success/", views.checkout_success, name="checkout_success"),
+    path("checkout/status/", views.checkout_status, name="checkout_status"),
+    path("portal/", views.portal, name="portal"),
+]

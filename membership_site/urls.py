@@ -10,8 +10,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("members/invoices/", include("invoices.urls")),
     path("members/", include("members.urls")),
     path("billing/", include("billing.urls")),
+    path("login/", include("members.login_link_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("products.urls")),
 ]

@@ -30,3 +30,76 @@ def creator(django_user_model):
 def creator_client(client, creator):
     client.force_login(creator)
     return client
+
+
+# --- webhooks, Stripe and concurrency (issue 4) ------------------------------------------------
+
+STRIPE_WEBHOOK_SECRET = "whsec_test_endpoint_secret"
+STRIPE_URL = "/billing/webhooks/stripe/"
+
+
+def post_signed(
+    client,
+    url: str,
+    body: str,
+    *,
+    secret: str = STRIPE_WEBHOOK_SECRET,
+    timestamp: int | None = None,
+    header: str | None = None,
+):
+    """POST ``body`` with a real Stripe-Signature header (or the given header)."""
+    from tests.payloads.stripe import sign
+
+    signature = header if header is not None else sign(body, secret, timestamp)
+    return client.post(
+        url, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+    )
+
+
+@pytest.fixture
+def stripe_webhook_secret(settings):
+    """The endpoint's signing secret is set; no API key (the API is stubbed where needed)."""
+    settings.STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET
+    settings.STRIPE_SECRET_KEY = ""
+    return STRIPE_WEBHOOK_SECRET
+
+
+@pytest.fixture
+def deliver(client, stripe_webhook_secret, django_capture_on_commit_callbacks):
+    """Deliver a signed Stripe event and run what its commit queues (eager Celery)."""
+
+    def _deliver(body: str, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return post_signed(client, STRIPE_URL, body, **kwargs)
+
+    return _deliver
+
+
+def run_concurrently(function, *, times: int = 5, arguments: list | None = None) -> list:
+    """Run ``function`` in ``times`` threads released together; returns the raised errors.
+
+    Each thread closes its own database connection at the end (Django opens one per thread).
+    """
+    import threading
+
+    from django.db import connections
+
+    calls = arguments if arguments is not None else [()] * times
+    barrier = threading.Barrier(len(calls))
+    errors: list = []
+
+    def run(args) -> None:
+        try:
+            barrier.wait(timeout=10)
+            function(*args)
+        except Exception as error:  # noqa: BLE001 - collected and asserted by the test
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(args,)) for args in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors

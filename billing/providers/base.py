@@ -124,6 +124,16 @@ class ChargedBack:
 
 
 @dataclass(frozen=True)
+class CheckoutCompleted:
+    """A checkout finished whose order is keyed by something else (a subscription)."""
+
+    provider: str
+    checkout_ref: str
+    order_ref: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
 class Ignored:
     """An event we store but do not act on (unknown type, connection test, …)."""
 
@@ -140,6 +150,7 @@ DomainEvent = (
     | SubscriptionEnded
     | Refunded
     | ChargedBack
+    | CheckoutCompleted
     | Ignored
 )
 

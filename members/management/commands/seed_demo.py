@@ -27,6 +27,7 @@ class Command(BaseCommand):
                 DEMO_MEMBER_EMAIL, DEMO_MEMBER_PASSWORD, name="Demo Member"
             )
         products = seed_demo_catalog()
+        __import__("invoices.demo", fromlist=["x"]).seed_demo_seller_settings()
         self.stdout.write(self.style.SUCCESS(f"Demo catalog: {len(products)} products."))
         self.stdout.write(f"Site:         {settings.SITE_URL}/")
         self.stdout.write(

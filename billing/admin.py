@@ -1,0 +1,180 @@
+"""Billing in the admin: provider events (filter, inspect, reprocess) and read-mostly records."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from billing.models import CheckoutLink, Customer, Order, Payment, ProviderEvent, Subscription
+from billing.services import reprocess_events
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records come from providers; the admin looks, support actions live in services."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ProviderEvent)
+class ProviderEventAdmin(ReadOnlyAdmin):
+    list_display = [
+        "received_at",
+        "provider",
+        "event_type",
+        "event_id",
+        "status",
+        "attempts",
+        "is_test",
+        "short_error",
+    ]
+    list_filter = ["status", "event_type", "provider", "is_test"]
+    search_fields = ["event_id"]
+    date_hierarchy = "received_at"
+    actions = ["reprocess"]
+    readonly_fields = [
+        "provider",
+        "event_id",
+        "event_type",
+        "status",
+        "attempts",
+        "is_test",
+        "received_at",
+        "processed_at",
+        "queued_at",
+        "next_attempt_at",
+        "error_block",
+        "payload_block",
+    ]
+    exclude = ["payload", "error"]
+
+    @admin.display(description=_("error"))
+    def short_error(self, event: ProviderEvent) -> str:
+        lines = [line for line in event.error.strip().splitlines() if line.strip()]
+        return lines[-1][:120] if lines else ""
+
+    @admin.display(description=_("error"))
+    def error_block(self, event: ProviderEvent) -> str:
+        return format_html("<pre>{}</pre>", event.error)
+
+    @admin.display(description=_("payload"))
+    def payload_block(self, event: ProviderEvent) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(event.payload, indent=2, sort_keys=True))
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm("billing.change_providerevent") and obj is None
+
+    @admin.action(
+        description=_("Reprocess the selected events (failed or not yet processed)"),
+        permissions=["change"],
+    )
+    def reprocess(self, request: HttpRequest, queryset: QuerySet[ProviderEvent]) -> None:
+        results = reprocess_events(now=timezone.now(), pks=queryset.values_list("pk", flat=True))
+        done = [event for event, status in results if status != ProviderEvent.Status.FAILED]
+        failed = [event for event, status in results if status == ProviderEvent.Status.FAILED]
+        skipped = queryset.count() - len(results)
+        if done:
+            self.message_user(
+                request,
+                ngettext("%d event processed.", "%d events processed.", len(done)) % len(done),
+                messages.SUCCESS,
+            )
+        for event in failed:
+            event.refresh_from_db()
+            self.message_user(request, f"{event}: {self.short_error(event)}", messages.ERROR)
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%d event was already processed and was left alone.",
+                    "%d events were already processed and were left alone.",
+                    skipped,
+                )
+                % skipped,
+                messages.WARNING,
+            )
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    can_delete = False
+    fields = ["provider_ref", "amount", "amount_refunded", "currency", "status", "paid_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "member",
+        "product",
+        "provider",
+        "provider_ref",
+        "status",
+        "amount",
+        "currency",
+        "is_test",
+    ]
+    list_filter = ["status", "provider", "is_test"]
+    search_fields = ["provider_ref", "member__email"]
+    list_select_related = ["member", "product"]
+    inlines = [PaymentInline]
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Payments protect their order; deleting a product that has orders is refused as
+        # "protected", not as a missing permission (the creator unpublishes it instead).
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["paid_at", "order", "provider_ref", "amount", "amount_refunded", "status"]
+    list_filter = ["status", "provider"]
+    search_fields = ["provider_ref", "payment_intent_ref", "charge_ref", "order__member__email"]
+    list_select_related = ["order"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "provider_ref",
+        "member",
+        "status",
+        "current_period_end",
+        "cancel_at_period_end",
+        "ended_at",
+    ]
+    list_filter = ["status", "provider", "cancel_at_period_end"]
+    search_fields = ["provider_ref", "member__email"]
+    list_select_related = ["member"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnlyAdmin):
+    list_display = ["provider_customer_id", "provider", "member", "created_at"]
+    list_filter = ["provider"]
+    search_fields = ["provider_customer_id", "member__email"]
+    list_select_related = ["member"]
+
+
+@admin.register(CheckoutLink)
+class CheckoutLinkAdmin(ReadOnlyAdmin):
+    list_display = ["checkout_ref", "order_ref", "provider", "created_at"]
+    search_fields = ["checkout_ref", "order_ref"]

@@ -1,0 +1,367 @@
+"""Stripe: verify webhook deliveries and turn event payloads into domain events.
+
+This is the only module that reads a Stripe payload. Both the older API shapes and the 2025+
+("basil") shapes are accepted: a line's price is ``price.id`` or ``pricing.price_details.price``,
+an invoice's subscription is top-level or under ``parent.subscription_details``, and a
+subscription's period end is on the subscription or on its items. Stripe's API is asked only
+where an event lacks what is needed (a Checkout Session without ``metadata.price_id``, an invoice
+without the buyer's e-mail).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+import stripe
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from billing import stripe_api
+from billing.providers.base import (
+    Buyer,
+    ChargedBack,
+    CheckoutCompleted,
+    DomainEvent,
+    Ignored,
+    InvalidDelivery,
+    PaymentFailed,
+    PaymentSucceeded,
+    Refunded,
+    SubscriptionEnded,
+    SubscriptionUpdated,
+    VerifiedDelivery,
+)
+
+NAME = "stripe"
+SIGNATURE_TOLERANCE_SECONDS = 300
+
+
+def webhook_secrets() -> list[str]:
+    """The configured signing secrets; several (comma-separated) while rotating."""
+    return [part.strip() for part in settings.STRIPE_WEBHOOK_SECRET.split(",") if part.strip()]
+
+
+def _timestamp(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(int(value), tz=UTC)
+
+
+def _ref(value: object) -> str:
+    """An id from a field that holds either the id or the expanded object."""
+    if isinstance(value, dict):
+        return str(value.get("id") or "")
+    return str(value or "")
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(value for value in values if value))
+
+
+class StripeProvider:
+    name = NAME
+
+    def verify(self, request: HttpRequest) -> VerifiedDelivery:
+        secrets = webhook_secrets()
+        if not secrets:
+            raise InvalidDelivery(
+                "STRIPE_WEBHOOK_SECRET is not set: every Stripe delivery is refused", status=503
+            )
+        header = request.headers.get("Stripe-Signature", "")
+        if not header:
+            raise InvalidDelivery("no Stripe-Signature header")
+        try:
+            body = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidDelivery("the body is not UTF-8") from None
+        problem = ""
+        for secret in secrets:
+            try:
+                stripe.WebhookSignature.verify_header(
+                    body, header, secret, SIGNATURE_TOLERANCE_SECONDS
+                )
+                break
+            except stripe.SignatureVerificationError as error:
+                problem = str(error)
+        else:
+            raise InvalidDelivery(f"bad Stripe-Signature: {problem}")
+        return VerifiedDelivery(**_parse_event(body))
+
+    def acknowledge(self, delivery: VerifiedDelivery) -> HttpResponse:
+        return JsonResponse({"received": True})
+
+    def to_domain_events(self, payload: dict) -> list[DomainEvent]:
+        handler = HANDLERS.get(payload.get("type", ""))
+        if handler is None:
+            return [Ignored(f"Stripe event type {payload.get('type')!r} is not handled")]
+        return handler(payload)
+
+
+def _parse_event(body: str) -> dict:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise InvalidDelivery("the body is not JSON") from None
+    if not (
+        isinstance(payload, dict)
+        and payload.get("object") == "event"
+        and isinstance(payload.get("id"), str)
+        and isinstance(payload.get("type"), str)
+        and isinstance(payload.get("created"), int)
+        and isinstance((payload.get("data") or {}).get("object"), dict)
+    ):
+        raise InvalidDelivery("the body is not a Stripe event")
+    return {
+        "event_id": payload["id"],
+        "event_type": payload["type"],
+        "payload": payload,
+        "is_test": not payload.get("livemode", False),
+    }
+
+
+# --- Checkout Sessions ----------------------------------------------------------------------
+
+
+def _session_buyer(session: dict) -> Buyer:
+    details = session.get("customer_details") or {}
+    address = details.get("address") or {}
+    lines = [
+        address.get("line1"),
+        address.get("line2"),
+        " ".join(filter(None, [address.get("postal_code"), address.get("city")])),
+        address.get("state"),
+    ]
+    tax_ids = details.get("tax_ids") or []
+    return Buyer(
+        email=details.get("email") or session.get("customer_email") or "",
+        name=details.get("name") or "",
+        provider_customer_id=_ref(session.get("customer")),
+        address=tuple(line for line in lines if line),
+        country=address.get("country") or "",
+        vat_id=(tax_ids[0].get("value") or "") if tax_ids else "",
+    )
+
+
+def _session_price_refs(session: dict) -> tuple[str, ...]:
+    price_id = (session.get("metadata") or {}).get("price_id")
+    if price_id:
+        return (price_id,)
+    if not stripe_api.is_configured():
+        raise ValueError(
+            f"Checkout Session {session['id']} names no price: metadata.price_id is missing and "
+            "STRIPE_SECRET_KEY is unset, so its line items cannot be fetched"
+        )
+    refs = stripe_api.checkout_line_item_price_ids(session["id"])
+    if not refs:
+        raise ValueError(f"Checkout Session {session['id']} has no line item with a price")
+    return refs
+
+
+def _checkout_completed(event: dict) -> list[DomainEvent]:
+    session = event["data"]["object"]
+    occurred_at = _timestamp(event["created"])
+    mode = session.get("mode")
+    if mode == "subscription":
+        subscription_ref = _ref(session.get("subscription"))
+        if not subscription_ref:
+            return [Ignored("subscription checkout without a subscription")]
+        # The subscription's invoice (invoice.paid) carries price, amount and period.
+        return [CheckoutCompleted(NAME, session["id"], subscription_ref, occurred_at)]
+    if mode != "payment":
+        return [Ignored(f"checkout mode {mode!r} grants nothing")]
+    if session.get("payment_status") == "unpaid":
+        return [Ignored("payment still pending (delayed method): waiting for async success")]
+    return [
+        PaymentSucceeded(
+            provider=NAME,
+            provider_ref=session["id"],
+            order_ref=session["id"],
+            occurred_at=occurred_at,
+            buyer=_session_buyer(session),
+            price_refs=_session_price_refs(session),
+            amount=int(session.get("amount_total") or 0),
+            currency=(session.get("currency") or "").upper(),
+            paid_through=None,
+            payment_intent_ref=_ref(session.get("payment_intent")),
+            is_test=not event.get("livemode", False),
+        )
+    ]
+
+
+def _async_payment_failed(event: dict) -> list[DomainEvent]:
+    return [Ignored("the delayed payment failed: nothing was granted")]
+
+
+# --- Invoices -------------------------------------------------------------------------------
+
+
+def _line_price_ref(line: dict) -> str:
+    price = line.get("price")
+    if price:
+        return _ref(price)
+    details = (line.get("pricing") or {}).get("price_details") or {}
+    if details.get("price"):
+        return _ref(details["price"])
+    return _ref(line.get("plan"))
+
+
+def _invoice_subscription_ref(invoice: dict) -> str:
+    if invoice.get("subscription"):
+        return _ref(invoice["subscription"])
+    parent = invoice.get("parent") or {}
+    return _ref((parent.get("subscription_details") or {}).get("subscription"))
+
+
+def _invoice_payment_intent_ref(invoice: dict) -> str:
+    if invoice.get("payment_intent"):
+        return _ref(invoice["payment_intent"])
+    for entry in (invoice.get("payments") or {}).get("data") or []:
+        payment = entry.get("payment") or {}
+        if payment.get("payment_intent"):
+            return _ref(payment["payment_intent"])
+    return ""
+
+
+def _invoice_buyer(invoice: dict) -> Buyer:
+    email = invoice.get("customer_email") or ""
+    name = invoice.get("customer_name") or ""
+    customer_ref = _ref(invoice.get("customer"))
+    if not email and customer_ref and stripe_api.is_configured():
+        email, name = stripe_api.customer_email(customer_ref)
+    address = invoice.get("customer_address") or {}
+    lines = [address.get("line1"), address.get("line2"), address.get("city")]
+    tax_ids = invoice.get("customer_tax_ids") or []
+    return Buyer(
+        email=email,
+        name=name,
+        provider_customer_id=customer_ref,
+        address=tuple(line for line in lines if line),
+        country=address.get("country") or "",
+        vat_id=(tax_ids[0].get("value") or "") if tax_ids else "",
+    )
+
+
+def _invoice_paid(event: dict) -> list[DomainEvent]:
+    invoice = event["data"]["object"]
+    lines = (invoice.get("lines") or {}).get("data") or []
+    subscription_ref = _invoice_subscription_ref(invoice)
+    period_ends = [(line.get("period") or {}).get("end") for line in lines]
+    paid_through = None
+    if subscription_ref:
+        ends = [end for end in period_ends if end]
+        if not ends:
+            raise ValueError(f"subscription invoice {invoice['id']} has no line period")
+        paid_through = _timestamp(max(ends))
+    return [
+        PaymentSucceeded(
+            provider=NAME,
+            provider_ref=invoice["id"],
+            order_ref=subscription_ref or invoice["id"],
+            occurred_at=_timestamp(event["created"]),
+            buyer=_invoice_buyer(invoice),
+            price_refs=_unique(_line_price_ref(line) for line in lines),
+            amount=int(invoice.get("amount_paid") or 0),
+            currency=(invoice.get("currency") or "").upper(),
+            paid_through=paid_through,
+            subscription_ref=subscription_ref,
+            payment_intent_ref=_invoice_payment_intent_ref(invoice),
+            charge_ref=_ref(invoice.get("charge")),
+            is_test=not event.get("livemode", False),
+        )
+    ]
+
+
+def _invoice_payment_failed(event: dict) -> list[DomainEvent]:
+    invoice = event["data"]["object"]
+    subscription_ref = _invoice_subscription_ref(invoice)
+    if not subscription_ref:
+        return [Ignored(f"failed invoice {invoice.get('id')} belongs to no subscription")]
+    reason = f"invoice {invoice.get('id')} payment failed (attempt {invoice.get('attempt_count')})"
+    return [PaymentFailed(NAME, subscription_ref, _timestamp(event["created"]), reason)]
+
+
+# --- Subscriptions --------------------------------------------------------------------------
+
+
+def _subscription_period_end(subscription: dict) -> datetime | None:
+    if subscription.get("current_period_end"):
+        return _timestamp(subscription["current_period_end"])
+    items = (subscription.get("items") or {}).get("data") or []
+    ends = [item["current_period_end"] for item in items if item.get("current_period_end")]
+    return _timestamp(max(ends)) if ends else None
+
+
+def _subscription_updated(event: dict) -> list[DomainEvent]:
+    subscription = event["data"]["object"]
+    items = (subscription.get("items") or {}).get("data") or []
+    return [
+        SubscriptionUpdated(
+            provider=NAME,
+            subscription_ref=subscription["id"],
+            occurred_at=_timestamp(event["created"]),
+            status=subscription.get("status") or "",
+            current_period_end=_subscription_period_end(subscription),
+            cancel_at_period_end=bool(subscription.get("cancel_at_period_end")),
+            price_refs=_unique(_line_price_ref(item) for item in items),
+        )
+    ]
+
+
+def _subscription_deleted(event: dict) -> list[DomainEvent]:
+    subscription = event["data"]["object"]
+    details = subscription.get("cancellation_details") or {}
+    reason = "subscription ended at Stripe"
+    if details.get("reason"):
+        reason = f"{reason} ({details['reason']})"
+    return [SubscriptionEnded(NAME, subscription["id"], _timestamp(event["created"]), reason)]
+
+
+# --- Refunds and disputes -------------------------------------------------------------------
+
+
+def _charge_refunded(event: dict) -> list[DomainEvent]:
+    charge = event["data"]["object"]
+    amount_refunded = int(charge.get("amount_refunded") or 0)
+    return [
+        Refunded(
+            provider=NAME,
+            occurred_at=_timestamp(event["created"]),
+            amount_refunded=amount_refunded,
+            is_full=bool(charge.get("refunded")) or amount_refunded >= int(charge.get("amount", 0)),
+            payment_intent_ref=_ref(charge.get("payment_intent")),
+            charge_ref=charge["id"],
+        )
+    ]
+
+
+def _dispute(event: dict, *, is_closed: bool) -> list[DomainEvent]:
+    dispute = event["data"]["object"]
+    outcome = ""
+    if is_closed:
+        outcome = "lost" if dispute.get("status") == "lost" else "won"
+    return [
+        ChargedBack(
+            provider=NAME,
+            occurred_at=_timestamp(event["created"]),
+            is_closed=is_closed,
+            outcome=outcome,
+            payment_intent_ref=_ref(dispute.get("payment_intent")),
+            charge_ref=_ref(dispute.get("charge")),
+        )
+    ]
+
+
+HANDLERS: dict[str, Callable[[dict], list[DomainEvent]]] = {
+    "checkout.session.completed": _checkout_completed,
+    "checkout.session.async_payment_succeeded": _checkout_completed,
+    "checkout.session.async_payment_failed": _async_payment_failed,
+    "invoice.paid": _invoice_paid,
+    "invoice.payment_succeeded": _invoice_paid,
+    "invoice.payment_failed": _invoice_payment_failed,
+    "customer.subscription.created": _subscription_updated,
+    "customer.subscription.updated": _subscription_updated,
+    "customer.subscription.deleted": _subscription_deleted,
+    "charge.refunded": _charge_refunded,
+    "charge.dispute.created": lambda event: _dispute(event, is_closed=False),
+    "charge.dispute.closed": lambda event: _dispute(event, is_closed=True),
+}

@@ -1,0 +1,181 @@
+"""The local test checkout: Stripe-shaped, correctly signed events delivered to our own webhook.
+
+Used only while ``STRIPE_SECRET_KEY`` is unset (offline test mode, e.g. ``make run`` on the
+defaults). The events go through the real intake view (signature check, storage, queueing) and
+the real processing; they are marked test mode (``livemode: false``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import json
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+
+import stripe
+from django.core.handlers.wsgi import WSGIRequest
+from django.urls import resolve, reverse
+
+from billing.providers.stripe import webhook_secrets
+from products.models import Price
+
+
+class TestCheckoutUnavailable(RuntimeError):
+    pass
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def period_end(*, price: Price, start: datetime) -> datetime:
+    if price.trial_days:
+        return start + timedelta(days=price.trial_days)
+    count = price.interval_count or 1
+    if price.interval == Price.Interval.DAY:
+        return start + timedelta(days=count)
+    if price.interval == Price.Interval.WEEK:
+        return start + timedelta(weeks=count)
+    if price.interval == Price.Interval.YEAR:
+        return _add_months(start, 12 * count)
+    return _add_months(start, count)
+
+
+def _local_id(prefix: str) -> str:
+    return f"{prefix}_test_local_{secrets.token_hex(10)}"
+
+
+def _envelope(event_type: str, obj: dict, *, created: int) -> str:
+    return json.dumps(
+        {
+            "id": _local_id("evt"),
+            "object": "event",
+            "api_version": "2025-06-30.basil",
+            "created": created,
+            "data": {"object": obj},
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
+            "type": event_type,
+        }
+    )
+
+
+def _session(*, price: Price, email: str, name: str, ids: dict, mode: str) -> dict:
+    return {
+        "id": ids["session"],
+        "object": "checkout.session",
+        "mode": mode,
+        "status": "complete",
+        "payment_status": "paid" if price.amount else "no_payment_required",
+        "amount_subtotal": price.amount,
+        "amount_total": price.amount,
+        "currency": price.currency.lower(),
+        "customer": ids["customer"],
+        "customer_details": {"email": email, "name": name, "address": None, "tax_ids": []},
+        "customer_email": email,
+        "metadata": {"price_id": price.stripe_price_id},
+        "payment_intent": ids.get("payment_intent") if mode == "payment" else None,
+        "subscription": ids.get("subscription"),
+        "invoice": ids.get("invoice"),
+        "livemode": False,
+    }
+
+
+def _subscription_events(*, price: Price, email: str, name: str, ids: dict, now: int) -> list[str]:
+    start = datetime.fromtimestamp(now, tz=UTC)
+    end = int(period_end(price=price, start=start).timestamp())
+    amount = 0 if price.trial_days else price.amount
+    item = {"id": _local_id("si"), "price": {"id": price.stripe_price_id}, "quantity": 1}
+    subscription = {
+        "id": ids["subscription"],
+        "object": "subscription",
+        "customer": ids["customer"],
+        "status": "trialing" if price.trial_days else "active",
+        "cancel_at_period_end": False,
+        "items": {"object": "list", "data": [{**item, "current_period_end": end}]},
+        "livemode": False,
+    }
+    invoice = {
+        "id": ids["invoice"],
+        "object": "invoice",
+        "billing_reason": "subscription_create",
+        "customer": ids["customer"],
+        "customer_email": email,
+        "customer_name": name,
+        "amount_paid": amount,
+        "currency": price.currency.lower(),
+        "status": "paid",
+        "lines": {
+            "object": "list",
+            "data": [
+                {
+                    "id": _local_id("il"),
+                    "amount": amount,
+                    "pricing": {"price_details": {"price": price.stripe_price_id}},
+                    "period": {"start": now, "end": end},
+                }
+            ],
+        },
+        "parent": {"subscription_details": {"subscription": ids["subscription"]}},
+        "livemode": False,
+    }
+    session = _session(price=price, email=email, name=name, ids=ids, mode="subscription")
+    return [
+        _envelope("customer.subscription.created", subscription, created=now),
+        _envelope("checkout.session.completed", session, created=now),
+        _envelope("invoice.paid", invoice, created=now),
+    ]
+
+
+def build_test_checkout_events(*, price: Price, email: str, name: str = "") -> tuple[str, list]:
+    """The session id and the event bodies Stripe would send for this purchase."""
+    now = int(time.time())
+    ids = {"session": _local_id("cs"), "customer": _local_id("cus")}
+    if price.is_recurring:
+        ids.update(subscription=_local_id("sub"), invoice=_local_id("in"))
+        return ids["session"], _subscription_events(
+            price=price, email=email, name=name, ids=ids, now=now
+        )
+    ids["payment_intent"] = _local_id("pi")
+    session = _session(price=price, email=email, name=name, ids=ids, mode="payment")
+    return ids["session"], [_envelope("checkout.session.completed", session, created=now)]
+
+
+def deliver(body: str) -> int:
+    """Sign the body like Stripe and hand it to our webhook view in-process; its status code."""
+    secrets_ = webhook_secrets()
+    if not secrets_:
+        raise TestCheckoutUnavailable("STRIPE_WEBHOOK_SECRET is not set")
+    header = stripe.WebhookSignature.generate_signature_header(body, secrets_[0])
+    raw = body.encode()
+    path = reverse("billing:stripe_webhook")
+    request = WSGIRequest(
+        {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": path,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "wsgi.url_scheme": "http",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(raw)),
+            "HTTP_STRIPE_SIGNATURE": header,
+            "wsgi.input": io.BytesIO(raw),
+        }
+    )
+    return resolve(path).func(request).status_code
+
+
+def complete_test_checkout(*, price: Price, email: str, name: str = "") -> str:
+    """Deliver the purchase's events; returns the Checkout Session id for the success page."""
+    session_ref, bodies = build_test_checkout_events(price=price, email=email, name=name)
+    for body in bodies:
+        status = deliver(body)
+        if status >= 300:
+            raise TestCheckoutUnavailable(f"our webhook answered {status}")
+    return session_ref

@@ -1,0 +1,261 @@
+"""Purchases and renewals: member, customer, order, payment, subscription and grants in one go.
+
+Called inside the event's transaction, so either everything exists afterwards or nothing does
+(no account without its order, no order without its grant). Rows are found through unique
+constraints, then locked and re-checked: a repeated or concurrent event records nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+
+from django.db import IntegrityError, transaction
+
+from billing.locks import orders_for_update, subscriptions_for_update
+from billing.models import CheckoutLink, Customer, Order, Payment, ProviderEvent, Subscription
+from billing.providers.base import (
+    Buyer,
+    CheckoutCompleted,
+    PaymentSucceeded,
+    SubscriptionRenewed,
+)
+from billing.services.catalog import Purchase, resolve_purchases
+from invoices.services import issue_invoice_for_payment
+from members.models import AccessGrant, User
+from members.services import find_or_create_member, grant_access
+from products.selectors import products_granted_by
+
+GRANT_SOURCES = {
+    "stripe": AccessGrant.Source.STRIPE,
+    "digistore24": AccessGrant.Source.DIGISTORE24,
+}
+
+
+def _create_once(model, *, lookup: dict, defaults: dict):
+    """Get or create through a unique constraint: the loser of a race reads the winner's row."""
+    row = model.objects.filter(**lookup).first()
+    if row is not None:
+        return row, False
+    try:
+        with transaction.atomic():
+            return model.objects.create(**lookup, **defaults), True
+    except IntegrityError:
+        return model.objects.get(**lookup), False
+
+
+def _member_for(*, provider: str, buyer: Buyer, now: datetime) -> User:
+    if buyer.email:
+        member, _created = find_or_create_member(email=buyer.email, name=buyer.name, now=now)
+        return member
+    if buyer.provider_customer_id:
+        customer = Customer.objects.filter(
+            provider=provider, provider_customer_id=buyer.provider_customer_id
+        ).first()
+        if customer is not None:
+            return customer.member
+    raise ValueError(
+        f"the event carries no buyer e-mail and customer {buyer.provider_customer_id or '(none)'} "
+        "is unknown: cannot find or create the member"
+    )
+
+
+def _customer_for(*, provider: str, buyer: Buyer, member: User) -> Customer | None:
+    if not buyer.provider_customer_id:
+        return None
+    customer, _created = _create_once(
+        Customer,
+        lookup={"provider": provider, "provider_customer_id": buyer.provider_customer_id},
+        defaults={"member": member},
+    )
+    return customer
+
+
+def _record_payment(
+    *,
+    order: Order,
+    event: PaymentSucceeded | SubscriptionRenewed,
+    now: datetime,
+) -> Payment | None:
+    """The payment, once, with its invoice; None if it was recorded before (order is locked)."""
+    if Payment.objects.filter(provider=event.provider, provider_ref=event.provider_ref).exists():
+        return None
+    payment = Payment.objects.create(
+        order=order,
+        provider=event.provider,
+        provider_ref=event.provider_ref,
+        payment_intent_ref=event.payment_intent_ref,
+        charge_ref=event.charge_ref,
+        amount=event.amount,
+        currency=event.currency.upper(),
+        paid_at=event.occurred_at,
+        period_end=event.paid_through,
+    )
+    issue_invoice_for_payment(payment=payment, now=now)
+    return payment
+
+
+def _subscription_after_payment(
+    *, order: Order, subscription_ref: str, paid_through: datetime | None, provider: str
+) -> Subscription:
+    subscription, created = _create_once(
+        Subscription,
+        lookup={"provider": provider, "provider_ref": subscription_ref},
+        defaults={
+            "member": order.member,
+            "order": order,
+            "status": Subscription.Status.ACTIVE,
+            "current_period_end": paid_through,
+        },
+    )
+    subscription = subscriptions_for_update().get(pk=subscription.pk)
+    if created or subscription.status == Subscription.Status.CANCELED:
+        return subscription
+    if subscription.status in (Subscription.Status.INCOMPLETE, Subscription.Status.PAST_DUE):
+        subscription.status = Subscription.Status.ACTIVE
+    if paid_through and (
+        subscription.current_period_end is None or paid_through > subscription.current_period_end
+    ):
+        subscription.current_period_end = paid_through
+    subscription.save(update_fields=["status", "current_period_end"])
+    return subscription
+
+
+def _grant_purchases(
+    *,
+    order: Order,
+    purchases: list[Purchase],
+    paid_through: datetime | None,
+    is_test: bool,
+    source_event: ProviderEvent | None,
+    now: datetime,
+    reason: str,
+) -> None:
+    """Grant or extend each product bought; a bundle grants each product in it."""
+    seen: set[int] = set()
+    for purchase in purchases:
+        for product in products_granted_by(purchase.product):
+            if product.pk in seen:
+                continue
+            seen.add(product.pk)
+            grant_access(
+                member=order.member,
+                product=product,
+                order=order,
+                paid_through=paid_through,
+                source=GRANT_SOURCES.get(order.provider, AccessGrant.Source.STRIPE),
+                now=now,
+                is_test=is_test,
+                source_event=source_event,
+                reason=reason,
+            )
+
+
+def record_payment_succeeded(
+    *, event: PaymentSucceeded, source_event: ProviderEvent | None, now: datetime
+) -> str:
+    """A first payment, a renewal by invoice, a trial start: order, payment, access, e-mail.
+
+    The welcome (or "your purchase is ready") e-mail is queued once, when the order is created.
+    """
+    from billing import tasks
+
+    purchases = resolve_purchases(
+        provider=event.provider, refs=event.price_refs, currency=event.currency
+    )
+    order = Order.objects.filter(provider=event.provider, provider_ref=event.order_ref).first()
+    created = False
+    if order is None:
+        member = _member_for(provider=event.provider, buyer=event.buyer, now=now)
+        order, created = _create_once(
+            Order,
+            lookup={"provider": event.provider, "provider_ref": event.order_ref},
+            defaults={
+                "member": member,
+                "product": purchases[0].product,
+                "price": purchases[0].price,
+                "status": Order.Status.PAID,
+                "customer": _customer_for(
+                    provider=event.provider, buyer=event.buyer, member=member
+                ),
+                "amount": event.amount,
+                "currency": event.currency.upper(),
+                "is_test": event.is_test,
+                "invoice_url": event.invoice_url,
+            },
+        )
+    order = orders_for_update().select_related("member").get(pk=order.pk)
+    if _record_payment(order=order, event=event, now=now) is None:
+        return f"payment {event.provider_ref} was recorded before"
+    if event.subscription_ref:
+        subscription = _subscription_after_payment(
+            order=order,
+            subscription_ref=event.subscription_ref,
+            paid_through=event.paid_through,
+            provider=event.provider,
+        )
+        if subscription.status == Subscription.Status.CANCELED:
+            return f"subscription {event.subscription_ref} has ended: access not extended"
+    _grant_purchases(
+        order=order,
+        purchases=purchases,
+        paid_through=event.paid_through,
+        is_test=event.is_test,
+        source_event=source_event,
+        now=now,
+        reason=f"payment {event.provider_ref}",
+    )
+    if created:
+        transaction.on_commit(partial(tasks.send_order_email.delay, order.pk))
+    return ""
+
+
+def record_renewal(
+    *, event: SubscriptionRenewed, source_event: ProviderEvent | None, now: datetime
+) -> str:
+    """A paid renewal of a known subscription: payment once, paid-through extended."""
+    subscription = (
+        Subscription.objects.filter(provider=event.provider, provider_ref=event.subscription_ref)
+        .select_related("order__product")
+        .first()
+    )
+    if subscription is None:
+        raise ValueError(f"renewal of unknown subscription {event.subscription_ref}")
+    order = orders_for_update().select_related("member", "product").get(pk=subscription.order_id)
+    if _record_payment(order=order, event=event, now=now) is None:
+        return f"payment {event.provider_ref} was recorded before"
+    subscription = _subscription_after_payment(
+        order=order,
+        subscription_ref=event.subscription_ref,
+        paid_through=event.paid_through,
+        provider=event.provider,
+    )
+    if subscription.status == Subscription.Status.CANCELED:
+        return f"subscription {event.subscription_ref} has ended: access not extended"
+    _grant_purchases(
+        order=order,
+        purchases=[Purchase(product=order.product, price=order.price)],
+        paid_through=event.paid_through,
+        is_test=order.is_test,
+        source_event=source_event,
+        now=now,
+        reason=f"renewal {event.provider_ref}",
+    )
+    return ""
+
+
+def record_checkout(
+    *, event: CheckoutCompleted, source_event: ProviderEvent | None, now: datetime
+) -> str:
+    """Remember which order a checkout produced, for the buyer's success page."""
+    CheckoutLink.objects.bulk_create(
+        [
+            CheckoutLink(
+                provider=event.provider,
+                checkout_ref=event.checkout_ref,
+                order_ref=event.order_ref,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return ""

@@ -1,0 +1,160 @@
+"""Refunds and chargebacks: recorded on the payment, credited, and access revoked when due.
+
+A full refund or a dispute revokes what the payment's order granted; a partial refund is
+recorded (with a credit note for the newly refunded amount) and keeps access. Refund amounts
+in events are cumulative, so a repeated or older event credits nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q
+
+from billing.locks import orders_for_update, payments_for_update
+from billing.models import Order, Payment, ProviderEvent
+from billing.providers.base import ChargedBack, Refunded
+from billing.services.orders import GRANT_SOURCES
+from invoices.services import issue_credit_note_for_refund
+from members.access import LIVE_STATES
+from members.models import AccessGrant
+from members.services import end_grant, grant_access
+from products.selectors import products_granted_by
+
+PaymentStatus = Payment.Status
+
+
+def find_payment(
+    *, provider: str, payment_intent_ref: str = "", charge_ref: str = "", payment_ref: str = ""
+) -> Payment:
+    """The payment an event names by payment intent, charge, payment or order reference."""
+    payments = Payment.objects.filter(provider=provider)
+    match = Q(pk__in=[])
+    if payment_intent_ref:
+        match |= Q(payment_intent_ref=payment_intent_ref)
+    if charge_ref:
+        match |= Q(charge_ref=charge_ref)
+    if payment_ref:
+        match |= Q(provider_ref=payment_ref)
+    payment = payments.filter(match).order_by("-paid_at", "-pk").first()
+    if payment is None and payment_ref:
+        payment = payments.filter(order__provider_ref=payment_ref).order_by("-paid_at").first()
+    if payment is None:
+        refs = ", ".join(filter(None, [payment_intent_ref, charge_ref, payment_ref])) or "(none)"
+        raise ValueError(f"no recorded {provider} payment matches {refs}")
+    return payment
+
+
+def _lock(payment: Payment) -> tuple[Order, Payment]:
+    """Lock the order, then the payment (the order a purchase locks first)."""
+    order = orders_for_update().get(pk=payment.order_id)
+    return order, payments_for_update().get(pk=payment.pk)
+
+
+def _revoke_order_grants(
+    *, order: Order, reason: str, source_event: ProviderEvent | None, now: datetime
+) -> None:
+    pks = AccessGrant.objects.filter(order=order, state__in=LIVE_STATES).values_list(
+        "pk", flat=True
+    )
+    for pk in sorted(pks):
+        end_grant(
+            grant_pk=pk,
+            state=AccessGrant.State.REVOKED,
+            now=now,
+            reason=reason,
+            source_event=source_event,
+        )
+
+
+def record_refund(*, event: Refunded, source_event: ProviderEvent | None, now: datetime) -> str:
+    found = find_payment(
+        provider=event.provider,
+        payment_intent_ref=event.payment_intent_ref,
+        charge_ref=event.charge_ref,
+        payment_ref=event.payment_ref,
+    )
+    order, payment = _lock(found)
+    target = payment.amount if event.is_full else min(event.amount_refunded, payment.amount)
+    newly_refunded = target - payment.amount_refunded
+    if newly_refunded <= 0 and not (event.is_full and payment.status != PaymentStatus.REFUNDED):
+        return "refund recorded before"
+    if newly_refunded > 0:
+        payment.amount_refunded = target
+        issue_credit_note_for_refund(payment=payment, amount=newly_refunded, now=now)
+    if event.is_full or payment.amount_refunded >= payment.amount:
+        payment.status = PaymentStatus.REFUNDED
+        order.status = Order.Status.REFUNDED
+        order.save(update_fields=["status"])
+        reason = f"payment {payment.provider_ref} refunded in full"
+        _revoke_order_grants(order=order, reason=reason, source_event=source_event, now=now)
+    elif payment.status == PaymentStatus.SUCCEEDED:
+        payment.status = PaymentStatus.PARTIALLY_REFUNDED
+    payment.save(update_fields=["amount_refunded", "status"])
+    return ""
+
+
+def record_chargeback(
+    *, event: ChargedBack, source_event: ProviderEvent | None, now: datetime
+) -> str:
+    """A dispute revokes access; lost, it is credited; won, access comes back."""
+    found = find_payment(
+        provider=event.provider,
+        payment_intent_ref=event.payment_intent_ref,
+        charge_ref=event.charge_ref,
+        payment_ref=event.payment_ref,
+    )
+    order, payment = _lock(found)
+    if not event.is_closed:
+        if payment.status in (PaymentStatus.DISPUTED, PaymentStatus.CHARGED_BACK):
+            return "dispute recorded before"
+        payment.status = PaymentStatus.DISPUTED
+        payment.save(update_fields=["status"])
+        reason = f"payment {payment.provider_ref} disputed"
+        _revoke_order_grants(order=order, reason=reason, source_event=source_event, now=now)
+        return ""
+    if event.outcome == "lost":
+        return _chargeback_lost(order=order, payment=payment, source_event=source_event, now=now)
+    return _dispute_won(order=order, payment=payment, source_event=source_event, now=now)
+
+
+def _chargeback_lost(
+    *, order: Order, payment: Payment, source_event: ProviderEvent | None, now: datetime
+) -> str:
+    if payment.status == PaymentStatus.CHARGED_BACK:
+        return "chargeback recorded before"
+    remaining = payment.amount - payment.amount_refunded
+    if remaining > 0:
+        issue_credit_note_for_refund(payment=payment, amount=remaining, now=now)
+    payment.status = PaymentStatus.CHARGED_BACK
+    payment.save(update_fields=["status"])
+    order.status = Order.Status.CHARGED_BACK
+    order.save(update_fields=["status"])
+    reason = f"payment {payment.provider_ref} charged back"
+    _revoke_order_grants(order=order, reason=reason, source_event=source_event, now=now)
+    return ""
+
+
+def _dispute_won(
+    *, order: Order, payment: Payment, source_event: ProviderEvent | None, now: datetime
+) -> str:
+    if payment.status != PaymentStatus.DISPUTED:
+        return "no open dispute on this payment"
+    payment.status = (
+        PaymentStatus.PARTIALLY_REFUNDED if payment.amount_refunded else PaymentStatus.SUCCEEDED
+    )
+    payment.save(update_fields=["status"])
+    latest = order.payments.order_by("-paid_at", "-pk").first()
+    for product in products_granted_by(order.product):
+        grant_access(
+            member=order.member,
+            product=product,
+            order=order,
+            paid_through=latest.period_end if latest else None,
+            source=GRANT_SOURCES.get(order.provider, AccessGrant.Source.STRIPE),
+            now=now,
+            is_test=order.is_test,
+            source_event=source_event,
+            reason=f"dispute on payment {payment.provider_ref} won",
+        )
+    return ""

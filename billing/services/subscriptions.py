@@ -1,0 +1,226 @@
+"""Subscription lifecycle: provider state, failed payments (grace), cancellation, the end.
+
+A subscription row is created by its first paid invoice (see ``orders``). Events about a
+subscription we do not know yet change nothing, except its end, which fails and is retried so
+that it still applies once the first invoice has been recorded. An event older than the state it
+would overwrite is dropped, and an ended subscription stays ended.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+
+from django.db import transaction
+
+from billing.locks import subscriptions_for_update
+from billing.models import Payment, ProviderEvent, Subscription
+from billing.providers.base import (
+    CancelledAtPeriodEnd,
+    PaymentFailed,
+    SubscriptionEnded,
+    SubscriptionResumed,
+    SubscriptionUpdated,
+)
+from members.access import LIVE_STATES
+from members.models import AccessGrant
+from members.services import end_grant, move_to_grace, note_cancellation
+
+Status = Subscription.Status
+STATUSES = {
+    "incomplete": Status.INCOMPLETE,
+    "trialing": Status.TRIALING,
+    "active": Status.ACTIVE,
+    "past_due": Status.PAST_DUE,
+}
+ENDED_STATUSES = {"canceled", "unpaid", "incomplete_expired"}
+
+
+class SubscriptionNotRecorded(ValueError):
+    """The subscription's first paid invoice has not been processed yet (the event is retried)."""
+
+
+def _locked(provider: str, subscription_ref: str) -> Subscription | None:
+    return (
+        subscriptions_for_update()
+        .select_related("member")
+        .filter(provider=provider, provider_ref=subscription_ref)
+        .first()
+    )
+
+
+def _live_grant_pks(subscription: Subscription) -> list[int]:
+    return list(
+        AccessGrant.objects.filter(order_id=subscription.order_id, state__in=LIVE_STATES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _is_stale(subscription: Subscription, occurred_at: datetime) -> bool:
+    return (
+        subscription.provider_updated_at is not None
+        and occurred_at < subscription.provider_updated_at
+    )
+
+
+def _end(
+    *, subscription: Subscription, occurred_at: datetime, reason: str, source_event, now: datetime
+) -> str:
+    subscription.status = Status.CANCELED
+    subscription.ended_at = occurred_at
+    subscription.provider_updated_at = max(
+        filter(None, [subscription.provider_updated_at, occurred_at])
+    )
+    subscription.save(update_fields=["status", "ended_at", "provider_updated_at"])
+    for pk in _live_grant_pks(subscription):
+        end_grant(
+            grant_pk=pk,
+            state=AccessGrant.State.EXPIRED,
+            now=now,
+            reason=reason,
+            source_event=source_event,
+        )
+    return ""
+
+
+def end_subscription(
+    *, event: SubscriptionEnded, source_event: ProviderEvent | None, now: datetime
+) -> str:
+    """The provider ended the subscription: access ends now. Final: later events change nothing."""
+    subscription = _locked(event.provider, event.subscription_ref)
+    if subscription is None:
+        raise SubscriptionNotRecorded(
+            f"subscription {event.subscription_ref} is not recorded yet (its first paid invoice "
+            "has not arrived); this event is retried"
+        )
+    if subscription.status == Status.CANCELED:
+        return "subscription had ended before"
+    reason = event.reason or "subscription ended"
+    return _end(
+        subscription=subscription,
+        occurred_at=event.occurred_at,
+        reason=reason,
+        source_event=source_event,
+        now=now,
+    )
+
+
+def _note_cancellation_change(
+    *, subscription: Subscription, scheduled: bool, source_event, now: datetime
+) -> None:
+    if scheduled:
+        when = subscription.current_period_end
+        reason = "cancels at period end" + (f" ({when:%Y-%m-%d})" if when else "")
+    else:
+        reason = "cancellation withdrawn: renews again"
+    for pk in _live_grant_pks(subscription):
+        note_cancellation(
+            grant_pk=pk, scheduled=scheduled, now=now, reason=reason, source_event=source_event
+        )
+
+
+def apply_subscription_update(
+    *, event: SubscriptionUpdated, source_event: ProviderEvent | None, now: datetime
+) -> str:
+    """Apply the provider's newer view of a subscription (status, period end, cancel flag)."""
+    subscription = _locked(event.provider, event.subscription_ref)
+    if subscription is None:
+        if event.status == "canceled":
+            raise SubscriptionNotRecorded(
+                f"subscription {event.subscription_ref} ended before it was recorded; retried"
+            )
+        return "unknown subscription: its first paid invoice provisions it"
+    if subscription.status == Status.CANCELED:
+        return "subscription had ended before"
+    if _is_stale(subscription, event.occurred_at):
+        return "older than the state already applied: dropped"
+    if event.status in ENDED_STATUSES:
+        reason = f"subscription {event.status} at the provider"
+        return _end(
+            subscription=subscription,
+            occurred_at=event.occurred_at,
+            reason=reason,
+            source_event=source_event,
+            now=now,
+        )
+    status = STATUSES.get(event.status, subscription.status)
+    if status != Status.INCOMPLETE:  # a recorded subscription never goes back to incomplete
+        subscription.status = status
+    was_cancelling = subscription.cancel_at_period_end
+    subscription.current_period_end = event.current_period_end or subscription.current_period_end
+    subscription.cancel_at_period_end = event.cancel_at_period_end
+    subscription.provider_updated_at = event.occurred_at
+    subscription.save()
+    if was_cancelling != event.cancel_at_period_end:
+        _note_cancellation_change(
+            subscription=subscription,
+            scheduled=event.cancel_at_period_end,
+            source_event=source_event,
+            now=now,
+        )
+    if subscription.status == Status.PAST_DUE:
+        _start_grace(
+            subscription=subscription, reason="payment past due", event=source_event, now=now
+        )
+    return ""
+
+
+def _start_grace(
+    *, subscription: Subscription, reason: str, event: ProviderEvent | None, now: datetime
+) -> list[int]:
+    """Move the live grants to grace; the member is told once, after commit."""
+    from billing import tasks
+
+    moved = [
+        pk
+        for pk in _live_grant_pks(subscription)
+        if move_to_grace(grant_pk=pk, now=now, reason=reason, source_event=event)
+    ]
+    if moved:
+        transaction.on_commit(partial(tasks.send_payment_failed_email.delay, subscription.order_id))
+    return moved
+
+
+def record_payment_failed(
+    *, event: PaymentFailed, source_event: ProviderEvent | None, now: datetime
+) -> str:
+    """A failed renewal: grace period (access kept until paid-through plus grace), member told."""
+    subscription = _locked(event.provider, event.subscription_ref)
+    if subscription is None:
+        return "unknown subscription: nothing was granted, nothing to suspend"
+    if subscription.status == Status.CANCELED:
+        return "subscription had ended before"
+    paid_later = Payment.objects.filter(
+        order_id=subscription.order_id, paid_at__gte=event.occurred_at
+    ).exists()
+    if paid_later:
+        return "a payment arrived after this failure: dropped"
+    subscription.status = Status.PAST_DUE
+    subscription.save(update_fields=["status"])
+    reason = event.reason or "payment failed"
+    _start_grace(subscription=subscription, reason=reason, event=source_event, now=now)
+    return ""
+
+
+def schedule_cancellation(
+    *, event: CancelledAtPeriodEnd | SubscriptionResumed, source_event, now: datetime
+) -> str:
+    """Cancel at period end (access kept until then), or withdraw that cancellation."""
+    scheduled = isinstance(event, CancelledAtPeriodEnd)
+    subscription = _locked(event.provider, event.subscription_ref)
+    if subscription is None:
+        return "unknown subscription"
+    if subscription.status == Status.CANCELED or _is_stale(subscription, event.occurred_at):
+        return "ended or older than the state already applied: dropped"
+    if subscription.cancel_at_period_end == scheduled:
+        return ""
+    subscription.cancel_at_period_end = scheduled
+    if scheduled and event.period_end:
+        subscription.current_period_end = event.period_end
+    subscription.provider_updated_at = event.occurred_at
+    subscription.save()
+    _note_cancellation_change(
+        subscription=subscription, scheduled=scheduled, source_event=source_event, now=now
+    )
+    return ""

@@ -1,0 +1,154 @@
+"""One-time, expiring login links (welcome and purchase e-mails, "send me a new link").
+
+The token is stateless, in the style of Django's password-reset tokens: an HMAC over the member's
+id, password hash, last login and e-mail plus a timestamp. Logging in changes ``last_login``, so
+a link works once; setting a password also ends it; after ``LOGIN_LINK_MAX_AGE_SECONDS`` it
+expires. Mail scanners open links before the member does, so opening a link only shows a page
+with a button: the POST from that button uses the token.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare
+from django.utils.encoding import force_bytes
+from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from members.models import User
+
+DEFAULT_MAX_AGE_SECONDS = 3 * 24 * 60 * 60
+REQUESTS_PER_HOUR = 5
+
+
+def max_age_seconds() -> int:
+    return int(getattr(settings, "LOGIN_LINK_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS))
+
+
+class LoginLinkTokenGenerator(PasswordResetTokenGenerator):
+    key_salt = "members.login_links.LoginLinkTokenGenerator"
+
+    def check_token(self, user, token) -> bool:
+        if not (user and token):
+            return False
+        try:
+            timestamp_b36, _hash = token.split("-")
+            timestamp = base36_to_int(timestamp_b36)
+        except ValueError:
+            return False
+        if not any(
+            constant_time_compare(self._make_token_with_timestamp(user, timestamp, secret), token)
+            for secret in [self.secret, *self.secret_fallbacks]
+        ):
+            return False
+        age = self._num_seconds(self._now()) - timestamp
+        return 0 <= age <= max_age_seconds()
+
+
+login_link_tokens = LoginLinkTokenGenerator()
+
+
+def login_link_url(member: User) -> str:
+    """An absolute one-time login link for the member."""
+    path = reverse(
+        "login_link:use",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(member.pk)),
+            "token": login_link_tokens.make_token(member),
+        },
+    )
+    return settings.SITE_URL + path
+
+
+def _member_from(uidb64: str) -> User | None:
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError):
+        return None
+    return User.objects.filter(pk=pk, is_active=True).first()
+
+
+class RequestLinkForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("E-mail address"))
+
+
+def _invalid(request: HttpRequest) -> HttpResponse:
+    context = {"form": RequestLinkForm()}
+    return render(request, "members/login_link/invalid.html", context, status=410)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def use_link(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """GET: a page with a button (scanners stop here). POST: log in, once."""
+    member = _member_from(uidb64)
+    if member is None or not login_link_tokens.check_token(member, token):
+        return _invalid(request)
+    if request.method == "GET":
+        return render(request, "members/login_link/confirm.html", {"member": member})
+    login(request, member, backend="django.contrib.auth.backends.ModelBackend")
+    if not member.has_usable_password():
+        return redirect("login_link:set_password")
+    return redirect("members:dashboard")
+
+
+def send_login_link(*, member: User) -> None:
+    from billing.emails import build_email
+
+    message = build_email(
+        member=member,
+        template="login_link",
+        context={"login_url": login_link_url(member), "max_age_hours": max_age_seconds() // 3600},
+    )
+    message.send()
+
+
+def _allowed(request: HttpRequest, email: str) -> bool:
+    """At most a few links per address and per client an hour (counters in the cache)."""
+    keys = [f"login-link:{email.lower()}", f"login-link-ip:{request.META.get('REMOTE_ADDR')}"]
+    for key in keys:
+        cache.add(key, 0, timeout=3600)
+        if cache.incr(key) > REQUESTS_PER_HOUR * (1 if key.startswith("login-link:") else 4):
+            return False
+    return True
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def request_link(request: HttpRequest) -> HttpResponse:
+    """Ask for a new link; the answer never reveals whether the address has an account."""
+    form = RequestLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        member = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+        if member is not None and _allowed(request, email):
+            send_login_link(member=member)
+        return render(request, "members/login_link/sent.html", {"email": email})
+    return render(request, "members/login_link/request.html", {"form": form})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def set_password(request: HttpRequest) -> HttpResponse:
+    """A new member, logged in by their link, chooses a password (or skips for now)."""
+    form = SetPasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        member = form.save()
+        update_session_auth_hash(request, member)
+        messages.success(request, _("Your password is set."))
+        return redirect("members:dashboard")
+    return render(request, "members/login_link/set_password.html", {"form": form})

@@ -1,0 +1,234 @@
+"""Writes on accounts and access grants. Every grant change leaves a GrantEvent in its transaction.
+
+Whether a member gets in *now* is computed by ``members.access`` from these rows and the clock;
+these services only move the stored state. Each one locks the grant, re-reads it and returns
+without writing when the change is already done, so a repeated or late call changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+
+from members.access import LIVE_STATES, drip_start_on_repurchase, grace_period
+from members.locks import grants_for_update, lock_grant
+from members.models import AccessGrant, GrantEvent, User
+from products.models import Product
+
+if TYPE_CHECKING:
+    from billing.models import Order, ProviderEvent
+
+State = AccessGrant.State
+Kind = GrantEvent.Kind
+
+
+def normalize_email(email: str) -> str:
+    return User.objects.normalize_email((email or "").strip())
+
+
+def find_or_create_member(*, email: str, name: str = "", now: datetime) -> tuple[User, bool]:
+    """The member with this address (case-insensitive), created without a password if new.
+
+    The unique constraint on the lower-cased address settles two workers creating the same
+    member at once: the loser reads the winner's row.
+    """
+    address = normalize_email(email)
+    if "@" not in address:
+        raise ValueError(f"no usable e-mail address ({email!r})")
+    existing = User.objects.filter(email__iexact=address).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            member = User(email=address, name=(name or "")[:200], date_joined=now)
+            member.set_unusable_password()
+            member.save()
+    except IntegrityError:
+        return User.objects.get(email__iexact=address), False
+    return member, True
+
+
+def record_grant_event(
+    *,
+    grant: AccessGrant,
+    kind: str,
+    now: datetime,
+    reason: str = "",
+    actor: User | None = None,
+    source_event: ProviderEvent | None = None,
+) -> GrantEvent:
+    """Call inside the transaction that changed the grant."""
+    return GrantEvent.objects.create(
+        grant=grant, kind=kind, at=now, reason=reason[:500], actor=actor, source_event=source_event
+    )
+
+
+def _locked_grant(*, member: User, product: Product, defaults: dict) -> tuple[AccessGrant, bool]:
+    """Get or create the (member, product) grant, locked; the unique constraint settles races."""
+    grant = grants_for_update().filter(member=member, product=product).first()
+    if grant is not None:
+        return grant, False
+    try:
+        with transaction.atomic():
+            return AccessGrant.objects.create(member=member, product=product, **defaults), True
+    except IntegrityError:
+        return grants_for_update().get(member=member, product=product), False
+
+
+def _later(current: datetime | None, new: datetime | None) -> datetime | None:
+    """Lifetime (None) wins; otherwise the later paid-through date."""
+    if current is None or new is None:
+        return None
+    return max(current, new)
+
+
+@transaction.atomic
+def grant_access(
+    *,
+    member: User,
+    product: Product,
+    order: Order | None,
+    paid_through: datetime | None,
+    source: str,
+    now: datetime,
+    is_test: bool = False,
+    source_event: ProviderEvent | None = None,
+    actor: User | None = None,
+    reason: str = "",
+) -> AccessGrant:
+    """Grant, extend, restore or reactivate access to one product; never a second grant row.
+
+    A live grant is extended to the later paid-through date (and restored from grace); an ended
+    grant is reactivated, keeping its row and its history. A payment whose period (plus grace)
+    has already passed reactivates nothing.
+    """
+    audit = {"now": now, "source_event": source_event, "actor": actor, "reason": reason}
+    grant, created = _locked_grant(
+        member=member,
+        product=product,
+        defaults={
+            "state": State.ACTIVE,
+            "source": source,
+            "order": order,
+            "starts_at": now,
+            "paid_through": paid_through,
+            "is_test": is_test,
+        },
+    )
+    if created:
+        record_grant_event(grant=grant, kind=Kind.GRANTED, **audit)
+        return grant
+    if grant.state in LIVE_STATES:
+        return _extend(grant=grant, order=order, paid_through=paid_through, audit=audit)
+    if paid_through is not None and paid_through + grace_period() < now:
+        return grant
+    grant.starts_at = drip_start_on_repurchase(grant=grant, product=product, now=now)
+    grant.state = State.ACTIVE
+    grant.paid_through = paid_through
+    grant.ended_at = None
+    grant.end_reason = ""
+    grant.order = order
+    grant.source = source
+    grant.is_test = is_test
+    grant.save()
+    record_grant_event(grant=grant, kind=Kind.REACTIVATED, **audit)
+    return grant
+
+
+def _extend(
+    *, grant: AccessGrant, order: Order | None, paid_through: datetime | None, audit: dict
+) -> AccessGrant:
+    new_paid_through = _later(grant.paid_through, paid_through)
+    extended = new_paid_through != grant.paid_through
+    restored = grant.state == State.GRACE
+    if not (extended or restored):
+        return grant
+    grant.paid_through = new_paid_through
+    grant.state = State.ACTIVE
+    if extended and order is not None:
+        grant.order = order
+    grant.save(update_fields=["paid_through", "state", "order", "updated_at"])
+    if restored:
+        record_grant_event(grant=grant, kind=Kind.RESTORED, **audit)
+    if extended:
+        record_grant_event(grant=grant, kind=Kind.EXTENDED, **audit)
+    return grant
+
+
+@transaction.atomic
+def move_to_grace(
+    *, grant_pk: int, now: datetime, reason: str, source_event: ProviderEvent | None = None
+) -> bool:
+    """Active to grace (access kept until paid-through plus grace); False if not active."""
+    grant = lock_grant(pk=grant_pk)
+    if grant.state != State.ACTIVE:
+        return False
+    grant.state = State.GRACE
+    grant.save(update_fields=["state", "updated_at"])
+    record_grant_event(
+        grant=grant, kind=Kind.GRACE, now=now, reason=reason, source_event=source_event
+    )
+    return True
+
+
+@transaction.atomic
+def restore_grant(
+    *, grant_pk: int, now: datetime, reason: str, source_event: ProviderEvent | None = None
+) -> bool:
+    """Grace back to active; False if the grant is not in grace."""
+    grant = lock_grant(pk=grant_pk)
+    if grant.state != State.GRACE:
+        return False
+    grant.state = State.ACTIVE
+    grant.save(update_fields=["state", "updated_at"])
+    record_grant_event(
+        grant=grant, kind=Kind.RESTORED, now=now, reason=reason, source_event=source_event
+    )
+    return True
+
+
+@transaction.atomic
+def note_cancellation(
+    *,
+    grant_pk: int,
+    scheduled: bool,
+    now: datetime,
+    reason: str,
+    source_event: ProviderEvent | None = None,
+) -> bool:
+    """Audit a cancellation scheduled for the period end (or withdrawn); access is unchanged."""
+    grant = lock_grant(pk=grant_pk)
+    if grant.state not in LIVE_STATES:
+        return False
+    kind = Kind.CANCEL_SCHEDULED if scheduled else Kind.NOTE
+    record_grant_event(grant=grant, kind=kind, now=now, reason=reason, source_event=source_event)
+    return True
+
+
+@transaction.atomic
+def end_grant(
+    *,
+    grant_pk: int,
+    state: str,
+    now: datetime,
+    reason: str,
+    source_event: ProviderEvent | None = None,
+    actor: User | None = None,
+) -> bool:
+    """Expire or revoke a live (or pending) grant; False if it had already ended."""
+    if state not in (State.EXPIRED, State.REVOKED):
+        raise ValueError(f"a grant ends as expired or revoked, not {state!r}")
+    grant = lock_grant(pk=grant_pk)
+    if grant.state in (State.EXPIRED, State.REVOKED):
+        return False
+    grant.state = state
+    grant.ended_at = now
+    grant.end_reason = reason[:200]
+    grant.save(update_fields=["state", "ended_at", "end_reason", "updated_at"])
+    kind = Kind.EXPIRED if state == State.EXPIRED else Kind.REVOKED
+    record_grant_event(
+        grant=grant, kind=kind, now=now, reason=reason, source_event=source_event, actor=actor
+    )
+    return True

@@ -1,0 +1,87 @@
+"""One-time, expiring login links: scanners' GETs do nothing; used or expired links say so."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+from members.login_links import login_link_url
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def path_of(url: str) -> str:
+    return url.removeprefix("http://testserver")
+
+
+@pytest.fixture
+def new_member():
+    return UserFactory(email="ada@x.test", password=make_password(None))
+
+
+def test_link_works_once(client, new_member):
+    path = path_of(login_link_url(new_member))
+
+    assert client.post(path).status_code == 302
+    client.logout()
+
+    again = client.post(path)
+    assert again.status_code == 410
+    assert b"This login link has been used or has expired" in again.content
+    assert b"Send me a new link" in again.content
+    assert client.get("/members/").status_code == 302  # not logged in
+
+
+def test_opening_the_link_many_times_does_not_use_it(client, new_member):
+    path = path_of(login_link_url(new_member))
+    for _ in range(3):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert b"Log in to the member area" in page.content
+    assert client.post(path).status_code == 302
+
+
+def test_link_expires(client, new_member, settings):
+    settings.LOGIN_LINK_MAX_AGE_SECONDS = 3600
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        path = path_of(login_link_url(new_member))
+        traveller.shift(timedelta(seconds=3601))
+        assert client.get(path).status_code == 410
+        assert client.post(path).status_code == 410
+
+
+def test_a_tampered_link_is_refused(client, new_member):
+    path = path_of(login_link_url(new_member))
+    other = UserFactory(email="eve@x.test")
+    forged = path.replace(path.split("/")[2], path_of(login_link_url(other)).split("/")[2])
+    assert client.post(forged).status_code == 410
+
+
+def test_member_with_a_password_goes_straight_to_the_member_area(client):
+    member = UserFactory(email="known@x.test")
+    response = client.post(path_of(login_link_url(member)))
+    assert response.url == "/members/"
+
+
+def test_asking_for_a_new_link_sends_one_without_revealing_accounts(client, new_member, mailoutbox):
+    sent = client.post("/login/new/", {"email": "ADA@x.test"})
+    unknown = client.post("/login/new/", {"email": "nobody@x.test"})
+
+    assert sent.status_code == unknown.status_code == 200
+    assert b"a new login link is on its way" in sent.content
+    assert b"a new login link is on its way" in unknown.content
+    (message,) = mailoutbox
+    assert message.to == ["ada@x.test"]
+    link = next(line for line in message.body.splitlines() if "/login/" in line).strip()
+    assert client.post(path_of(link)).status_code == 302
+
+
+def test_new_links_are_rate_limited_per_address(client, new_member, mailoutbox):
+    for _ in range(7):
+        client.post("/login/new/", {"email": "ada@x.test"})
+    assert len(mailoutbox) == 5
