@@ -1,8 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.models import User
+from members.models import AccessGrant, GrantEvent, User
+from members.services import end_grant, grant_access
 
 
 @admin.register(User)
@@ -21,3 +23,67 @@ class UserAdmin(DjangoUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+class GrantEventInline(admin.TabularInline):
+    model = GrantEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "kind", "reason", "actor", "source_event"]
+    readonly_fields = fields
+    ordering = ["pk"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AccessGrant)
+class AccessGrantAdmin(admin.ModelAdmin):
+    """Grants are changed only through services (with an audit row), never by editing fields."""
+
+    list_display = [
+        "member", "product", "state", "source", "starts_at", "paid_through", "first_used_at",
+        "is_test",
+    ]  # fmt: skip
+    list_filter = ["state", "source", "is_test", "product"]
+    search_fields = ["member__email", "member__name", "product__name"]
+    list_select_related = ["member", "product"]
+    date_hierarchy = "starts_at"
+    readonly_fields = [
+        "member", "product", "state", "source", "order", "starts_at", "paid_through", "ended_at",
+        "end_reason", "first_used_at", "activation_missed_at", "is_test", "created_at",
+        "updated_at",
+    ]  # fmt: skip
+    inlines = [GrantEventInline]
+    actions = ["restore_access", "revoke_access"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Give access anyway (support), keeping the paid-through date"))
+    def restore_access(self, request, queryset):
+        now = timezone.now()
+        for grant in queryset.select_related("member", "product"):
+            grant_access(
+                member=grant.member, product=grant.product, order=grant.order,
+                paid_through=None, source=AccessGrant.Source.ADMIN, now=now,
+                actor=request.user, reason=_("given by support"),
+            )  # fmt: skip
+        self.message_user(request, _("Access given."), messages.SUCCESS)
+
+    @admin.action(description=_("Revoke access (support)"))
+    def revoke_access(self, request, queryset):
+        now = timezone.now()
+        ended = sum(
+            end_grant(
+                grant_pk=pk, state=AccessGrant.State.REVOKED, now=now,
+                reason=str(_("revoked by support")), actor=request.user,
+            )
+            for pk in queryset.values_list("pk", flat=True)
+        )  # fmt: skip
+        self.message_user(
+            request, _("%(count)d grants revoked.") % {"count": ended}, messages.SUCCESS
+        )

@@ -100,9 +100,27 @@ def use_link(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "members/login_link/confirm.html", {"member": member})
     login(request, member, backend="django.contrib.auth.backends.ModelBackend")
+    mark_address_verified(member=member)
     if not member.has_usable_password():
         return redirect("login_link:set_password")
     return redirect("members:dashboard")
+
+
+def mark_address_verified(*, member: User) -> None:
+    """Opening a link sent to the address proves the member controls it (allauth's record).
+
+    With a verified primary address, allauth asks for confirmation before an e-mail change.
+    """
+    from allauth.account.models import EmailAddress
+
+    address, _created = EmailAddress.objects.get_or_create(
+        user=member, email__iexact=member.email,
+        defaults={"email": member.email, "primary": True, "verified": True},
+    )  # fmt: skip
+    if not (address.verified and address.primary):
+        EmailAddress.objects.filter(user=member).exclude(pk=address.pk).update(primary=False)
+        address.verified = address.primary = True
+        address.save(update_fields=["verified", "primary"])
 
 
 def send_login_link(*, member: User) -> None:

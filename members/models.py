@@ -217,7 +217,9 @@ class GrantEvent(models.Model):
     reason = models.CharField(_("reason"), max_length=500, blank=True)
 
     class Meta:
-        ordering = ["at", "pk"]
+        # Rows are written under the grant's row lock, so pk is the order the changes happened
+        # in; ``at`` is each task's clock, read before it waited for the lock.
+        ordering = ["pk"]
         verbose_name = _("grant event")
         verbose_name_plural = _("grant events")
 

@@ -91,7 +91,9 @@ def _record_payment(
         paid_at=event.occurred_at,
         period_end=event.paid_through,
     )
-    issue_invoice_for_payment(payment=payment, now=now)
+    # A renewal carries no buyer; invoices then copy the order's previous snapshot.
+    buyer = event.buyer if isinstance(event, PaymentSucceeded) else None
+    issue_invoice_for_payment(payment=payment, now=now, buyer=buyer)
     return payment
 
 

@@ -85,3 +85,20 @@ def test_new_links_are_rate_limited_per_address(client, new_member, mailoutbox):
     for _ in range(7):
         client.post("/login/new/", {"email": "ada@x.test"})
     assert len(mailoutbox) == 5
+
+
+def test_using_the_link_verifies_the_address_so_an_email_change_needs_confirmation(
+    client, new_member, mailoutbox
+):
+    from allauth.account.models import EmailAddress
+
+    client.post(path_of(login_link_url(new_member)))
+
+    address = EmailAddress.objects.get(user=new_member)
+    assert (address.email, address.verified, address.primary) == ("ada@x.test", True, True)
+
+    client.post("/accounts/email/", {"action_add": "", "email": "ada.new@x.test"})
+
+    new_member.refresh_from_db()
+    assert new_member.email == "ada@x.test"  # unchanged until the new address is confirmed
+    assert [m.to for m in mailoutbox] == [["ada.new@x.test"]]

@@ -195,15 +195,19 @@ def test_invoice_is_issued_for_each_new_payment_inside_the_transaction(
 ):
     issued = []
 
-    def record(*, payment, now):
-        issued.append(
-            (payment.provider_ref, payment.amount, Payment.objects.filter(pk=payment.pk).exists())
-        )
+    def record(*, payment, now, buyer):
+        stored = Payment.objects.filter(pk=payment.pk).exists()
+        issued.append((payment.provider_ref, payment.amount, stored, buyer.email))
 
     monkeypatch.setattr("billing.services.orders.issue_invoice_for_payment", record)
-    body = build_event("checkout.session.completed", price_id="price_course", session_id="cs_inv")
+    body = build_event(
+        "checkout.session.completed",
+        price_id="price_course",
+        session_id="cs_inv",
+        email="ada@x.test",
+    )
 
     deliver(body)
     deliver(body)
 
-    assert issued == [("cs_inv", 4900, True)]
+    assert issued == [("cs_inv", 4900, True, "ada@x.test")]

@@ -46,6 +46,7 @@ def test_purchase_then_full_refund_gives_invoice_and_credit_note(
     invoice = Document.objects.get(kind=DocumentKind.INVOICE)
     assert re.fullmatch(r"RE-20\d\d-000001", invoice.number)  # numbered in the current year
     assert (invoice.gross_total, invoice.payment_reference) == (4900, "cs_ada")
+    assert (invoice.buyer_address, invoice.buyer_country) == ("Hauptstr. 1\n10115 Berlin", "DE")
     assert [m.subject for m in mailoutbox if m.attachments] == [f"Your invoice {invoice.number}"]
     client.force_login(invoice.member)
     listed = client.get("/members/invoices/").content.decode()

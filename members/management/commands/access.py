@@ -75,7 +75,7 @@ class Command(BaseCommand):
         if member is None:
             raise CommandError(f"no member with e-mail {email}")
         now = timezone.now()
-        events = GrantEvent.objects.select_related("actor", "source_event").order_by("at", "pk")
+        events = GrantEvent.objects.select_related("actor", "source_event").order_by("pk")
         grants = (
             AccessGrant.objects.filter(member=member)
             .select_related("product", "order")
