@@ -139,3 +139,14 @@ def test_rendering_with_remote_resources_fetches_nothing_and_still_renders():
 
     assert "Hello" in pdf_text(content)
     assert sorted(fetcher.refused) == ["http://example.test/logo.png", "https://example.test/x.css"]
+
+
+def test_every_page_footer_names_the_document_number_and_page(db):
+    make_seller()
+    invoice = issue_invoice_for_payment(
+        payment=make_payment(amount=4900), now=NOW, buyer=checkout_buyer()
+    )
+
+    text = pdf_text(read_document_pdf(document=invoice, now=NOW))
+
+    assert text.rstrip().endswith("RE-2026-000001 · 1 / 1")
