@@ -18,12 +18,16 @@ def to_decimal(amount: int, currency: str) -> Decimal:
 
 
 def format_money(amount: int, currency: str) -> str:
-    """49.00 € in German and Dutch, €49.00 in English; never goes through floats."""
+    """49.00 € in German and Dutch, €49.00 in English; a minus leads (-€49.00, -49.00 €).
+
+    Never goes through floats.
+    """
     currency = currency.upper()
-    value = to_decimal(amount, currency)
+    value = to_decimal(abs(amount), currency)
     places = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
     number = formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
     symbol = SYMBOLS.get(currency, currency)
+    sign = "-" if amount < 0 else ""
     if (get_language() or "en").startswith("en"):
-        return f"{symbol}{number}" if len(symbol) == 1 else f"{symbol} {number}"
-    return f"{number} {symbol}"
+        return f"{sign}{symbol}{number}" if len(symbol) == 1 else f"{sign}{symbol} {number}"
+    return f"{sign}{number} {symbol}"

@@ -88,7 +88,7 @@ def test_a_full_refund_lists_a_credit_note_whose_pdf_names_the_invoice(
 
     assert "GS-2026-000001" in html
     assert "corrects RE-2026-000001" in html
-    assert "€-49.00" in html  # products.money puts the sign after the symbol
+    assert "-€49.00" in html
     assert "This credit note corrects invoice RE-2026-000001." in pdf_text(pdf.content)
 
 

@@ -106,7 +106,7 @@ def test_credit_note_pdf_names_the_invoice_it_corrects():
 
     assert "Credit note GS-2026-000001" in text
     assert "This credit note corrects invoice RE-2026-000001." in text
-    assert "-49.00" in text
+    assert "-€49.00" in text
 
 
 def test_logo_is_embedded_in_the_pdf():

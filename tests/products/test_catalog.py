@@ -54,6 +54,14 @@ def test_money_is_formatted_by_locale_without_floats(language, expected):
         assert format_money(123450, "EUR") == expected
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "-€49.00"), ("de", "-49,00 €"), ("nl", "-49,00 €")]
+)
+def test_negative_amounts_lead_with_the_minus(language, expected):
+    with translation.override(language):
+        assert format_money(-4900, "EUR") == expected
+
+
 def test_zero_decimal_currency_has_no_minor_units():
     with translation.override("en"):
         assert format_money(5000, "JPY") == "¥5,000"

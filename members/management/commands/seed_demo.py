@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from invoices.demo import seed_demo_seller_settings
 from products.demo import (
     DEMO_CREATOR_EMAIL,
     DEMO_CREATOR_PASSWORD,
@@ -27,7 +28,7 @@ class Command(BaseCommand):
                 DEMO_MEMBER_EMAIL, DEMO_MEMBER_PASSWORD, name="Demo Member"
             )
         products = seed_demo_catalog()
-        __import__("invoices.demo", fromlist=["x"]).seed_demo_seller_settings()
+        seed_demo_seller_settings()
         self.stdout.write(self.style.SUCCESS(f"Demo catalog: {len(products)} products."))
         self.stdout.write(f"Site:         {settings.SITE_URL}/")
         self.stdout.write(
@@ -38,3 +39,24 @@ class Command(BaseCommand):
             f"Member:       {settings.SITE_URL}/members/  "
             f"{DEMO_MEMBER_EMAIL} / {DEMO_MEMBER_PASSWORD}"
         )
+        self.stdout.write(f"Stripe:       {self._stripe_mode()}")
+        self.stdout.write(f"Digistore24:  {self._digistore24_mode()}")
+
+    @staticmethod
+    def _stripe_mode() -> str:
+        webhook = f"{settings.SITE_URL}/billing/webhooks/stripe/"
+        if settings.STRIPE_SECRET_KEY:
+            return f"API key set; point the webhook endpoint at {webhook}"
+        if settings.STRIPE_WEBHOOK_SECRET == settings.STRIPE_OFFLINE_WEBHOOK_SECRET:
+            return (
+                "offline test mode: buy on any product page; "
+                f"{webhook} accepts events signed with {settings.STRIPE_OFFLINE_WEBHOOK_SECRET}"
+            )
+        return "no STRIPE_SECRET_KEY: checkout is off"
+
+    @staticmethod
+    def _digistore24_mode() -> str:
+        url = f"{settings.SITE_URL}/billing/webhooks/digistore24/"
+        if settings.DIGISTORE24_IPN_PASSPHRASE:
+            return f"IPN URL {url} (passphrase from DIGISTORE24_IPN_PASSPHRASE)"
+        return f"set DIGISTORE24_IPN_PASSPHRASE to accept IPNs at {url}"
