@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
 from celery import shared_task
 from django.db import OperationalError
@@ -14,6 +16,17 @@ logger = logging.getLogger(__name__)
 MAX_BATCHES = 100
 
 
+def _in_batches(job: Callable[..., list[int]], *, now: datetime) -> int:
+    """Run a set-based job until nothing is due (at most MAX_BATCHES); return the rows handled."""
+    handled = 0
+    for _ in range(MAX_BATCHES):
+        pks = job(now=now)
+        handled += len(pks)
+        if not pks:
+            break
+    return handled
+
+
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def send_new_lesson_notices() -> int:
     """Record lessons that opened and send the pending "new lesson" e-mails."""
@@ -21,41 +34,21 @@ def send_new_lesson_notices() -> int:
 
     now = timezone.now()
     record_opened_lessons(now=now)
-    claimed = 0
-    for _ in range(MAX_BATCHES):
-        pks = claim_pending_notices(now=now)
-        claimed += len(pks)
-        if not pks:
-            break
-    return claimed
+    return _in_batches(claim_pending_notices, now=now)
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def expire_lapsed_grants() -> int:
     from drip.services import expire_lapsed_grants as expire
 
-    now = timezone.now()
-    expired = 0
-    for _ in range(MAX_BATCHES):
-        pks = expire(now=now)
-        expired += len(pks)
-        if not pks:
-            break
-    return expired
+    return _in_batches(expire, now=timezone.now())
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def apply_activation_windows() -> int:
     from drip.services import apply_activation_windows as apply
 
-    now = timezone.now()
-    handled = 0
-    for _ in range(MAX_BATCHES):
-        pks = apply(now=now)
-        handled += len(pks)
-        if not pks:
-            break
-    return handled
+    return _in_batches(apply, now=timezone.now())
 
 
 @shared_task(acks_late=True)

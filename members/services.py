@@ -157,20 +157,35 @@ def _extend(
     return grant
 
 
+def _transition(
+    *,
+    grant_pk: int,
+    from_state: str,
+    to_state: str,
+    kind: str,
+    now: datetime,
+    reason: str,
+    source_event: ProviderEvent | None,
+) -> bool:
+    """Move a locked grant from one state to another with its audit row; False if not in it."""
+    grant = lock_grant(pk=grant_pk)
+    if grant.state != from_state:
+        return False
+    grant.state = to_state
+    grant.save(update_fields=["state", "updated_at"])
+    record_grant_event(grant=grant, kind=kind, now=now, reason=reason, source_event=source_event)
+    return True
+
+
 @transaction.atomic
 def move_to_grace(
     *, grant_pk: int, now: datetime, reason: str, source_event: ProviderEvent | None = None
 ) -> bool:
     """Active to grace (access kept until paid-through plus grace); False if not active."""
-    grant = lock_grant(pk=grant_pk)
-    if grant.state != State.ACTIVE:
-        return False
-    grant.state = State.GRACE
-    grant.save(update_fields=["state", "updated_at"])
-    record_grant_event(
-        grant=grant, kind=Kind.GRACE, now=now, reason=reason, source_event=source_event
-    )
-    return True
+    return _transition(
+        grant_pk=grant_pk, from_state=State.ACTIVE, to_state=State.GRACE, kind=Kind.GRACE,
+        now=now, reason=reason, source_event=source_event,
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -178,15 +193,10 @@ def restore_grant(
     *, grant_pk: int, now: datetime, reason: str, source_event: ProviderEvent | None = None
 ) -> bool:
     """Grace back to active; False if the grant is not in grace."""
-    grant = lock_grant(pk=grant_pk)
-    if grant.state != State.GRACE:
-        return False
-    grant.state = State.ACTIVE
-    grant.save(update_fields=["state", "updated_at"])
-    record_grant_event(
-        grant=grant, kind=Kind.RESTORED, now=now, reason=reason, source_event=source_event
-    )
-    return True
+    return _transition(
+        grant_pk=grant_pk, from_state=State.GRACE, to_state=State.ACTIVE, kind=Kind.RESTORED,
+        now=now, reason=reason, source_event=source_event,
+    )  # fmt: skip
 
 
 @transaction.atomic
