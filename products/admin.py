@@ -1,10 +1,28 @@
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from products.models import BundleItem, Download, Lesson, Module, Price, Product
 from products.selectors import drip_preview
+
+DIGISTORE24_HELP = format_lazy(
+    _(
+        "Stripe: give each price its Stripe price id (price_…) below, and point a Stripe webhook "
+        "endpoint at {stripe}. Digistore24: enter the product's number from your Digistore24 "
+        "vendor account here; in Digistore24 add a generic IPN connection with the URL "
+        "{digistore24} and the passphrase from DIGISTORE24_IPN_PASSPHRASE, and enable the events "
+        "Payment, Missed payment, Refund, Chargeback, Rebilling cancelled, Rebilling resumed and "
+        "Last paid day."
+    ),
+    stripe=format_lazy("{}/billing/webhooks/stripe/", lazy(lambda: settings.SITE_URL, str)()),
+    digistore24=format_lazy(
+        "{}/billing/webhooks/digistore24/", lazy(lambda: settings.SITE_URL, str)()
+    ),
+)
 
 
 class PriceInline(admin.TabularInline):
@@ -65,7 +83,10 @@ class ProductAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Payment providers"), {"fields": ["digistore24_product_id"]}),
+        (
+            _("Payment providers"),
+            {"fields": ["digistore24_product_id"], "description": DIGISTORE24_HELP},
+        ),
         (_("Drip schedule"), {"fields": ["drip_schedule"]}),
     ]
 

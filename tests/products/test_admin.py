@@ -150,3 +150,14 @@ def test_admin_search_finds_product_by_stripe_price_id(creator_client):
 
     assert "Needle" in html
     assert "Haystack" not in html
+
+
+def test_product_form_explains_how_to_connect_the_providers(creator_client, settings):
+    settings.SITE_URL = "https://members.example.com"
+    product = ProductFactory()
+
+    html = creator_client.get(change_url(product)).content.decode()
+
+    assert "https://members.example.com/billing/webhooks/digistore24/" in html
+    assert "https://members.example.com/billing/webhooks/stripe/" in html
+    assert "Last paid day" in html
