@@ -10,9 +10,10 @@ with test vectors, events, fields, idempotency key, response): ``shared/provider
 - Digistore24 writes local German times without an offset (``2025-03-01 14:30:00``) and plain days
   (``next_payment_at``); we read both in ``Europe/Berlin``. A paid period runs until local
   midnight of ``next_payment_at`` (the day of the next charge); the grace period covers retries.
-- Ids: Digistore24's ``order_id`` is our order and subscription reference; a payment is its
-  ``transaction_id`` (``order_id-pay_sequence_no`` if an IPN lacks one), and a refund or
-  chargeback names the payment it reverses by ``parent_transaction_id``.
+- Ids: one Digistore24 order (``order_id``) can hold a main product and upsells, each with its own
+  IPNs, so our order and subscription reference is ``order_id:product_id`` (one purchase per
+  item); a payment is its ``transaction_id`` (``<purchase>-pay_sequence_no`` if an IPN lacks one),
+  and a refund or chargeback names the payment it reverses by ``parent_transaction_id``.
 """
 
 from __future__ import annotations
@@ -260,8 +261,12 @@ class Ipn:
             raise ValueError(f"Digistore24 field pay_sequence_no is not a number: {value!r}")
         return int(value)
 
+    def purchase_ref(self) -> str:
+        """Our order and subscription reference: the item ``product_id`` within ``order_id``."""
+        return f"{self.required('order_id')}:{self.required('product_id')}"
+
     def payment_ref(self) -> str:
-        return self.text("transaction_id") or f"{self.required('order_id')}-{self.sequence()}"
+        return self.text("transaction_id") or f"{self.purchase_ref()}-{self.sequence()}"
 
     def buyer(self) -> Buyer:
         email = self.text("email") or self.text("buyer_email") or self.text("address_email")
@@ -298,7 +303,7 @@ def _local_datetime(name: str, value: str) -> datetime:
 
 def _payment(ipn: Ipn) -> list[DomainEvent]:
     """A first payment (or single purchase), or a rebill / instalment of a known plan."""
-    order_id = ipn.required("order_id")
+    purchase_ref = ipn.purchase_ref()
     currency = ipn.currency()
     amount = _amount(ipn, currency)
     occurred_at = ipn.moment("transaction_date", "order_date")
@@ -314,7 +319,7 @@ def _payment(ipn: Ipn) -> list[DomainEvent]:
             SubscriptionRenewed(
                 provider=NAME,
                 provider_ref=ipn.payment_ref(),
-                subscription_ref=order_id,
+                subscription_ref=purchase_ref,
                 occurred_at=occurred_at,
                 amount=amount,
                 currency=currency,
@@ -325,14 +330,14 @@ def _payment(ipn: Ipn) -> list[DomainEvent]:
         PaymentSucceeded(
             provider=NAME,
             provider_ref=ipn.payment_ref(),
-            order_ref=order_id,
+            order_ref=purchase_ref,
             occurred_at=occurred_at,
             buyer=ipn.buyer(),
             price_refs=(ipn.required("product_id"),),
             amount=amount,
             currency=currency,
             paid_through=paid_through,
-            subscription_ref=order_id if is_plan else "",
+            subscription_ref=purchase_ref if is_plan else "",
             is_test=ipn.text("api_mode") == "test",
             invoice_url=ipn.text("invoice_url"),
         )
@@ -344,7 +349,7 @@ def _payment_failed(ipn: Ipn) -> list[DomainEvent]:
     return [
         PaymentFailed(
             provider=NAME,
-            subscription_ref=ipn.required("order_id"),
+            subscription_ref=ipn.purchase_ref(),
             occurred_at=ipn.moment("transaction_date"),
             reason=f"Digistore24: {reason}",
         )
@@ -355,7 +360,7 @@ def _rebill_cancelled(ipn: Ipn) -> list[DomainEvent]:
     return [
         CancelledAtPeriodEnd(
             provider=NAME,
-            subscription_ref=ipn.required("order_id"),
+            subscription_ref=ipn.purchase_ref(),
             occurred_at=ipn.moment("transaction_date"),
             period_end=ipn.period_end(),
         )
@@ -366,7 +371,7 @@ def _rebill_resumed(ipn: Ipn) -> list[DomainEvent]:
     return [
         SubscriptionResumed(
             provider=NAME,
-            subscription_ref=ipn.required("order_id"),
+            subscription_ref=ipn.purchase_ref(),
             occurred_at=ipn.moment("transaction_date"),
         )
     ]
@@ -376,7 +381,7 @@ def _last_paid_day(ipn: Ipn) -> list[DomainEvent]:
     return [
         SubscriptionEnded(
             provider=NAME,
-            subscription_ref=ipn.required("order_id"),
+            subscription_ref=ipn.purchase_ref(),
             occurred_at=ipn.moment("transaction_date"),
             reason="Digistore24: last paid day",
         )
@@ -384,8 +389,8 @@ def _last_paid_day(ipn: Ipn) -> list[DomainEvent]:
 
 
 def _reversed_payment_ref(ipn: Ipn) -> str:
-    """The payment a refund or chargeback reverses; the order's latest one if not named."""
-    return ipn.text("parent_transaction_id") or ipn.required("order_id")
+    """The payment a refund or chargeback reverses; the purchase's latest one if not named."""
+    return ipn.text("parent_transaction_id") or ipn.purchase_ref()
 
 
 def _amount(ipn: Ipn, currency: str) -> int:

@@ -73,7 +73,7 @@ def test_a_single_payment_is_a_payment_for_lifetime_access():
         PaymentSucceeded(
             provider="digistore24",
             provider_ref="71000001",
-            order_ref="ORDJM001",
+            order_ref="ORDJM001:510001",
             occurred_at=PAID_AT,
             buyer=BUYER,
             price_refs=("510001",),
@@ -96,14 +96,14 @@ def test_the_first_payment_of_a_subscription_pays_until_next_payment_at():
         PaymentSucceeded(
             provider="digistore24",
             provider_ref="72000001",
-            order_ref="ORDSUB01",
+            order_ref="ORDSUB01:510003",
             occurred_at=PAID_AT,
             buyer=BUYER,
             price_refs=("510003",),
             amount=2900,
             currency="EUR",
             paid_through=APRIL_1_BERLIN,
-            subscription_ref="ORDSUB01",
+            subscription_ref="ORDSUB01:510003",
             is_test=True,
             invoice_url="https://www.digistore24.com/invoice/ORDTEST1",
         )
@@ -123,7 +123,7 @@ def test_a_rebill_renews_the_subscription_until_next_payment_at():
         SubscriptionRenewed(
             provider="digistore24",
             provider_ref="72000002",
-            subscription_ref="ORDSUB01",
+            subscription_ref="ORDSUB01:510003",
             occurred_at=datetime(2025, 4, 1, 4, 0, tzinfo=UTC),
             amount=2900,
             currency="EUR",
@@ -145,8 +145,8 @@ def test_an_instalment_renews_and_the_last_one_pays_for_lifetime_access():
     assert isinstance(final, PaymentSucceeded)
     assert (final.provider_ref, final.order_ref, final.subscription_ref) == (
         "73000003",
-        "ORDINS01",
-        "ORDINS01",
+        "ORDINS01:510001",
+        "ORDINS01:510001",
     )
     assert final.paid_through is None
 
@@ -154,7 +154,7 @@ def test_an_instalment_renews_and_the_last_one_pays_for_lifetime_access():
 def test_a_payment_without_transaction_id_is_named_by_order_and_sequence():
     fields = subscription_payment(2, "2025-05-01", order_id="ORDSUB01", transaction_id="")
     [renewal] = domain_events(fields)
-    assert renewal.provider_ref == "ORDSUB01-2"
+    assert renewal.provider_ref == "ORDSUB01:510003-2"
 
 
 def test_buyer_email_and_address_name_fields_stand_in_for_empty_ones():
@@ -212,7 +212,7 @@ def test_a_missed_or_denied_payment_is_a_failed_payment(event, reason):
     assert domain_events(fields) == [
         PaymentFailed(
             provider="digistore24",
-            subscription_ref="ORDSUB01",
+            subscription_ref="ORDSUB01:510001",
             occurred_at=datetime(2025, 4, 1, 4, 0, tzinfo=UTC),
             reason=reason,
         )
@@ -229,7 +229,7 @@ def test_rebill_cancelled_cancels_at_the_end_of_the_paid_period():
     assert domain_events(fields) == [
         CancelledAtPeriodEnd(
             provider="digistore24",
-            subscription_ref="ORDSUB01",
+            subscription_ref="ORDSUB01:510001",
             occurred_at=datetime(2025, 3, 10, 11, 0, tzinfo=UTC),
             period_end=APRIL_1_BERLIN,
         )
@@ -240,7 +240,7 @@ def test_rebill_resumed_resumes_the_subscription():
     fields = build_ipn("on_rebill_resumed", order_id="ORDSUB01", transaction_date="")
     assert domain_events(fields) == [
         SubscriptionResumed(
-            provider="digistore24", subscription_ref="ORDSUB01", occurred_at=RECEIVED
+            provider="digistore24", subscription_ref="ORDSUB01:510001", occurred_at=RECEIVED
         )
     ]
 
@@ -250,7 +250,7 @@ def test_last_paid_day_ends_the_subscription():
     assert domain_events(fields) == [
         SubscriptionEnded(
             provider="digistore24",
-            subscription_ref="ORDSUB01",
+            subscription_ref="ORDSUB01:510001",
             occurred_at=MARCH_1_BERLIN,
             reason="Digistore24: last paid day",
         )
@@ -298,7 +298,11 @@ def test_a_refund_without_parent_transaction_names_the_order():
         currency="",
     )
     [refund] = domain_events(fields)
-    assert (refund.payment_ref, refund.amount_refunded, refund.is_full) == ("ORDJM001", 0, True)
+    assert (refund.payment_ref, refund.amount_refunded, refund.is_full) == (
+        "ORDJM001:510001",
+        0,
+        True,
+    )
 
 
 def test_a_chargeback_is_a_lost_dispute_of_the_payment_it_reverses():

@@ -119,7 +119,7 @@ def test_on_payment_gives_an_active_grant_and_the_welcome_email(post_ipn, course
     order = Order.objects.get()
     assert (order.provider, order.provider_ref, order.amount, order.currency) == (
         "digistore24",
-        "ORDJM001",
+        "ORDJM001:510001",
         4900,
         "EUR",
     )
@@ -272,7 +272,10 @@ def test_a_rebill_extends_paid_through_to_next_payment_at(post_ipn, membership, 
 def test_a_missed_payment_gives_grace_and_a_late_payment_lifts_it(post_ipn, membership, mailoutbox):
     first_payment(post_ipn)
     missed = build_ipn(
-        "on_payment_missed", order_id="ORDSUB01", transaction_date="2025-04-01 06:00:00"
+        "on_payment_missed",
+        order_id="ORDSUB01",
+        product_id="510003",
+        transaction_date="2025-04-01 06:00:00",
     )
 
     assert post_ipn(missed, at=datetime(2025, 4, 1, 4, 5, tzinfo=UTC)).status_code == 200
@@ -455,3 +458,30 @@ def test_a_purchase_of_the_demo_course_by_its_digistore24_id(post_ipn, mailoutbo
     )
     (message,) = mailoutbox
     assert message.to == ["ada@example.test"]
+
+
+def test_an_upsell_in_the_same_order_is_its_own_purchase_and_refunds_alone(post_ipn, course):
+    workbook = CourseFactory(name="Workbook", slug="workbook", digistore24_product_id="510009")
+    main = build_ipn(
+        "on_payment", order_id="ORDUP001", transaction_id="75000001", email="ada@example.test"
+    )
+    upsell = build_ipn(
+        "on_payment", order_id="ORDUP001", product_id="510009", transaction_id="75000002",
+        email="ada@example.test", amount="19.00", transaction_amount="19.00",
+    )  # fmt: skip
+    post_ipn(main)
+    post_ipn(upsell)
+    assert sorted(Order.objects.values_list("provider_ref", "product__slug")) == [
+        ("ORDUP001:510001", "habit-course"),
+        ("ORDUP001:510009", "workbook"),
+    ]
+
+    refund = build_ipn(
+        "on_refund", order_id="ORDUP001", product_id="510009", transaction_id="75000003",
+        parent_transaction_id="75000002", transaction_amount="-19.00",
+        transaction_date="2025-03-05 16:30:00",
+    )  # fmt: skip
+    post_ipn(refund, at=datetime(2025, 3, 5, 15, 35, tzinfo=UTC))
+
+    states = dict(AccessGrant.objects.values_list("product__slug", "state"))
+    assert states == {"habit-course": State.ACTIVE, workbook.slug: State.REVOKED}
