@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from members.access import LIVE_STATES, drip_start_on_repurchase, grace_period
 from members.locks import grants_for_update, lock_grant
@@ -28,11 +29,22 @@ def normalize_email(email: str) -> str:
     return User.objects.normalize_email((email or "").strip())
 
 
-def find_or_create_member(*, email: str, name: str = "", now: datetime) -> tuple[User, bool]:
+def site_language(code: str) -> str:
+    """The site language closest to ``code`` (``de-AT`` → ``de``); "" if we offer none."""
+    try:
+        return translation.get_supported_language_variant((code or "").strip(), strict=False)
+    except LookupError:
+        return ""
+
+
+def find_or_create_member(
+    *, email: str, name: str = "", language: str = "", now: datetime
+) -> tuple[User, bool]:
     """The member with this address (case-insensitive), created without a password if new.
 
-    The unique constraint on the lower-cased address settles two workers creating the same
-    member at once: the loser reads the winner's row.
+    A new member keeps the language they bought in, so their e-mails speak it; an existing
+    member's own choice is never overwritten. The unique constraint on the lower-cased address
+    settles two workers creating the same member at once: the loser reads the winner's row.
     """
     address = normalize_email(email)
     if "@" not in address:
@@ -42,7 +54,12 @@ def find_or_create_member(*, email: str, name: str = "", now: datetime) -> tuple
         return existing, False
     try:
         with transaction.atomic():
-            member = User(email=address, name=(name or "")[:200], date_joined=now)
+            member = User(
+                email=address,
+                name=(name or "")[:200],
+                language=site_language(language),
+                date_joined=now,
+            )
             member.set_unusable_password()
             member.save()
     except IntegrityError:

@@ -21,6 +21,7 @@ class Buyer:
     address: tuple[str, ...] = ()  # postal address lines, for invoices
     country: str = ""
     vat_id: str = ""
+    language: str = ""  # as the buyer chose at checkout (``de``, ``nl-NL``, …); "" if unknown
 
 
 @dataclass(frozen=True)

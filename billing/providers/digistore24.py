@@ -285,6 +285,7 @@ class Ipn:
             address=tuple(line for line in lines if line),
             country=self.text("address_country").upper(),
             vat_id=self.text("address_tax_id"),
+            language=self.text("language"),
         )
 
 

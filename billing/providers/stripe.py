@@ -139,7 +139,14 @@ def _session_buyer(session: dict) -> Buyer:
         address=tuple(line for line in lines if line),
         country=address.get("country") or "",
         vat_id=(tax_ids[0].get("value") or "") if tax_ids else "",
+        language=_session_language(session),
     )
+
+
+def _session_language(session: dict) -> str:
+    """The language of the checkout page: our ``metadata.language``, else the session's locale."""
+    language = (session.get("metadata") or {}).get("language") or session.get("locale") or ""
+    return "" if language == "auto" else language
 
 
 def _session_price_refs(session: dict) -> tuple[str, ...]:

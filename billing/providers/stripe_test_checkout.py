@@ -15,8 +15,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import stripe
+from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.urls import resolve, reverse
+from django.utils import translation
 
 from billing.providers.stripe import webhook_secrets
 from products.models import Price
@@ -66,6 +68,11 @@ def _envelope(event_type: str, obj: dict, *, created: int) -> str:
     )
 
 
+def _language() -> str:
+    """The language the buyer sees the test checkout in, as a real session would carry it."""
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
 def _session(*, price: Price, email: str, name: str, ids: dict, mode: str) -> dict:
     return {
         "id": ids["session"],
@@ -79,7 +86,8 @@ def _session(*, price: Price, email: str, name: str, ids: dict, mode: str) -> di
         "customer": ids["customer"],
         "customer_details": {"email": email, "name": name, "address": None, "tax_ids": []},
         "customer_email": email,
-        "metadata": {"price_id": price.stripe_price_id},
+        "metadata": {"price_id": price.stripe_price_id, "language": _language()},
+        "locale": _language().split("-")[0],
         "payment_intent": ids.get("payment_intent") if mode == "payment" else None,
         "subscription": ids.get("subscription"),
         "invoice": ids.get("invoice"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from billing import stripe_api
 from billing.selectors import stripe_customer_for
@@ -12,14 +13,20 @@ from products.models import Price
 
 
 def checkout_session_params(*, price: Price, member: User | None) -> dict:
-    """The Checkout Session for one price: ``metadata.price_id`` names our Stripe price."""
+    """The Checkout Session for one price: ``metadata.price_id`` names our Stripe price.
+
+    Stripe's page speaks the language the buyer browses our site in, and ``metadata.language``
+    carries it to the webhook, so a new member's e-mails come in that language too.
+    """
     success = settings.SITE_URL + reverse("billing:checkout_success")
+    language = translation.get_language() or settings.LANGUAGE_CODE
     params: dict = {
         "mode": "subscription" if price.is_recurring else "payment",
         "line_items": [{"price": price.stripe_price_id, "quantity": 1}],
         "success_url": success + "?session_id={CHECKOUT_SESSION_ID}",
         "cancel_url": settings.SITE_URL + price.product.get_catalog_url(),
-        "metadata": {"price_id": price.stripe_price_id},
+        "metadata": {"price_id": price.stripe_price_id, "language": language},
+        "locale": language.split("-")[0],
     }
     if price.is_recurring:
         subscription_data: dict = {"metadata": {"price_id": price.stripe_price_id}}

@@ -46,7 +46,9 @@ def _create_once(model, *, lookup: dict, defaults: dict):
 
 def _member_for(*, provider: str, buyer: Buyer, now: datetime) -> User:
     if buyer.email:
-        member, _created = find_or_create_member(email=buyer.email, name=buyer.name, now=now)
+        member, _created = find_or_create_member(
+            email=buyer.email, name=buyer.name, language=buyer.language, now=now
+        )
         return member
     if buyer.provider_customer_id:
         customer = Customer.objects.filter(

@@ -39,10 +39,23 @@ def test_checkout_creates_a_payment_session_and_redirects_to_stripe(
         "line_items[0][price]": "price_course",
         "line_items[0][quantity]": "1",
         "metadata[price_id]": "price_course",
+        "metadata[language]": "en",
+        "locale": "en",
         "customer_creation": "always",
         "success_url": "http://testserver/billing/checkout/success/?session_id={CHECKOUT_SESSION_ID}",
         "cancel_url": "http://testserver/products/habit-course/",
     }
+
+
+def test_stripe_checkout_speaks_the_language_the_buyer_browses_in(
+    client, course_price, stripe_http
+):
+    stripe_http.add("POST", "/v1/checkout/sessions", SESSION)
+
+    client.post(f"/billing/checkout/{course_price.pk}/", HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+
+    params = stripe_http.requests[0]["params"]
+    assert (params["locale"], params["metadata[language]"]) == ("de", "de")
 
 
 def test_subscription_checkout_prefills_the_members_email(client, membership_price, stripe_http):
@@ -120,6 +133,25 @@ def test_offline_test_checkout_runs_the_whole_flow_through_the_webhook(
     page = client.get(response.url)
     assert b"Check your e-mail" in page.content
     assert b"Go to the member area" in page.content
+
+
+def test_a_buyer_who_checks_out_in_dutch_becomes_a_dutch_speaking_member(
+    client, course_price, stripe_webhook_secret, mailoutbox, django_capture_on_commit_callbacks
+):
+    existing = UserFactory(email="bea@x.test", language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        for email in ("ada@x.test", "bea@x.test"):
+            client.post(
+                f"/billing/checkout/test/{course_price.pk}/",
+                {"email": email},
+                HTTP_ACCEPT_LANGUAGE="nl",
+            )
+
+    assert User.objects.get(email="ada@x.test").language == "nl"
+    welcome = next(message for message in mailoutbox if message.to == ["ada@x.test"])
+    assert welcome.subject == "Welkom! Je toegang tot Habit course staat klaar"
+    existing.refresh_from_db()
+    assert existing.language == "en"  # a member's own choice is never overwritten
 
 
 def test_offline_test_checkout_of_a_membership(

@@ -60,6 +60,7 @@ BUYER = Buyer(
     name="Jörg Müller",
     address=("Hauptstraße 5", "10115 Berlin"),
     country="DE",
+    language="de",
 )
 
 
@@ -180,6 +181,7 @@ def test_buyer_email_and_address_name_fields_stand_in_for_empty_ones():
         address=("Zoë GmbH", "Ringstraße 7a", "10115 Berlin"),
         country="AT",
         vat_id="DE123456789",
+        language="de",
     )
 
 

@@ -108,6 +108,7 @@ def test_on_payment_gives_an_active_grant_and_the_welcome_email(post_ipn, course
     member = User.objects.get()
     assert member.email == "Joerg.Mueller@example.test"
     assert member.name == "Jörg Müller"
+    assert member.language == "de"  # the IPN's language: his e-mails come in German
     grant = AccessGrant.objects.get()
     assert (grant.member, grant.product, grant.state, grant.source) == (
         member,

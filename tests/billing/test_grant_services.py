@@ -49,6 +49,14 @@ def test_one_account_per_address_whatever_the_case(db):
         UserFactory._meta.model.objects.create(email="ADA@example.test")
 
 
+@pytest.mark.parametrize(
+    ("bought_in", "language"), [("de", "de"), ("nl-NL", "nl"), ("fr", ""), ("", "")]
+)
+def test_a_new_member_keeps_the_language_they_bought_in(db, bought_in, language):
+    member, _created = find_or_create_member(email="ada@x.test", language=bought_in, now=NOW)
+    assert member.language == language
+
+
 def test_a_missing_address_is_refused(db):
     with pytest.raises(ValueError, match="no usable e-mail address"):
         find_or_create_member(email="", now=NOW)
