@@ -217,6 +217,7 @@ MEMBERSHIP_GRACE_DAYS = _int("MEMBERSHIP_GRACE_DAYS", 3)
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("de", _("German")), ("nl", _("Dutch"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["membership_site.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
 if TIME_ZONE not in zoneinfo.available_timezones():
     _fail("TIME_ZONE", f"is not a known time zone: {TIME_ZONE!r}")

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from membership_site.health import healthz
 
-admin.site.site_header = "Membership admin"
-admin.site.site_title = "Membership admin"
+admin.site.site_header = _("Membership admin")
+admin.site.site_title = _("Membership admin")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

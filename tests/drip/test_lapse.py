@@ -46,7 +46,7 @@ def test_a_grant_past_paid_through_plus_grace_expires_with_an_audit_row_and_an_e
     assert list(events) == [(GrantEvent.Kind.EXPIRED, end + timedelta(minutes=1), LAPSE_REASON)]
     assert len(mailoutbox) == 1
     assert mailoutbox[0].subject == "Your access to Inner circle has ended"
-    assert "your access ended on 4 December 2025" in mailoutbox[0].body
+    assert "your access ended on 4 Dec 2025" in mailoutbox[0].body
 
 
 def test_running_the_sweep_again_changes_nothing(mailoutbox, django_capture_on_commit_callbacks):

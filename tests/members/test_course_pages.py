@@ -50,7 +50,7 @@ def test_dates_follow_the_members_zone_and_language(client):
         page = client.get(lesson_url(course, 2)).content.decode()
 
     assert '<html lang="de">' in page
-    assert "2 Dez 2025 at 00:00" in page  # German month, Tokyo midnight
+    assert "am 2. Dezember 2025 um 00:00" in page  # German words and format, Tokyo midnight
 
 
 @time_machine.travel(BOUGHT_AT + timedelta(hours=1), tick=False)
