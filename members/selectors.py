@@ -83,14 +83,22 @@ def recorded_openings(*, member, lessons: Iterable[int]) -> dict[int, datetime]:
     return found
 
 
-def load_course_data(*, member, product_ids: list[int]) -> CourseData:
-    if not product_ids:
+def load_course_data(*, member, products: list[Product]) -> CourseData:
+    """Outlines of ``products`` (courses the caller already holds) for ``member``."""
+    if not products:
         return CourseData({}, {}, {})
-    lessons = Lesson.objects.filter(module__product_id__in=product_ids).select_related(
-        "module__product"
+    product_ids = [product.pk for product in products]
+    by_id = {product.pk: product for product in products}
+    # Outlines need titles and dates, not texts, and the products are already in hand: a
+    # 200-lesson dashboard builds 200 light lessons and their modules, not 200 product copies.
+    lessons = (
+        Lesson.objects.filter(module__product_id__in=product_ids)
+        .select_related("module")
+        .defer("body", "video_url")
     )
     by_product: dict[int, list[Lesson]] = defaultdict(list)
     for lesson in lessons:
+        lesson.module.product = by_id[lesson.module.product_id]
         by_product[lesson.module.product_id].append(lesson)
     in_courses = {"member": member, "lesson__module__product_id__in": product_ids}
     progress = {row.lesson_id: row for row in LessonProgress.objects.filter(**in_courses)}
@@ -178,11 +186,11 @@ def dashboard_items(*, member, now: datetime) -> list[DashboardItem]:
     )
     states = {grant.pk: effective_state(grant, now=now) for grant in grants}
     live_courses = [
-        grant.product_id
+        grant.product
         for grant in grants
         if grant.product.is_course and states[grant.pk] in LIVE_STATES
     ]
-    data = load_course_data(member=member, product_ids=live_courses)
+    data = load_course_data(member=member, products=live_courses)
     items = [
         DashboardItem(
             product=grant.product,
@@ -196,7 +204,7 @@ def dashboard_items(*, member, now: datetime) -> list[DashboardItem]:
                 data=data,
                 now=now,
             )
-            if grant.product_id in live_courses
+            if grant.product in live_courses
             else None,
         )
         for grant in grants

@@ -72,7 +72,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     usage.record_first_use(grant=grant, now=now)
     course = None
     if product.is_course:
-        data = load_course_data(member=request.user, product_ids=[product.pk])
+        data = load_course_data(member=request.user, products=[product])
         lessons = data.lessons_by_product.get(product.pk, [])
         course = build_course_progress(
             member=request.user, grant=grant, lessons=lessons, data=data, now=now
@@ -96,7 +96,7 @@ def _lesson_context(request: HttpRequest, slug: str, lesson_pk: int) -> dict:
     lesson = course_lesson_or_404(slug=slug, lesson_pk=lesson_pk)
     product = lesson.module.product
     grant = grant_for(member=request.user, product=product)
-    data = load_course_data(member=request.user, product_ids=[product.pk])
+    data = load_course_data(member=request.user, products=[product])
     lessons = data.lessons_by_product.get(product.pk, [])
     course = build_course_progress(
         member=request.user, grant=grant, lessons=lessons, data=data, now=now
@@ -109,7 +109,7 @@ def _lesson_context(request: HttpRequest, slug: str, lesson_pk: int) -> dict:
         "grant": grant,
         "course": course,
         "row": row,
-        "lesson": row.lesson,
+        "lesson": lesson,  # with its body: the outline's lessons carry titles only
         "previous": previous,
         "next": following,
     }
@@ -123,10 +123,10 @@ def lesson(request: HttpRequest, slug: str, lesson_pk: int) -> HttpResponse:
         return _no_access(request, context["product"], grant)
     if row.state.is_locked:
         return render(request, "members/lesson_locked.html", context)
-    usage.record_lesson_view(member=request.user, lesson=row.lesson, now=now)
+    usage.record_lesson_view(member=request.user, lesson=context["lesson"], now=now)
     if grant_allows_access(grant, now=now):
         usage.record_first_use(grant=grant, now=now)
-    context["video_url"] = embed_url(row.lesson.video_url)
+    context["video_url"] = embed_url(context["lesson"].video_url)
     return render(request, "members/lesson.html", context)
 
 
