@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.http import Http404
 
@@ -58,6 +58,22 @@ class CourseProgress:
 
     def row(self, lesson_pk: int) -> LessonRow:
         return next(row for row in self.rows if row.lesson.pk == lesson_pk)
+
+    def is_latest_view(self, row: LessonRow, *, now: datetime) -> bool:
+        """``row`` is already the course's most recent view, from less than VIEW_REFRESH ago.
+
+        Recording such a view again would change neither "continue where you left off" nor the
+        drip evidence, so a member reloading a lesson costs no write (and no row lock).
+        """
+        if row.last_viewed_at is None or now - row.last_viewed_at >= VIEW_REFRESH:
+            return False
+        return all(
+            other.last_viewed_at is None or other.last_viewed_at <= row.last_viewed_at
+            for other in self.rows
+        )
+
+
+VIEW_REFRESH = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,8 @@ def lesson(request: HttpRequest, slug: str, lesson_pk: int) -> HttpResponse:
         return _no_access(request, context["product"], grant)
     if row.state.is_locked:
         return render(request, "members/lesson_locked.html", context)
-    usage.record_lesson_view(member=request.user, lesson=context["lesson"], now=now)
+    if not context["course"].is_latest_view(row, now=now):
+        usage.record_lesson_view(member=request.user, lesson=context["lesson"], now=now)
     if grant_allows_access(grant, now=now):
         usage.record_first_use(grant=grant, now=now)
     context["video_url"] = embed_url(context["lesson"].video_url)

@@ -4,8 +4,10 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from members.models import AccessGrant
+from members.models import AccessGrant, LessonProgress
 from tests.factories import LessonProgressFactory, ProductFactory
 from tests.members.helpers import BOUGHT_AT, grant, make_course, make_member
 
@@ -99,3 +101,36 @@ def test_a_lapse_without_any_webhook_shows_as_ended_with_a_banner(client, member
 
 def test_no_products_points_to_the_catalog(client, member):
     assert "You have no products yet." in dashboard(client)
+
+
+def test_continue_follows_the_lesson_viewed_last_even_back_and_forth(client, member):
+    course = make_course(days=(0, 0, 0))
+    grant(member, course.product)
+    first, second = (course.lessons[0].get_absolute_url(), course.lessons[1].get_absolute_url())
+
+    with time_machine.travel(NOW, tick=False) as clock:
+        for url in (first, second, first):  # a minute apart: back to lesson 1
+            assert client.get(url).status_code == 200
+            clock.shift(timedelta(minutes=1))
+        page = client.get("/members/").content.decode()
+
+    assert f'href="{first}">Continue: Lesson 1' in page
+
+
+def test_reloading_the_lesson_viewed_last_costs_no_write(client, member):
+    course = make_course(days=(0,))
+    grant(member, course.product)
+    url = course.lessons[0].get_absolute_url()
+    progress = LessonProgress.objects.filter(member=member, lesson=course.lessons[0])
+
+    with time_machine.travel(NOW, tick=False) as clock:
+        client.get(url)
+        clock.shift(timedelta(minutes=4))
+        with CaptureQueriesContext(connection) as reload:
+            client.get(url)
+        assert progress.get().last_viewed_at == NOW  # not rewritten within five minutes
+        assert not [q for q in reload.captured_queries if q["sql"].startswith("INSERT")]
+        clock.shift(timedelta(minutes=2))
+        client.get(url)
+
+    assert progress.get().last_viewed_at == NOW + timedelta(minutes=6)
