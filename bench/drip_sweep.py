@@ -9,7 +9,7 @@ a day ago, then times:
 Peak memory is the Python heap peak (tracemalloc) during each sweep. ``--grants`` scales the
 data set, to show that memory stays flat as rows grow.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helper_b .venv/bin/python bench/drip_sweep.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/drip_sweep.py
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ os.environ["CELERY_BROKER_URL"] = "memory://"
 
 import django  # noqa: E402
 
+from bench._database import use_throwaway_database  # noqa: E402
+
+if use_throwaway_database("drip") is None:
+    sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
@@ -48,11 +52,7 @@ NOW = datetime(2025, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def build(grants: int) -> None:
-    with connection.cursor() as cursor:  # the benchmark owns this database
-        cursor.execute("TRUNCATE drip_lessonnotice, members_grantevent, members_accessgrant")
-        cursor.execute("DELETE FROM members_user WHERE email LIKE %s", ["bench%@example.test"])
-    Product.objects.filter(slug__startswith="bench-course-").delete()  # cascades to lessons
-    courses = []
+    courses = []  # the database is new and empty (bench/_database.py)
     for number in range(COURSES):
         course = Product.objects.create(
             name=f"Bench course {number}", slug=f"bench-course-{number}", kind="course",
@@ -152,9 +152,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grants", type=int, default=100_000)
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        print("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
-        return 2
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     build(args.grants)

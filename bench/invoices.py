@@ -2,9 +2,9 @@
 allocated per second by 8 concurrent issuers on PostgreSQL.
 
 It works in a throw-away database next to the one in DATABASE_URL (``<name>_bench_invoices``,
-created and dropped here), so it never touches real documents.
+created and dropped by ``bench/_database.py``), so it never touches real documents.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helper_c .venv/bin/python bench/invoices.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/invoices.py
 """
 
 from __future__ import annotations
@@ -18,34 +18,14 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._database import use_throwaway_database  # noqa: E402
+
 ISSUERS = 8
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
-
-
-def bench_database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("bench/invoices.py needs PostgreSQL: set DATABASE_URL=postgres://…/yourdb")
-    parsed = urlparse(url)
-    name = (parsed.path.lstrip("/") or "postgres") + "_bench_invoices"
-    return urlunparse(parsed._replace(path="/" + name))
-
-
-def recreate_database(url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin_url = urlunparse(parsed._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -173,11 +153,10 @@ def main() -> int:
     parser.add_argument("--per-issuer", type=int, default=50)
     arguments = parser.parse_args()
 
-    url = bench_database_url()
-    recreate_database(url)
+    if use_throwaway_database("invoices") is None:
+        sys.exit("bench/invoices.py needs PostgreSQL: set DATABASE_URL=postgres://…/yourdb")
     os.environ.update(
         {
-            "DATABASE_URL": url,
             "DJANGO_SETTINGS_MODULE": "membership_site.settings",
             "DJANGO_SECRET_KEY": "bench-only-" + "x" * 40,
             "DJANGO_DEBUG": "0",
@@ -195,17 +174,11 @@ def main() -> int:
 
     # Measure numbering and rendering, not the broker: the after-commit delivery is a no-op here.
     tasks.deliver_document.delay = lambda *args, **kwargs: None
-    try:
-        call_command("migrate", verbosity=0)
-        seed_demo_seller_settings()
-        bench_pdfs(count=arguments.pdfs)
-        bench_numbers(per_issuer=arguments.per_issuer, full_documents=False)
-        bench_numbers(per_issuer=arguments.per_issuer, full_documents=True)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(url, drop_only=True)
+    call_command("migrate", verbosity=0)
+    seed_demo_seller_settings()
+    bench_pdfs(count=arguments.pdfs)
+    bench_numbers(per_issuer=arguments.per_issuer, full_documents=False)
+    bench_numbers(per_issuer=arguments.per_issuer, full_documents=True)
     return 0
 
 

@@ -5,7 +5,7 @@ per page).
 The member owns 10 courses of 20 lessons, with progress on half of them. Production settings
 (DEBUG off, collected static files); the clients send a session cookie made beforehand.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helper_b .venv/bin/python bench/member_pages.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/member_pages.py
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -36,6 +37,8 @@ ENV = {
 os.environ.update(ENV)
 
 import django  # noqa: E402
+
+from bench._database import use_throwaway_database  # noqa: E402
 
 CLIENTS = 16
 
@@ -133,6 +136,20 @@ def hammer(port: int, path: str, cookie: str, seconds: float) -> tuple[list[floa
     return latencies, failures
 
 
+def run_wrk(port: int, path: str, cookie: str, seconds: float) -> str:
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{CLIENTS}", f"-d{seconds:.0f}s", "--latency",
+         "-H", f"Cookie: sessionid={cookie}", f"http://127.0.0.1:{port}{path}"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    lines = {line.split()[0]: line.split() for line in output.splitlines() if line.split()}
+    errors = "non-2xx or 3xx responses:" in output
+    return (
+        f"{float(lines['Requests/sec:'][1]):.0f} requests/s, p50 {lines['50%'][1]}, "
+        f"p99 {lines['99%'][1]}{', SOME NOT 200' if errors else ''}"
+    )
+
+
 def report(label: str, latencies: list[float], failures: int, seconds: float) -> None:
     ordered = sorted(latencies)
     p50 = ordered[len(ordered) // 2] * 1000
@@ -148,12 +165,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
+    if use_throwaway_database("pages") is None:
+        print("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
+        return 2
     django.setup()
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        print("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
-        return 2
     cookie, dashboard, lesson = prepare()
     connection.close()
     port = free_port()
@@ -178,6 +195,11 @@ def main() -> int:
             hammer(port, path, cookie, 1.0)  # warm-up
             latencies, failures = hammer(port, path, cookie, args.seconds)
             report(label, latencies, failures, args.seconds)
+        if shutil.which("wrk"):
+            # Python client threads take a share of the 2 cores; wrk (C) shows the server's own
+            # capacity with the same 16 connections.
+            for label, path in (("dashboard", dashboard), ("lesson page", lesson)):
+                print(f"wrk {label}: " + run_wrk(port, path, cookie, args.seconds), flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -5,7 +5,7 @@ gunicorn on loopback from several client threads, then posts the same events aga
 accepted events per second, p50 and p99 of the 2xx answers, and the time until every event is
 processed, for new and for duplicate events. Bounded: a fixed number of events per phase.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helper_a REDIS_URL=redis://127.0.0.1:6379/1 \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench REDIS_URL=redis://127.0.0.1:6379/1 \
         .venv/bin/python bench/webhook_intake.py [--events 1000] [--clients 8]
 """
 
@@ -40,6 +40,8 @@ ENV = {
 os.environ.update(ENV)
 
 import django  # noqa: E402
+
+from bench._database import use_throwaway_database  # noqa: E402
 
 PRICE_ID = "price_bench_monthly"
 EVENT_PREFIX = "evt_bench_"
@@ -196,11 +198,11 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--web-workers", type=int, default=4)
     arguments = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        print("webhook_intake: skipped, needs DATABASE_URL=postgres://… (and REDIS_URL)")
-        return 0
     if not (os.environ.get("REDIS_URL") or os.environ.get("CELERY_BROKER_URL")):
         print("webhook_intake: skipped, needs REDIS_URL for the Celery broker")
+        return 0
+    if use_throwaway_database("webhooks") is None:
+        print("webhook_intake: skipped, needs DATABASE_URL=postgres://… (and REDIS_URL)")
         return 0
     django.setup()
     from membership_site.celery import app
