@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
 from members import downloads, usage
@@ -197,3 +198,21 @@ def end_other_sessions(request: HttpRequest) -> HttpResponse:
     update_session_auth_hash(request, request.user)
     messages.success(request, _("You are logged out of every other session."))
     return redirect("members:profile")
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switcher; a logged-in member's choice is also saved on their profile.
+
+    Member pages and e-mails speak the profile's language, so the footer switch must change it
+    too, or it would seem to do nothing inside the member area.
+    """
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and translation.check_for_language(language)
+        and language in dict(settings.LANGUAGES)
+    ):
+        User.objects.filter(pk=request.user.pk).update(language=language)
+    return response

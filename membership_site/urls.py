@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from members import views as member_views
 from membership_site.health import healthz
 
 admin.site.site_header = _("Membership admin")
@@ -15,6 +16,6 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("billing/", include("billing.urls")),
     path("login/", include("members.login_link_urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", member_views.set_language, name="set_language"),
     path("", include("products.urls")),
 ]

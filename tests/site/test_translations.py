@@ -95,3 +95,25 @@ def test_the_language_switcher_keeps_the_choice(client):
     response = client.post("/i18n/setlang/", {"language": "de", "next": "/"})
     assert response.status_code == 302
     assert "Produkte" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_each_language_is_offered_in_its_own_name(client):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    for own_name in ("English", "Deutsch", "Nederlands"):
+        assert f">{own_name}</option>" in page
+
+
+@pytest.mark.django_db
+def test_a_member_switching_language_keeps_it_on_their_profile(client):
+    member = UserFactory(language="en")
+    client.force_login(member)
+
+    client.post("/i18n/setlang/", {"language": "de", "next": "/members/"})
+
+    member.refresh_from_db()
+    assert member.language == "de"
+    assert "Meine Produkte" in client.get("/members/").content.decode()
+    client.post("/i18n/setlang/", {"language": "xx", "next": "/members/"})
+    member.refresh_from_db()
+    assert member.language == "de"  # an unknown language changes nothing
