@@ -22,6 +22,8 @@ from members.access import (
 from members.models import AccessGrant, LessonProgress
 from products.models import Download, Lesson, Module, Product
 
+VIEW_REFRESH = timedelta(minutes=5)  # how stale a repeated view may be before it is written
+
 
 @dataclass(frozen=True)
 class LessonRow:
@@ -71,9 +73,6 @@ class CourseProgress:
             other.last_viewed_at is None or other.last_viewed_at <= row.last_viewed_at
             for other in self.rows
         )
-
-
-VIEW_REFRESH = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)

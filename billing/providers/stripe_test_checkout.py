@@ -74,6 +74,7 @@ def _language() -> str:
 
 
 def _session(*, price: Price, email: str, name: str, ids: dict, mode: str) -> dict:
+    language = _language()
     return {
         "id": ids["session"],
         "object": "checkout.session",
@@ -86,8 +87,8 @@ def _session(*, price: Price, email: str, name: str, ids: dict, mode: str) -> di
         "customer": ids["customer"],
         "customer_details": {"email": email, "name": name, "address": None, "tax_ids": []},
         "customer_email": email,
-        "metadata": {"price_id": price.stripe_price_id, "language": _language()},
-        "locale": _language().split("-")[0],
+        "metadata": {"price_id": price.stripe_price_id, "language": language},
+        "locale": language.split("-")[0],
         "payment_intent": ids.get("payment_intent") if mode == "payment" else None,
         "subscription": ids.get("subscription"),
         "invoice": ids.get("invoice"),
