@@ -8,7 +8,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
+from django.db.models import DateTimeField, Value
 from django.http import Http404
 
 from drip.models import LessonNotice
@@ -75,27 +77,48 @@ class CourseProgress:
         )
 
 
+class Viewed(NamedTuple):
+    last_viewed_at: datetime
+    completed_at: datetime | None
+
+
 @dataclass(frozen=True)
 class CourseData:
-    """Lessons, progress and recorded openings of some courses for one member (three queries)."""
+    """Lessons, views and recorded openings of some courses for one member (two queries)."""
 
     lessons_by_product: dict[int, list[Lesson]]
-    progress: dict[int, LessonProgress]
+    views: dict[int, Viewed]
     recorded_open_at: dict[int, datetime]
+
+
+def _views_and_openings(*, member, **lessons) -> tuple[dict[int, Viewed], dict[int, datetime]]:
+    """The member's views of the lessons, and the latest moment each was recorded open (a view
+    or a drip notice), in one query: the union of both tables, marked by the last column.
+    """
+    no_date = Value(None, output_field=DateTimeField())
+    viewed = (
+        LessonProgress.objects.filter(member=member, **lessons)
+        .order_by()
+        .values_list("lesson_id", "last_viewed_at", "completed_at", Value(1))
+    )
+    noticed = (
+        LessonNotice.objects.filter(member=member, **lessons)
+        .order_by()
+        .values_list("lesson_id", "created_at", no_date, Value(0))
+    )
+    views: dict[int, Viewed] = {}
+    recorded: dict[int, datetime] = {}
+    for lesson_pk, at, completed_at, is_view in viewed.union(noticed, all=True):
+        if is_view:
+            views[lesson_pk] = Viewed(at, completed_at)
+        if lesson_pk not in recorded or at > recorded[lesson_pk]:
+            recorded[lesson_pk] = at
+    return views, recorded
 
 
 def recorded_openings(*, member, lessons: Iterable[int]) -> dict[int, datetime]:
     """Latest moment each lesson was recorded open for the member: a view or a drip notice."""
-    viewed = LessonProgress.objects.filter(member=member, lesson_id__in=lessons)
-    noticed = LessonNotice.objects.filter(member=member, lesson_id__in=lessons)
-    pairs = viewed.values_list("lesson_id", "last_viewed_at").union(
-        noticed.values_list("lesson_id", "created_at"), all=True
-    )
-    found: dict[int, datetime] = {}
-    for lesson_pk, at in pairs:
-        if lesson_pk not in found or at > found[lesson_pk]:
-            found[lesson_pk] = at
-    return found
+    return _views_and_openings(member=member, lesson_id__in=lessons)[1]
 
 
 def load_course_data(*, member, products: list[Product]) -> CourseData:
@@ -115,14 +138,8 @@ def load_course_data(*, member, products: list[Product]) -> CourseData:
     for lesson in lessons:
         lesson.module.product = by_id[lesson.module.product_id]
         by_product[lesson.module.product_id].append(lesson)
-    in_courses = {"member": member, "lesson__module__product_id__in": product_ids}
-    progress = {row.lesson_id: row for row in LessonProgress.objects.filter(**in_courses)}
-    recorded = {pk: row.last_viewed_at for pk, row in progress.items()}
-    notices = LessonNotice.objects.filter(**in_courses).values_list("lesson_id", "created_at")
-    for lesson_pk, at in notices:
-        if lesson_pk not in recorded or at > recorded[lesson_pk]:
-            recorded[lesson_pk] = at
-    return CourseData(dict(by_product), progress, recorded)
+    views, recorded = _views_and_openings(member=member, lesson__module__product_id__in=product_ids)
+    return CourseData(dict(by_product), views, recorded)
 
 
 def build_course_progress(
@@ -132,7 +149,7 @@ def build_course_progress(
     rows: list[LessonRow] = []
     modules: dict[int, ModuleRow] = {}
     for lesson in lessons:
-        progress = data.progress.get(lesson.pk)
+        viewed = data.views.get(lesson.pk)
         state = compute_lesson_state(
             grant=grant,
             lesson=lesson,
@@ -143,8 +160,8 @@ def build_course_progress(
         row = LessonRow(
             lesson=lesson,
             state=state,
-            is_done=bool(progress and progress.completed_at),
-            last_viewed_at=progress.last_viewed_at if progress else None,
+            is_done=bool(viewed and viewed.completed_at),
+            last_viewed_at=viewed.last_viewed_at if viewed else None,
         )
         rows.append(row)
         modules.setdefault(lesson.module_id, ModuleRow(lesson.module)).lessons.append(row)
