@@ -185,6 +185,12 @@ class Payment(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUCCEEDED)
     paid_at = models.DateTimeField(_("paid at"))
     period_end = models.DateTimeField(_("pays for access until"), null=True, blank=True)
+    dispute_closed_at = models.DateTimeField(
+        _("last dispute closed at"),
+        null=True,
+        blank=True,
+        help_text=_("A dispute opened before this moment arrived late: it changes nothing."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

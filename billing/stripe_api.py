@@ -58,6 +58,17 @@ def customer_email(customer_ref: str) -> tuple[str, str]:
     return getattr(customer, "email", None) or "", getattr(customer, "name", None) or ""
 
 
+def invoice_paid_by(payment_intent_ref: str) -> str:
+    """The id of the invoice a payment intent paid ("" if it paid none)."""
+    payments = client().v1.invoice_payments.list(
+        {"payment": {"type": "payment_intent", "payment_intent": payment_intent_ref}, "limit": 1}
+    )
+    for payment in payments.data:
+        invoice = payment.invoice
+        return invoice if isinstance(invoice, str) else invoice.id
+    return ""
+
+
 def create_checkout_session(params: dict) -> stripe.checkout.Session:
     return client().v1.checkout.sessions.create(params)
 

@@ -235,6 +235,30 @@ def note_cancellation(
 
 
 @transaction.atomic
+def hand_over_grant(
+    *,
+    grant_pk: int,
+    order: Order,
+    paid_through: datetime | None,
+    now: datetime,
+    reason: str,
+    source_event: ProviderEvent | None = None,
+) -> bool:
+    """A live grant whose order was refunded or charged back, but which another paid order
+    still covers: it now belongs to that order and lasts as that order pays. False if ended."""
+    grant = lock_grant(pk=grant_pk)
+    if grant.state not in LIVE_STATES:
+        return False
+    grant.order = order
+    grant.paid_through = paid_through
+    grant.save(update_fields=["order", "paid_through", "updated_at"])
+    record_grant_event(
+        grant=grant, kind=Kind.NOTE, now=now, reason=reason, source_event=source_event
+    )
+    return True
+
+
+@transaction.atomic
 def end_grant(
     *,
     grant_pk: int,

@@ -183,3 +183,7 @@ class Provider(Protocol):
 
     def acknowledge(self, delivery: VerifiedDelivery) -> HttpResponse:
         """The 2xx answer once the delivery is stored (Stripe: JSON; Digistore24: ``OK``)."""
+
+    def payment_ref_for(self, *, payment_intent_ref: str) -> str:
+        """The payment reference (``provider_ref``) of a payment known only by its payment
+        intent, asked from the provider's API when the events did not say; "" if unknown."""

@@ -172,6 +172,9 @@ class Digistore24Provider:
         body = f"OK\nloginurl: {settings.SITE_URL}/members/\n"
         return HttpResponse(body, content_type="text/plain; charset=utf-8")
 
+    def payment_ref_for(self, *, payment_intent_ref: str) -> str:
+        return ""  # every IPN names its transaction and order
+
     def to_domain_events(self, payload: dict) -> list[DomainEvent]:
         ipn = Ipn(payload)
         event = ipn.text("event")

@@ -90,6 +90,14 @@ class StripeProvider:
     def acknowledge(self, delivery: VerifiedDelivery) -> HttpResponse:
         return JsonResponse({"received": True})
 
+    def payment_ref_for(self, *, payment_intent_ref: str) -> str:
+        """The invoice a payment intent paid. Since API 2025-03-31 an invoice event names no
+        payment intent and a charge names no invoice, so a refund or dispute of a subscription
+        payment is matched through Stripe's invoice payments."""
+        if not payment_intent_ref or not stripe_api.is_configured():
+            return ""
+        return stripe_api.invoice_paid_by(payment_intent_ref)
+
     def to_domain_events(self, payload: dict) -> list[DomainEvent]:
         handler = HANDLERS.get(payload.get("type", ""))
         if handler is None:
@@ -178,11 +186,19 @@ def _checkout_completed(event: dict) -> list[DomainEvent]:
         return [Ignored(f"checkout mode {mode!r} grants nothing")]
     if session.get("payment_status") == "unpaid":
         return [Ignored("payment still pending (delayed method): waiting for async success")]
+    # With invoice creation on (a Payment Link with "create invoice", say) the same purchase
+    # also arrives as invoice.paid of that invoice: both are keyed by the invoice, so they make
+    # one order and one payment whichever comes first.
+    invoice_ref = _ref(session.get("invoice"))
+    purchase_ref = invoice_ref or session["id"]
+    linked = (
+        [CheckoutCompleted(NAME, session["id"], invoice_ref, occurred_at)] if invoice_ref else []
+    )
     return [
         PaymentSucceeded(
             provider=NAME,
-            provider_ref=session["id"],
-            order_ref=session["id"],
+            provider_ref=purchase_ref,
+            order_ref=purchase_ref,
             occurred_at=occurred_at,
             buyer=_session_buyer(session),
             price_refs=_session_price_refs(session),
@@ -191,7 +207,8 @@ def _checkout_completed(event: dict) -> list[DomainEvent]:
             paid_through=None,
             payment_intent_ref=_ref(session.get("payment_intent")),
             is_test=not event.get("livemode", False),
-        )
+        ),
+        *linked,
     ]
 
 

@@ -79,8 +79,19 @@ def _record_payment(
     event: PaymentSucceeded | SubscriptionRenewed,
     now: datetime,
 ) -> Payment | None:
-    """The payment, once, with its invoice; None if it was recorded before (order is locked)."""
-    if Payment.objects.filter(provider=event.provider, provider_ref=event.provider_ref).exists():
+    """The payment, once, with its invoice; None if it was recorded before (order is locked).
+
+    A repeat that knows the payment intent or charge the first report lacked (a 2025 invoice
+    names neither; its Checkout Session does) fills them in, so refunds and disputes match.
+    """
+    recorded = Payment.objects.filter(provider=event.provider, provider_ref=event.provider_ref)
+    if recorded.exists():
+        if event.payment_intent_ref:
+            recorded.filter(payment_intent_ref="").update(
+                payment_intent_ref=event.payment_intent_ref
+            )
+        if event.charge_ref:
+            recorded.filter(charge_ref="").update(charge_ref=event.charge_ref)
         return None
     payment = Payment.objects.create(
         order=order,
@@ -164,10 +175,22 @@ def record_payment_succeeded(
     """
     from billing import tasks
 
-    purchases = resolve_purchases(
-        provider=event.provider, refs=event.price_refs, currency=event.currency
+    order = (
+        Order.objects.filter(provider=event.provider, provider_ref=event.order_ref)
+        .select_related("product", "price")
+        .first()
     )
-    order = Order.objects.filter(provider=event.provider, provider_ref=event.order_ref).first()
+    try:
+        purchases = resolve_purchases(
+            provider=event.provider, refs=event.price_refs, currency=event.currency
+        )
+    except ValueError:
+        if order is None:
+            raise
+        # A further payment of a known order (a renewal) pays for what the order bought, even
+        # if the creator has since given its price a new id (Stripe prices are immutable, so a
+        # price rise is a new id and existing subscribers stay on the old one).
+        purchases = [Purchase(product=order.product, price=order.price)]
     created = False
     if order is None:
         member = _member_for(provider=event.provider, buyer=event.buyer, now=now)

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Max, Q
 
 from billing.locks import orders_for_update, payments_for_update
-from billing.models import Order, Payment, ProviderEvent
+from billing.models import Order, Payment, ProviderEvent, Subscription
+from billing.providers import get_provider
 from billing.providers.base import ChargedBack, Refunded
 from billing.services.orders import GRANT_SOURCES
 from invoices.services import issue_credit_note_for_refund
 from members.access import LIVE_STATES
 from members.models import AccessGrant
-from members.services import end_grant, grant_access
+from members.services import end_grant, grant_access, hand_over_grant
 from products.selectors import products_granted_by
 
 PaymentStatus = Payment.Status
@@ -39,9 +40,27 @@ def find_payment(
     payment = payments.filter(match).order_by("-paid_at", "-pk").first()
     if payment is None and payment_ref:
         payment = payments.filter(order__provider_ref=payment_ref).order_by("-paid_at").first()
+    if payment is None and payment_intent_ref:
+        payment = _payment_named_by_provider(provider, payment_intent_ref, charge_ref)
     if payment is None:
         refs = ", ".join(filter(None, [payment_intent_ref, charge_ref, payment_ref])) or "(none)"
         raise ValueError(f"no recorded {provider} payment matches {refs}")
+    return payment
+
+
+def _payment_named_by_provider(
+    provider: str, payment_intent_ref: str, charge_ref: str
+) -> Payment | None:
+    """Ask the provider which payment the intent paid; remember its refs for the next event."""
+    provider_ref = get_provider(provider).payment_ref_for(payment_intent_ref=payment_intent_ref)
+    if not provider_ref:
+        return None
+    payment = Payment.objects.filter(provider=provider, provider_ref=provider_ref).first()
+    if payment is not None:
+        refs = {"payment_intent_ref": payment_intent_ref}
+        if charge_ref and not payment.charge_ref:
+            refs["charge_ref"] = charge_ref
+        Payment.objects.filter(pk=payment.pk, payment_intent_ref="").update(**refs)
     return payment
 
 
@@ -51,15 +70,58 @@ def _lock(payment: Payment) -> tuple[Order, Payment]:
     return order, payments_for_update().get(pk=payment.pk)
 
 
+def _still_paid_by(*, grant: AccessGrant, refunded: Order) -> tuple[Order, datetime | None] | None:
+    """Another paid order of the member that covers the grant's product, with how long: a
+    one-off purchase for life first, else the live subscription paid furthest ahead."""
+    best: tuple[Order, datetime | None] | None = None
+    candidates = (
+        Order.objects.filter(member_id=grant.member_id, status=Order.Status.PAID)
+        .exclude(pk=refunded.pk)
+        .select_related("product")
+        .prefetch_related("subscriptions")
+        .annotate(
+            paid_until=Max(
+                "payments__period_end",
+                filter=Q(
+                    payments__status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED]
+                ),
+            )
+        )
+        .order_by("pk")
+    )
+    for candidate in candidates:
+        if grant.product_id not in {p.pk for p in products_granted_by(candidate.product)}:
+            continue
+        subscriptions = list(candidate.subscriptions.all())
+        if not subscriptions:
+            return candidate, None
+        if all(sub.status == Subscription.Status.CANCELED for sub in subscriptions):
+            continue
+        if candidate.paid_until and (best is None or candidate.paid_until > best[1]):
+            best = (candidate, candidate.paid_until)
+    return best
+
+
 def _revoke_order_grants(
     *, order: Order, reason: str, source_event: ProviderEvent | None, now: datetime
 ) -> None:
-    pks = AccessGrant.objects.filter(order=order, state__in=LIVE_STATES).values_list(
-        "pk", flat=True
-    )
-    for pk in sorted(pks):
+    """Revoke what the order granted, unless another paid order still covers a product."""
+    grants = AccessGrant.objects.filter(order=order, state__in=LIVE_STATES).order_by("pk")
+    for grant in grants:
+        covering = _still_paid_by(grant=grant, refunded=order)
+        if covering is not None:
+            other, paid_through = covering
+            hand_over_grant(
+                grant_pk=grant.pk,
+                order=other,
+                paid_through=paid_through,
+                now=now,
+                reason=f"{reason}; still paid by order {other.provider_ref}",
+                source_event=source_event,
+            )
+            continue
         end_grant(
-            grant_pk=pk,
+            grant_pk=grant.pk,
             state=AccessGrant.State.REVOKED,
             now=now,
             reason=reason,
@@ -108,11 +170,16 @@ def record_chargeback(
     if not event.is_closed:
         if payment.status in (PaymentStatus.DISPUTED, PaymentStatus.CHARGED_BACK):
             return "dispute recorded before"
+        if payment.dispute_closed_at and event.occurred_at <= payment.dispute_closed_at:
+            return "this dispute was closed before it arrived: dropped"
         payment.status = PaymentStatus.DISPUTED
         payment.save(update_fields=["status"])
         reason = f"payment {payment.provider_ref} disputed"
         _revoke_order_grants(order=order, reason=reason, source_event=source_event, now=now)
         return ""
+    if not payment.dispute_closed_at or event.occurred_at > payment.dispute_closed_at:
+        payment.dispute_closed_at = event.occurred_at
+        payment.save(update_fields=["dispute_closed_at"])
     if event.outcome == "lost":
         return _chargeback_lost(order=order, payment=payment, source_event=source_event, now=now)
     return _dispute_won(order=order, payment=payment, source_event=source_event, now=now)

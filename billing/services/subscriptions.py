@@ -32,8 +32,11 @@ STATUSES = {
     "trialing": Status.TRIALING,
     "active": Status.ACTIVE,
     "past_due": Status.PAST_DUE,
+    # Retries exhausted, but not final: paying the open invoice makes it active again. Access
+    # runs out at paid-through plus grace like any missed payment, and a payment restores it.
+    "unpaid": Status.PAST_DUE,
 }
-ENDED_STATUSES = {"canceled", "unpaid", "incomplete_expired"}
+ENDED_STATUSES = {"canceled", "incomplete_expired"}
 
 
 class SubscriptionNotRecorded(ValueError):
@@ -62,6 +65,11 @@ def _is_stale(subscription: Subscription, occurred_at: datetime) -> bool:
         subscription.provider_updated_at is not None
         and occurred_at < subscription.provider_updated_at
     )
+
+
+def _paid_since(subscription: Subscription, moment: datetime) -> bool:
+    """A payment of the subscription's order at or after ``moment`` is recorded."""
+    return Payment.objects.filter(order_id=subscription.order_id, paid_at__gte=moment).exists()
 
 
 def _end(
@@ -145,6 +153,8 @@ def apply_subscription_update(
             now=now,
         )
     status = STATUSES.get(event.status, subscription.status)
+    if status == Status.PAST_DUE and _paid_since(subscription, event.occurred_at):
+        status = subscription.status  # an older view: the payment that settled it is recorded
     if status != Status.INCOMPLETE:  # a recorded subscription never goes back to incomplete
         subscription.status = status
     was_cancelling = subscription.cancel_at_period_end
@@ -191,10 +201,7 @@ def record_payment_failed(
         return "unknown subscription: nothing was granted, nothing to suspend"
     if subscription.status == Status.CANCELED:
         return "subscription had ended before"
-    paid_later = Payment.objects.filter(
-        order_id=subscription.order_id, paid_at__gte=event.occurred_at
-    ).exists()
-    if paid_later:
+    if _paid_since(subscription, event.occurred_at):
         return "a payment arrived after this failure: dropped"
     subscription.status = Status.PAST_DUE
     subscription.save(update_fields=["status"])
