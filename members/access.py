@@ -42,13 +42,17 @@ def access_ends_at(grant: AccessGrant) -> datetime | None:
 
 
 def effective_state(grant: AccessGrant, *, now: datetime) -> str:
-    """The state a member experiences now: ``active``, ``grace``, ``expired``, ``revoked``..."""
+    """The state a member experiences now: ``active``, ``grace``, ``expired``, ``revoked``...
+
+    Past paid-through, a live grant keeps its stored state until the grace period is over: a
+    renewal is usually charged a little after the period ends, and only a recorded failure
+    (stored ``grace``) should tell a paying member their payment did not go through. After
+    paid-through plus grace it is expired, whether or not a webhook or the sweep said so.
+    """
     if grant.state not in LIVE_STATES:
         return grant.state
-    if grant.paid_through is None or now <= grant.paid_through:
+    if grant.paid_through is None or now <= grant.paid_through + grace_period():
         return grant.state
-    if now <= grant.paid_through + grace_period():
-        return State.GRACE
     return State.EXPIRED
 
 
@@ -56,13 +60,20 @@ def grant_allows_access(grant: AccessGrant | None, *, now: datetime) -> bool:
     return grant is not None and effective_state(grant, now=now) in LIVE_STATES
 
 
-def drip_start_on_repurchase(*, grant: AccessGrant, product: Product, now: datetime) -> datetime:
-    """The drip start for a new purchase of ``grant``'s product (for the grant service).
+def drip_start_on_repurchase(
+    *, grant: AccessGrant, product: Product, order, now: datetime
+) -> datetime:
+    """The drip start when ``order`` pays for ``grant``'s product again (for the grant service).
 
-    A live grant keeps its clock. An ended grant continues from its original start unless the
-    product says ``restart_drip_on_repurchase``; then the schedule counts from ``now``.
+    A live grant keeps its clock, and so does a further payment of the grant's own order (a
+    renewal paid late, after access lapsed). An ended grant bought again by a new order
+    continues from its original start unless the product says ``restart_drip_on_repurchase``;
+    then the schedule counts from ``now``. "Ended" is the effective state: the same whether or
+    not the lapse sweep has run yet.
     """
-    if grant.state not in LIVE_STATES and product.restart_drip_on_repurchase:
+    ended = effective_state(grant, now=now) not in LIVE_STATES
+    new_order = order is not None and order.pk != grant.order_id
+    if ended and new_order and product.restart_drip_on_repurchase:
         return now
     return grant.starts_at
 

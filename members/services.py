@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from members.access import LIVE_STATES, drip_start_on_repurchase, grace_period
+from members.access import (
+    LIVE_STATES,
+    drip_start_on_repurchase,
+    effective_state,
+    grace_period,
+)
 from members.locks import grants_for_update, lock_grant
 from members.models import AccessGrant, GrantEvent, User
 from products.models import Product
@@ -137,11 +142,11 @@ def grant_access(
     if created:
         record_grant_event(grant=grant, kind=Kind.GRANTED, **audit)
         return grant
-    if grant.state in LIVE_STATES:
+    if effective_state(grant, now=now) in LIVE_STATES:
         return _extend(grant=grant, order=order, paid_through=paid_through, audit=audit)
     if paid_through is not None and paid_through + grace_period() < now:
         return grant
-    grant.starts_at = drip_start_on_repurchase(grant=grant, product=product, now=now)
+    grant.starts_at = drip_start_on_repurchase(grant=grant, product=product, order=order, now=now)
     grant.state = State.ACTIVE
     grant.paid_through = paid_through
     grant.ended_at = None

@@ -136,6 +136,26 @@ def _subscription_after_payment(
     return subscription
 
 
+def _ended_before(
+    subscription: Subscription, event: PaymentSucceeded | SubscriptionRenewed
+) -> bool:
+    """The subscription ended and this payment does not reopen it.
+
+    A payment made after the end that pays for time after it (Digistore24: the buyer pays late,
+    after ``last_paid_day``) gives access for its period. An older payment delivered late, or a
+    final invoice that only settles the time up to the end, gives nothing.
+    """
+    if subscription.status != Subscription.Status.CANCELED:
+        return False
+    ended_at = subscription.ended_at
+    return not (
+        ended_at
+        and event.paid_through
+        and event.occurred_at > ended_at
+        and event.paid_through > ended_at
+    )
+
+
 def _grant_purchases(
     *,
     order: Order,
@@ -221,7 +241,7 @@ def record_payment_succeeded(
             paid_through=event.paid_through,
             provider=event.provider,
         )
-        if subscription.status == Subscription.Status.CANCELED:
+        if _ended_before(subscription, event):
             return f"subscription {event.subscription_ref} has ended: access not extended"
     _grant_purchases(
         order=order,
@@ -257,7 +277,7 @@ def record_renewal(
         paid_through=event.paid_through,
         provider=event.provider,
     )
-    if subscription.status == Subscription.Status.CANCELED:
+    if _ended_before(subscription, event):
         return f"subscription {event.subscription_ref} has ended: access not extended"
     _grant_purchases(
         order=order,

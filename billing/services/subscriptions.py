@@ -104,6 +104,10 @@ def end_subscription(
         )
     if subscription.status == Status.CANCELED:
         return "subscription had ended before"
+    if Payment.objects.filter(
+        order_id=subscription.order_id, paid_at__gt=event.occurred_at
+    ).exists():
+        return "a payment made after this end is recorded (delivered late): dropped"
     reason = event.reason or "subscription ended"
     return _end(
         subscription=subscription,
@@ -221,6 +225,9 @@ def schedule_cancellation(
     if subscription.status == Status.CANCELED or _is_stale(subscription, event.occurred_at):
         return "ended or older than the state already applied: dropped"
     if subscription.cancel_at_period_end == scheduled:
+        # Nothing to change, but remember the time: an older opposite event must not apply.
+        subscription.provider_updated_at = event.occurred_at
+        subscription.save(update_fields=["provider_updated_at"])
         return ""
     subscription.cancel_at_period_end = scheduled
     if scheduled and event.period_end:

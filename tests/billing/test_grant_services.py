@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import IntegrityError, transaction
 
+from billing.models import Order
 from members.models import AccessGrant, GrantEvent
 from members.services import (
     end_grant,
@@ -116,8 +117,12 @@ def test_repurchase_restarts_drip_when_the_product_says_so(grant):
     grant.product.save()
     end_grant(grant_pk=grant.pk, state="expired", now=NOW, reason="lapsed")
     later = NOW + timedelta(days=90)
+    new_order = Order.objects.create(
+        member=grant.member, product=grant.product, provider="stripe", provider_ref="cs_again",
+        status=Order.Status.PAID, amount=4900, currency="EUR",
+    )  # fmt: skip
     grant_access(
-        member=grant.member, product=grant.product, order=None,
+        member=grant.member, product=grant.product, order=new_order,
         paid_through=None, source="stripe", now=later,
     )  # fmt: skip
     grant.refresh_from_db()

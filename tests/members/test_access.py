@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from billing.models import Order
 from drip.models import LessonNotice
 from members.access import (
     LOCKED,
@@ -188,14 +189,26 @@ def test_a_recorded_opening_never_outlives_access():
 def test_repurchase_continues_from_the_original_start_unless_the_product_restarts_it():
     course = make_course()
     member = make_member()
-    ended = grant(member, course.product, state=AccessGrant.State.EXPIRED)
+    first, again = (
+        Order.objects.create(
+            member=member, product=course.product, provider="stripe", provider_ref=ref,
+            status=Order.Status.PAID, amount=4900, currency="EUR",
+        )
+        for ref in ("cs_first", "cs_again")
+    )  # fmt: skip
+    ended = grant(member, course.product, state=AccessGrant.State.EXPIRED, order=first)
     now = BOUGHT_AT + timedelta(days=40)
 
-    assert drip_start_on_repurchase(grant=ended, product=course.product, now=now) == BOUGHT_AT
+    def start(order):
+        return drip_start_on_repurchase(grant=ended, product=course.product, order=order, now=now)
+
+    assert start(again) == BOUGHT_AT
     course.product.restart_drip_on_repurchase = True
-    assert drip_start_on_repurchase(grant=ended, product=course.product, now=now) == now
+    assert start(again) == now
+    assert start(first) == BOUGHT_AT  # the same order paid late: a renewal, not a new purchase
+    assert start(None) == BOUGHT_AT  # support giving access back is no purchase
     ended.state = AccessGrant.State.ACTIVE
-    assert drip_start_on_repurchase(grant=ended, product=course.product, now=now) == BOUGHT_AT
+    assert start(again) == BOUGHT_AT
 
 
 def test_after_a_drip_restart_old_openings_no_longer_open_lessons():
