@@ -9,6 +9,7 @@ with a button: the POST from that button uses the token.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from django import forms
@@ -34,6 +35,10 @@ from members.models import User
 
 DEFAULT_MAX_AGE_SECONDS = 3 * 24 * 60 * 60
 REQUESTS_PER_HOUR = 5
+
+
+LINK_LOGIN_SESSION_KEY = "login_link_at"
+SET_PASSWORD_WINDOW_SECONDS = 15 * 60
 
 
 def max_age_seconds() -> int:
@@ -107,6 +112,7 @@ def use_link(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "members/login_link/confirm.html", {"member": member})
     login(request, member, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[LINK_LOGIN_SESSION_KEY] = int(time.time())
     mark_address_verified(member=member)
     if not member.has_usable_password():
         return redirect("login_link:set_password")
@@ -169,7 +175,16 @@ def request_link(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def set_password(request: HttpRequest) -> HttpResponse:
-    """A new member, logged in by their link, chooses a password (or skips for now)."""
+    """A new member, logged in by their link, chooses a password (or skips for now).
+
+    Without the old password, so only for a member who has none yet, or right after a link
+    login (the link proved the address). Anyone else at a logged-in screen changes the password
+    the usual way, which asks for the current one.
+    """
+    linked_at = request.session.get(LINK_LOGIN_SESSION_KEY, 0)
+    fresh_link = time.time() - linked_at < SET_PASSWORD_WINDOW_SECONDS
+    if request.user.has_usable_password() and not fresh_link:
+        return redirect("account_change_password")
     form = SetPasswordForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         member = form.save()

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from members.login_links import login_link_url
@@ -21,7 +20,11 @@ def path_of(url: str) -> str:
 
 @pytest.fixture
 def new_member():
-    return UserFactory(email="ada@x.test", password=make_password(None))
+    """Made by a purchase: no password yet."""
+    member = UserFactory(email="ada@x.test")
+    member.set_unusable_password()
+    member.save()
+    return member
 
 
 def test_link_works_once(client, new_member):
@@ -102,3 +105,39 @@ def test_using_the_link_verifies_the_address_so_an_email_change_needs_confirmati
     new_member.refresh_from_db()
     assert new_member.email == "ada@x.test"  # unchanged until the new address is confirmed
     assert [m.to for m in mailoutbox] == [["ada.new@x.test"]]
+
+
+def test_a_new_member_sets_a_password_without_an_old_one(client, new_member):
+    assert client.post(path_of(login_link_url(new_member))).url == "/login/set-password/"
+    response = client.post(
+        "/login/set-password/",
+        {"new_password1": "a-long-new-pass-42", "new_password2": "a-long-new-pass-42"},
+    )
+    assert response.url == "/members/"
+    new_member.refresh_from_db()
+    assert new_member.check_password("a-long-new-pass-42")
+
+
+def test_an_open_session_cannot_replace_a_password_without_the_old_one(client):
+    """Someone at a member's unlocked screen must not take over the account."""
+    member = UserFactory(email="known@x.test", password="the-old-one-99")
+    client.force_login(member)
+
+    assert client.get("/login/set-password/").url == "/accounts/password/change/"
+    client.post(
+        "/login/set-password/",
+        {"new_password1": "taken-over-pass-42", "new_password2": "taken-over-pass-42"},
+    )
+    member.refresh_from_db()
+    assert member.check_password("the-old-one-99")
+
+
+def test_right_after_a_link_login_a_member_may_choose_a_new_password(client):
+    """The link proved the address: a member who forgot their password can set a new one."""
+    member = UserFactory(email="known@x.test", password="forgotten-pass-1")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.post(path_of(login_link_url(member)))
+        assert client.get("/login/set-password/").status_code == 200
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        assert client.get("/login/set-password/").status_code == 302  # the window has passed
