@@ -129,6 +129,20 @@ def _revoke_order_grants(
         )
 
 
+def _paid_again_since(payment: Payment) -> bool:
+    """A later payment of the same order stands: refunding an old renewal (what it bought, a
+    past month, is over) leaves the period the member is paying for now alone."""
+    return (
+        Payment.objects.filter(
+            order_id=payment.order_id,
+            paid_at__gt=payment.paid_at,
+            status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED],
+        )
+        .exclude(pk=payment.pk)
+        .exists()
+    )
+
+
 def record_refund(*, event: Refunded, source_event: ProviderEvent | None, now: datetime) -> str:
     found = find_payment(
         provider=event.provider,
@@ -146,10 +160,11 @@ def record_refund(*, event: Refunded, source_event: ProviderEvent | None, now: d
         issue_credit_note_for_refund(payment=payment, amount=newly_refunded, now=now)
     if event.is_full or payment.amount_refunded >= payment.amount:
         payment.status = PaymentStatus.REFUNDED
-        order.status = Order.Status.REFUNDED
-        order.save(update_fields=["status"])
-        reason = f"payment {payment.provider_ref} refunded in full"
-        _revoke_order_grants(order=order, reason=reason, source_event=source_event, now=now)
+        if not _paid_again_since(payment):
+            order.status = Order.Status.REFUNDED
+            order.save(update_fields=["status"])
+            reason = f"payment {payment.provider_ref} refunded in full"
+            _revoke_order_grants(order=order, reason=reason, source_event=source_event, now=now)
     elif payment.status == PaymentStatus.SUCCEEDED:
         payment.status = PaymentStatus.PARTIALLY_REFUNDED
     payment.save(update_fields=["amount_refunded", "status"])

@@ -386,3 +386,39 @@ def test_renewal_on_a_grandfathered_price_extends_access_after_the_price_id_chan
     renewal = ProviderEvent.objects.get(payload__data__object__id="in_second")
     assert renewal.status == ProviderEvent.Status.PROCESSED, renewal.error
     assert AccessGrant.objects.get().paid_through == at(PERIOD_2)
+
+
+# --- 8. A full refund of an old renewal leaves the month being paid for now alone -----------------
+
+
+def test_full_refund_of_an_old_renewal_keeps_the_current_paid_month(deliver, membership_price):
+    """A creator refunds last month as a goodwill gesture; this month is paid and stays."""
+    with time_machine.travel(at(T0), tick=False):
+        deliver(invoice_paid(charge="ch_first", payment_intent="pi_first"))
+    with time_machine.travel(at(PERIOD_1), tick=False):
+        deliver(
+            invoice_paid(
+                invoice_id="in_second",
+                billing_reason="subscription_cycle",
+                period_end=PERIOD_2,
+                created=PERIOD_1,
+                email="",
+                charge="ch_second",
+                payment_intent="pi_second",
+            )
+        )
+        deliver(
+            build_event(
+                "charge.refunded",
+                charge="ch_first",
+                payment_intent="pi_first",
+                amount=2900,
+                amount_refunded=2900,
+                created=PERIOD_1 + 60,
+            )
+        )
+
+    assert Payment.objects.get(provider_ref="in_first").status == Payment.Status.REFUNDED
+    grant = AccessGrant.objects.get()
+    assert (grant.state, grant.paid_through) == (AccessGrant.State.ACTIVE, at(PERIOD_2))
+    assert Order.objects.get().status == Order.Status.PAID
