@@ -24,7 +24,7 @@ from billing.providers.base import (
 )
 from members.access import LIVE_STATES
 from members.models import AccessGrant
-from members.services import end_grant, move_to_grace, note_cancellation
+from members.services import end_grant, move_to_grace, note_cancellation, restore_grant
 
 Status = Subscription.Status
 STATUSES = {
@@ -224,17 +224,21 @@ def schedule_cancellation(
         return "unknown subscription"
     if subscription.status == Status.CANCELED or _is_stale(subscription, event.occurred_at):
         return "ended or older than the state already applied: dropped"
-    if subscription.cancel_at_period_end == scheduled:
-        # Nothing to change, but remember the time: an older opposite event must not apply.
-        subscription.provider_updated_at = event.occurred_at
-        subscription.save(update_fields=["provider_updated_at"])
-        return ""
+    # Remember the time even when nothing else changes: an older opposite event must not apply.
+    subscription.provider_updated_at = event.occurred_at
+    changed = subscription.cancel_at_period_end != scheduled
     subscription.cancel_at_period_end = scheduled
     if scheduled and event.period_end:
         subscription.current_period_end = event.period_end
-    subscription.provider_updated_at = event.occurred_at
+    if not scheduled and subscription.status == Status.PAST_DUE:
+        subscription.status = Status.ACTIVE  # rebilling restarted: the suspension is lifted
+        for pk in _live_grant_pks(subscription):
+            restore_grant(
+                grant_pk=pk, now=now, reason="rebilling resumed", source_event=source_event
+            )
     subscription.save()
-    _note_cancellation_change(
-        subscription=subscription, scheduled=scheduled, source_event=source_event, now=now
-    )
+    if changed:
+        _note_cancellation_change(
+            subscription=subscription, scheduled=scheduled, source_event=source_event, now=now
+        )
     return ""

@@ -300,6 +300,34 @@ def test_a_missed_payment_gives_grace_and_a_late_payment_lifts_it(post_ipn, memb
     assert Subscription.objects.get().status == Subscription.Status.ACTIVE
 
 
+def test_rebill_resumed_by_support_lifts_the_suspension(post_ipn, membership):
+    """Contract: support restarted rebilling (no money moved): lift a suspension only."""
+    first_payment(post_ipn)
+    post_ipn(
+        build_ipn(
+            "on_payment_missed",
+            order_id="ORDSUB01",
+            product_id="510003",
+            transaction_date="2025-04-01 06:00:00",
+        ),
+        at=datetime(2025, 4, 1, 4, 5, tzinfo=UTC),
+    )
+    post_ipn(
+        build_ipn(
+            "on_rebill_resumed",
+            order_id="ORDSUB01",
+            product_id="510003",
+            transaction_date="2025-04-02 10:00:00",
+        ),
+        at=datetime(2025, 4, 2, 8, 5, tzinfo=UTC),
+    )
+
+    grant = AccessGrant.objects.get()
+    assert (grant.state, grant.paid_through) == (State.ACTIVE, APRIL_1_BERLIN)  # no money moved
+    assert Subscription.objects.get().status == Subscription.Status.ACTIVE
+    assert list(grant.events.values_list("kind", flat=True))[-2:] == ["grace", "restored"]
+
+
 def test_rebill_cancelled_keeps_access_until_last_paid_day_ends_it(post_ipn, membership):
     first_payment(post_ipn)
     cancelled = build_ipn(
