@@ -28,6 +28,7 @@ ACTIVATION_MARKED_REASON = "activation window passed unused: access kept and mar
 # 26 hours and the exact moment is checked per row in the member's zone.
 _WIDEST_EARLY_OPENING = timedelta(hours=26)
 _EARLIEST_ZONE_AHEAD = timedelta(hours=14)  # UTC+14 sees a fixed date first
+NOTICE_FRESHNESS = timedelta(days=7)  # older openings are recorded, not mailed
 
 
 @cache
@@ -90,8 +91,10 @@ def _due_notices(rows: Iterable[tuple], *, now: datetime) -> Iterator[LessonNoti
         opens_at = local_midnight(day, tz)
         if opens_at > now:
             continue
-        # Lessons open at purchase are announced by the welcome e-mail, not one by one.
-        send = wants_mail and opens_at > starts_at
+        # Lessons open at purchase are announced by the welcome e-mail, not one by one; lessons
+        # that opened long ago (while access had lapsed, or while the worker was down) are
+        # recorded without a mail, so a returning member gets no burst of stale news.
+        send = wants_mail and starts_at < opens_at and now - opens_at <= NOTICE_FRESHNESS
         yield LessonNotice(
             member_id=member_pk,
             lesson_id=lesson_pk,

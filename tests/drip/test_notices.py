@@ -118,13 +118,28 @@ def test_a_late_worker_sends_each_missed_lesson_once(
     member = make_member(time_zone="UTC")
     grant(member, course.product)
 
-    run_job(BOUGHT_AT + timedelta(days=30), django_capture_on_commit_callbacks)
-    run_job(BOUGHT_AT + timedelta(days=31), django_capture_on_commit_callbacks)
+    run_job(BOUGHT_AT + timedelta(days=8), django_capture_on_commit_callbacks)  # days late
+    run_job(BOUGHT_AT + timedelta(days=9), django_capture_on_commit_callbacks)
 
     assert sorted(mail.subject for mail in mailoutbox) == [
         "New lesson open: Lesson 2",
         "New lesson open: Lesson 3",
     ]
+
+
+def test_lessons_that_opened_long_ago_are_recorded_without_a_burst_of_mail(
+    course, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A member back after months (or a worker down for weeks): old news is not mailed."""
+    member = make_member(time_zone="UTC")
+    grant(member, course.product)
+
+    run_job(BOUGHT_AT + timedelta(days=30), django_capture_on_commit_callbacks)
+
+    assert mailoutbox == []
+    assert set(LessonNotice.objects.filter(member=member).values_list("status", flat=True)) == {
+        LessonNotice.Status.SKIPPED
+    }
 
 
 def test_recording_and_claiming_twice_changes_nothing(course, django_capture_on_commit_callbacks):
