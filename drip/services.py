@@ -15,12 +15,14 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from billing.models import Subscription
 from drip.models import LessonNotice
 from members.access import LIVE_STATES, grace_period, local_midnight
 from members.models import AccessGrant, GrantEvent
 from products.models import Lesson, Product
 
 LAPSE_REASON = "paid-through date plus grace passed without a payment"
+CANCELLED_RAN_OUT_REASON = "cancelled subscription: paid time ran out"
 ACTIVATION_EXPIRED_REASON = "activation window passed unused: access expired"
 ACTIVATION_MARKED_REASON = "activation window passed unused: access kept and marked"
 # A lesson opens at local midnight of (local start date + offset): never more than about 25
@@ -153,6 +155,9 @@ def expire_lapsed_grants(*, now: datetime, limit: int = 5000) -> list[int]:
     """
     from drip import tasks
 
+    cancelled = Subscription.objects.filter(
+        order_id=OuterRef("order_id"), cancel_at_period_end=True
+    )
     with transaction.atomic():
         due = AccessGrant.objects.filter(
             state__in=LIVE_STATES, paid_through__lt=now - grace_period()
@@ -160,14 +165,32 @@ def expire_lapsed_grants(*, now: datetime, limit: int = 5000) -> list[int]:
         pks = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
         if not pks:
             return []
-        AccessGrant.objects.filter(pk__in=pks).update(
-            state=AccessGrant.State.EXPIRED, ended_at=now, end_reason=LAPSE_REASON, updated_at=now
+        # A subscription the member cancelled simply ran out: no "we got no payment" mail.
+        ran_out = set(
+            AccessGrant.objects.filter(pk__in=pks, order__isnull=False)
+            .filter(Exists(cancelled))
+            .values_list("pk", flat=True)
         )
-        GrantEvent.objects.bulk_create(
-            GrantEvent(grant_id=pk, kind=GrantEvent.Kind.EXPIRED, at=now, reason=LAPSE_REASON)
-            for pk in pks
-        )
-        transaction.on_commit(partial(tasks.send_lapse_emails.delay, pks))
+        unpaid = [pk for pk in pks if pk not in ran_out]
+        for chosen, reason, is_unpaid in (
+            (unpaid, LAPSE_REASON, True),
+            (sorted(ran_out), CANCELLED_RAN_OUT_REASON, False),
+        ):
+            if not chosen:
+                continue
+            AccessGrant.objects.filter(pk__in=chosen).update(
+                state=AccessGrant.State.EXPIRED,
+                ended_at=now,
+                end_reason=reason,
+                ended_unpaid=is_unpaid,
+                updated_at=now,
+            )
+            GrantEvent.objects.bulk_create(
+                GrantEvent(grant_id=pk, kind=GrantEvent.Kind.EXPIRED, at=now, reason=reason)
+                for pk in chosen
+            )
+        if unpaid:
+            transaction.on_commit(partial(tasks.send_lapse_emails.delay, unpaid))
     return pks
 
 

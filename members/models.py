@@ -157,6 +157,11 @@ class AccessGrant(models.Model):
     )
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     end_reason = models.CharField(_("end reason"), max_length=200, blank=True)
+    ended_unpaid = models.BooleanField(
+        _("ended for want of payment"),
+        default=False,
+        help_text=_("Expired after a missed payment (the member can fix billing), not cancelled."),
+    )
     first_used_at = models.DateTimeField(_("first used"), null=True, blank=True)
     activation_missed_at = models.DateTimeField(
         _("activation window missed"),

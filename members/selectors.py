@@ -202,8 +202,11 @@ class DashboardItem:
 
     @property
     def is_lapsed(self) -> bool:
-        """Ended because the paid-through date plus grace passed (billing can fix it)."""
-        return self.state == AccessGrant.State.EXPIRED and self.grant.paid_through is not None
+        """Ended for want of payment (billing can fix it), not by a cancellation: recorded so,
+        or run out of paid time before anything recorded it."""
+        if self.state != AccessGrant.State.EXPIRED or self.grant.paid_through is None:
+            return False
+        return self.grant.ended_unpaid or self.grant.state in LIVE_STATES
 
 
 _ORDER = {AccessGrant.State.ACTIVE: 0, AccessGrant.State.GRACE: 0, AccessGrant.State.PENDING: 1}

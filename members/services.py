@@ -151,6 +151,7 @@ def grant_access(
     grant.paid_through = paid_through
     grant.ended_at = None
     grant.end_reason = ""
+    grant.ended_unpaid = False
     grant.order = order
     grant.source = source
     grant.is_test = is_test
@@ -272,17 +273,23 @@ def end_grant(
     reason: str,
     source_event: ProviderEvent | None = None,
     actor: User | None = None,
+    unpaid_if_in_grace: bool = False,
 ) -> bool:
-    """Expire or revoke a live (or pending) grant; False if it had already ended."""
+    """Expire or revoke a live (or pending) grant; False if it had already ended.
+
+    ``unpaid_if_in_grace``: a grant that ends while in grace ended for want of payment (the
+    member is offered to fix billing), unlike one whose subscription was cancelled.
+    """
     if state not in (State.EXPIRED, State.REVOKED):
         raise ValueError(f"a grant ends as expired or revoked, not {state!r}")
     grant = lock_grant(pk=grant_pk)
     if grant.state in (State.EXPIRED, State.REVOKED):
         return False
+    grant.ended_unpaid = unpaid_if_in_grace and grant.state == State.GRACE
     grant.state = state
     grant.ended_at = now
     grant.end_reason = reason[:200]
-    grant.save(update_fields=["state", "ended_at", "end_reason", "updated_at"])
+    grant.save(update_fields=["state", "ended_at", "end_reason", "ended_unpaid", "updated_at"])
     kind = Kind.EXPIRED if state == State.EXPIRED else Kind.REVOKED
     record_grant_event(
         grant=grant, kind=kind, now=now, reason=reason, source_event=source_event, actor=actor

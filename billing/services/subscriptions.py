@@ -88,6 +88,7 @@ def _end(
             now=now,
             reason=reason,
             source_event=source_event,
+            unpaid_if_in_grace=True,
         )
     return ""
 

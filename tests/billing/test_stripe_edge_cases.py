@@ -422,3 +422,47 @@ def test_full_refund_of_an_old_renewal_keeps_the_current_paid_month(deliver, mem
     grant = AccessGrant.objects.get()
     assert (grant.state, grant.paid_through) == (AccessGrant.State.ACTIVE, at(PERIOD_2))
     assert Order.objects.get().status == Order.Status.PAID
+
+
+# --- 9. Ended by a cancellation, or for want of payment -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before_the_end", "ended_unpaid"),
+    [("invoice.payment_failed", True), ("customer.subscription.updated", False)],
+)
+def test_an_end_after_a_failed_payment_is_unpaid_one_after_a_cancellation_is_not(
+    deliver, membership_price, before_the_end, ended_unpaid
+):
+    with time_machine.travel(at(T0), tick=False):
+        deliver(invoice_paid())
+    with time_machine.travel(at(PERIOD_1), tick=False):
+        if before_the_end == "invoice.payment_failed":
+            deliver(
+                build_event(
+                    "invoice.payment_failed",
+                    subscription="sub_1",
+                    price_id="price_monthly",
+                    created=PERIOD_1,
+                )
+            )
+        else:
+            deliver(
+                build_event(
+                    "customer.subscription.updated",
+                    subscription="sub_1",
+                    status="active",
+                    price_id="price_monthly",
+                    period_end=PERIOD_1,
+                    cancel_at_period_end=True,
+                    created=T0 + DAY,
+                )
+            )
+        deliver(
+            build_event(
+                "customer.subscription.deleted", subscription="sub_1", created=PERIOD_1 + 60
+            )
+        )
+
+    grant = AccessGrant.objects.get()
+    assert (grant.state, grant.ended_unpaid) == (AccessGrant.State.EXPIRED, ended_unpaid)

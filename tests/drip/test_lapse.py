@@ -92,3 +92,32 @@ def test_batches_cover_every_lapsed_grant(django_capture_on_commit_callbacks):
 
     assert sizes == [2, 2, 1, 0]
     assert set(AccessGrant.objects.values_list("state", flat=True)) == {AccessGrant.State.EXPIRED}
+
+
+def test_a_cancelled_subscription_that_ran_out_ends_without_a_missed_payment_mail(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    """No end event ever arrived, but the member had cancelled: nothing to fix, nothing to say."""
+    from billing.models import Order, Subscription
+
+    member = make_member(time_zone="UTC")
+    product = ProductFactory(name="Inner circle")
+    order = Order.objects.create(
+        member=member, product=product, provider="stripe", provider_ref="sub_cancelled",
+        status=Order.Status.PAID, amount=2900, currency="EUR",
+    )  # fmt: skip
+    Subscription.objects.create(
+        member=member, order=order, provider="stripe", provider_ref="sub_cancelled",
+        status=Subscription.Status.ACTIVE, current_period_end=PAID_THROUGH,
+        cancel_at_period_end=True,
+    )  # fmt: skip
+    ran_out = grant(member, product, paid_through=PAID_THROUGH, order=order)
+    unpaid = grant(make_member(), product, paid_through=PAID_THROUGH)
+
+    run_sweep(PAID_THROUGH + timedelta(days=4), django_capture_on_commit_callbacks)
+
+    ran_out.refresh_from_db()
+    unpaid.refresh_from_db()
+    assert (ran_out.state, ran_out.ended_unpaid) == (AccessGrant.State.EXPIRED, False)
+    assert (unpaid.state, unpaid.ended_unpaid) == (AccessGrant.State.EXPIRED, True)
+    assert [mail.to for mail in mailoutbox] == [[unpaid.member.email]]

@@ -99,6 +99,33 @@ def test_a_lapse_without_any_webhook_shows_as_ended_with_a_banner(client, member
     assert "Buy again" in page
 
 
+def test_a_cancelled_membership_that_ended_shows_no_fix_billing_banner(client, member):
+    product = ProductFactory(name="Inner circle")
+    grant(
+        member, product, state=AccessGrant.State.EXPIRED, paid_through=NOW - timedelta(days=5),
+        ended_at=NOW - timedelta(days=5), end_reason="subscription ended at Stripe",
+    )  # fmt: skip
+
+    page = dashboard(client)
+
+    assert "because no payment arrived" not in page
+    assert "Fix billing" not in page
+    assert "Buy again" in page
+
+
+def test_a_membership_ended_after_a_missed_payment_offers_to_fix_billing(client, member):
+    product = ProductFactory(name="Inner circle")
+    grant(
+        member, product, state=AccessGrant.State.EXPIRED, paid_through=NOW - timedelta(days=5),
+        ended_at=NOW - timedelta(days=1), ended_unpaid=True,
+    )  # fmt: skip
+
+    page = dashboard(client)
+
+    assert "Your access to Inner circle ended on" in page
+    assert "Fix billing" in page
+
+
 def test_no_products_points_to_the_catalog(client, member):
     assert "You have no products yet." in dashboard(client)
 
