@@ -39,10 +39,12 @@ def test_parallel_notice_jobs_claim_each_notice_once(postgres_only):
     for _ in range(10):
         grant(make_member(time_zone="UTC"), course.product)
 
+    week_later = BOUGHT_AT + timedelta(days=7)  # lessons 2 and 3 opened within the week
+
     def job() -> int:
-        record_opened_lessons(now=NOW)
+        record_opened_lessons(now=week_later)
         claimed = 0
-        while pks := claim_pending_notices(now=NOW, limit=2):
+        while pks := claim_pending_notices(now=week_later, limit=2):
             claimed += len(pks)
         return claimed
 
