@@ -262,7 +262,16 @@ def _invoice_buyer(invoice: dict) -> Buyer:
         address=tuple(line for line in lines if line),
         country=address.get("country") or "",
         vat_id=(tax_ids[0].get("value") or "") if tax_ids else "",
+        language=_invoice_subscription_metadata(invoice).get("language") or "",
     )
+
+
+def _invoice_subscription_metadata(invoice: dict) -> dict:
+    """The subscription's metadata as the invoice carries it (2025: under ``parent``)."""
+    details = (invoice.get("parent") or {}).get("subscription_details") or invoice.get(
+        "subscription_details"
+    )
+    return (details or {}).get("metadata") or {}
 
 
 def _invoice_paid(event: dict) -> list[DomainEvent]:

@@ -131,7 +131,13 @@ def _subscription_events(*, price: Price, email: str, name: str, ids: dict, now:
                 }
             ],
         },
-        "parent": {"subscription_details": {"subscription": ids["subscription"]}},
+        "parent": {
+            "type": "subscription_details",
+            "subscription_details": {
+                "subscription": ids["subscription"],
+                "metadata": {"price_id": price.stripe_price_id, "language": _language()},
+            },
+        },
         "livemode": False,
     }
     session = _session(price=price, email=email, name=name, ids=ids, mode="subscription")

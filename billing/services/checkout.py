@@ -29,7 +29,10 @@ def checkout_session_params(*, price: Price, member: User | None) -> dict:
         "locale": language.split("-")[0],
     }
     if price.is_recurring:
-        subscription_data: dict = {"metadata": {"price_id": price.stripe_price_id}}
+        # The first invoice (which creates the member) carries the subscription's metadata.
+        subscription_data: dict = {
+            "metadata": {"price_id": price.stripe_price_id, "language": language}
+        }
         if price.trial_days:
             subscription_data["trial_period_days"] = price.trial_days
         params["subscription_data"] = subscription_data

@@ -70,6 +70,7 @@ def test_subscription_checkout_prefills_the_members_email(client, membership_pri
     assert params["mode"] == "subscription"
     assert params["customer_email"] == "ada@x.test"
     assert params["subscription_data[metadata][price_id]"] == "price_monthly"
+    assert params["subscription_data[metadata][language]"] == "en"
     assert params["subscription_data[trial_period_days]"] == "7"
 
 
@@ -136,18 +137,27 @@ def test_offline_test_checkout_runs_the_whole_flow_through_the_webhook(
 
 
 def test_a_buyer_who_checks_out_in_dutch_becomes_a_dutch_speaking_member(
-    client, course_price, stripe_webhook_secret, mailoutbox, django_capture_on_commit_callbacks
+    client,
+    course_price,
+    membership_price,
+    stripe_webhook_secret,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
 ):
     existing = UserFactory(email="bea@x.test", language="en")
+    # A membership's member is made from the subscription's first invoice, not the session.
+    purchases = [(course_price, "ada@x.test"), (course_price, "bea@x.test")]
+    purchases.append((membership_price, "cas@x.test"))
     with django_capture_on_commit_callbacks(execute=True):
-        for email in ("ada@x.test", "bea@x.test"):
+        for price, email in purchases:
             client.post(
-                f"/billing/checkout/test/{course_price.pk}/",
+                f"/billing/checkout/test/{price.pk}/",
                 {"email": email},
                 HTTP_ACCEPT_LANGUAGE="nl",
             )
 
     assert User.objects.get(email="ada@x.test").language == "nl"
+    assert User.objects.get(email="cas@x.test").language == "nl"
     welcome = next(message for message in mailoutbox if message.to == ["ada@x.test"])
     assert welcome.subject == "Welkom! Je toegang tot Habit course staat klaar"
     existing.refresh_from_db()

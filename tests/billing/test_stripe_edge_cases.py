@@ -466,3 +466,19 @@ def test_an_end_after_a_failed_payment_is_unpaid_one_after_a_cancellation_is_not
 
     grant = AccessGrant.objects.get()
     assert (grant.state, grant.ended_unpaid) == (AccessGrant.State.EXPIRED, ended_unpaid)
+
+
+def test_a_subscription_invoice_carries_the_language_the_buyer_checked_out_in():
+    """The member of a membership is made from its first invoice: the subscription's metadata
+    (``subscription_data.metadata`` at checkout) says which language they bought in."""
+    import json
+
+    from billing.providers.stripe import StripeProvider
+
+    payload = json.loads(invoice_paid())
+    details = payload["data"]["object"]["parent"]["subscription_details"]
+    details["metadata"] = {"price_id": "price_monthly", "language": "de"}
+
+    (payment,) = StripeProvider().to_domain_events(payload)
+
+    assert payment.buyer.language == "de"
