@@ -16,7 +16,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import stripe_api
-from billing.providers.stripe_test_checkout import TestCheckoutUnavailable, complete_test_checkout
+from billing.providers.stripe_test_checkout import (
+    TestCheckoutUnavailable,
+    complete_test_checkout,
+)
+from billing.providers.stripe_test_checkout import is_available as test_checkout_is_available
 from billing.selectors import checkout_has_access, order_for_checkout
 from billing.services.checkout import portal_url, start_checkout
 from products.models import Price
@@ -41,8 +45,12 @@ def _member(request: HttpRequest):
 def checkout(request: HttpRequest, price_pk: int) -> HttpResponse:
     """The buy button: off to Stripe Checkout (or to the local test checkout without a key)."""
     price = _sellable_price(price_pk)
-    if not stripe_api.is_configured():
+    if test_checkout_is_available():
         return redirect("billing:test_checkout", price_pk=price.pk)
+    if not stripe_api.is_configured():
+        logger.error("checkout for price %s: STRIPE_SECRET_KEY is not set", price.pk)
+        messages.error(request, _("Checkout is not available right now. Please try again."))
+        return redirect(price.product.get_catalog_url())
     try:
         url = start_checkout(price=price, member=_member(request))
     except stripe.StripeError:
@@ -60,7 +68,7 @@ class TestCheckoutForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def test_checkout(request: HttpRequest, price_pk: int) -> HttpResponse:
     """Offline test mode only: "pay" locally; signed Stripe-shaped events reach our webhook."""
-    if stripe_api.is_configured():
+    if not test_checkout_is_available():
         raise Http404
     price = _sellable_price(price_pk)
     member = _member(request)

@@ -28,6 +28,15 @@ class TestCheckoutUnavailable(RuntimeError):
     pass
 
 
+def is_available() -> bool:
+    """Offline test mode: only on a development site (DEBUG on) without a Stripe API key.
+
+    A production site that sells through Stripe Payment Links has a webhook secret but no key;
+    there the test checkout would sign free purchases with the real secret, so it is off.
+    """
+    return settings.DEBUG and not settings.STRIPE_SECRET_KEY
+
+
 def _add_months(moment: datetime, months: int) -> datetime:
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
@@ -164,6 +173,8 @@ def build_test_checkout_events(*, price: Price, email: str, name: str = "") -> t
 
 def deliver(body: str) -> int:
     """Sign the body like Stripe and hand it to our webhook view in-process; its status code."""
+    if not is_available():
+        raise TestCheckoutUnavailable("the offline test checkout is off (DEBUG off or a key set)")
     secrets_ = webhook_secrets()
     if not secrets_:
         raise TestCheckoutUnavailable("STRIPE_WEBHOOK_SECRET is not set")

@@ -18,6 +18,13 @@ SESSION = {
 }
 
 
+@pytest.fixture
+def offline_test_mode(settings, stripe_webhook_secret):
+    """A development site (make run: DEBUG on) without a Stripe API key."""
+    settings.DEBUG = True
+    settings.STRIPE_SECRET_KEY = ""
+
+
 def test_buy_button_posts_to_checkout(client, course_price):
     page = client.get(course_price.product.get_catalog_url())
     assert f'action="/billing/checkout/{course_price.pk}/"'.encode() in page.content
@@ -99,8 +106,9 @@ def test_stripe_refusing_the_session_shows_a_message(client, course_price, strip
     assert b"Checkout is not available right now" in response.content
 
 
-def test_without_a_key_checkout_goes_to_the_marked_test_checkout(client, course_price, settings):
-    settings.STRIPE_SECRET_KEY = ""
+def test_without_a_key_checkout_goes_to_the_marked_test_checkout(
+    client, course_price, offline_test_mode
+):
     response = client.post(f"/billing/checkout/{course_price.pk}/")
     assert response.url == f"/billing/checkout/test/{course_price.pk}/"
     page = client.get(response.url)
@@ -108,12 +116,29 @@ def test_without_a_key_checkout_goes_to_the_marked_test_checkout(client, course_
     assert b'data-test-mode="true"' in page.content
 
 
-def test_test_checkout_is_off_with_a_real_key(client, course_price, stripe_http):
+def test_test_checkout_is_off_with_a_real_key(client, course_price, stripe_http, settings):
+    settings.DEBUG = True
     assert client.get(f"/billing/checkout/test/{course_price.pk}/").status_code == 404
 
 
+def test_a_live_site_without_a_key_gives_nothing_away(
+    client, course_price, stripe_webhook_secret, django_capture_on_commit_callbacks
+):
+    """Selling through Payment Links (webhook secret, no key) with DEBUG off: the test checkout
+    would sign free purchases with the real secret, so it does not exist there."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/billing/checkout/test/{course_price.pk}/", {"email": "free@x.test"}
+        )
+    assert response.status_code == 404
+    assert not AccessGrant.objects.exists()
+    buy = client.post(f"/billing/checkout/{course_price.pk}/", follow=True)
+    assert buy.redirect_chain[-1][0] == course_price.product.get_catalog_url()
+    assert b"Checkout is not available right now" in buy.content
+
+
 def test_offline_test_checkout_runs_the_whole_flow_through_the_webhook(
-    client, course_price, stripe_webhook_secret, mailoutbox, django_capture_on_commit_callbacks
+    client, course_price, offline_test_mode, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -140,7 +165,7 @@ def test_a_buyer_who_checks_out_in_dutch_becomes_a_dutch_speaking_member(
     client,
     course_price,
     membership_price,
-    stripe_webhook_secret,
+    offline_test_mode,
     mailoutbox,
     django_capture_on_commit_callbacks,
 ):
@@ -165,7 +190,7 @@ def test_a_buyer_who_checks_out_in_dutch_becomes_a_dutch_speaking_member(
 
 
 def test_offline_test_checkout_of_a_membership(
-    client, membership_price, stripe_webhook_secret, mailoutbox, django_capture_on_commit_callbacks
+    client, membership_price, offline_test_mode, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

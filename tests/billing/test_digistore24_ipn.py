@@ -473,8 +473,12 @@ def test_an_unknown_product_fails_then_completes_once_the_creator_maps_it(
     assert len(mailoutbox) == 1
 
 
-def test_a_purchase_of_the_demo_course_by_its_digistore24_id(post_ipn, mailoutbox, capsys):
+def test_a_purchase_of_the_demo_course_by_its_digistore24_id(
+    post_ipn, mailoutbox, capsys, settings
+):
+    settings.DEBUG = True  # seed_demo runs on a development site
     call_command("seed_demo")
+    settings.DEBUG = False
     capsys.readouterr()
     fields = build_ipn(
         "on_payment", product_id="510002", transaction_id="71000042", email="ada@example.test"

@@ -8,6 +8,12 @@ from tests.invoices.helpers import NOW, make_payment
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _development_site(settings):
+    """seed_demo runs on a development site (make run sets DJANGO_DEBUG=1)."""
+    settings.DEBUG = True
+
+
 def test_seed_demo_fills_seller_settings_so_the_first_purchase_is_invoiced(capsys):
     call_command("seed_demo")
     call_command("seed_demo")  # safe to repeat

@@ -1,10 +1,16 @@
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from members.models import User
 from products.models import BundleItem, Lesson, Price, Product
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _development_site(settings):
+    """seed_demo runs on a development site (make run sets DJANGO_DEBUG=1)."""
+    settings.DEBUG = True
 
 
 def snapshot() -> dict[str, list]:
@@ -50,3 +56,11 @@ def test_seed_demo_twice_changes_nothing():
     call_command("seed_demo")
 
     assert snapshot() == before
+
+
+def test_seed_demo_refuses_a_live_site(settings):
+    """Its superuser's password is printed and in the README: never on a live site by accident."""
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="published password"):
+        call_command("seed_demo")
+    assert not User.objects.exists()

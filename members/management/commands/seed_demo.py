@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from billing.providers.stripe_test_checkout import is_available as test_checkout_is_available
 from invoices.demo import seed_demo_seller_settings
+from members.login_links import mark_address_verified
 from products.demo import (
     DEMO_CREATOR_EMAIL,
     DEMO_CREATOR_PASSWORD,
@@ -16,8 +18,20 @@ from products.demo import (
 class Command(BaseCommand):
     help = "Create a demo creator login, a demo member and the demo catalog (safe to repeat)."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--on-a-live-site",
+            action="store_true",
+            help="Run with DEBUG off too (it creates a superuser whose password is published).",
+        )
+
     @transaction.atomic
     def handle(self, *args, **options) -> None:
+        if not (settings.DEBUG or options["on_a_live_site"]):
+            raise CommandError(
+                "seed_demo creates a superuser with a published password; it runs with "
+                "DJANGO_DEBUG=1 (make run) only, or with --on-a-live-site if you mean it"
+            )
         user_model = get_user_model()
         if not user_model.objects.filter(email__iexact=DEMO_CREATOR_EMAIL).exists():
             user_model.objects.create_superuser(
@@ -27,6 +41,8 @@ class Command(BaseCommand):
             user_model.objects.create_user(
                 DEMO_MEMBER_EMAIL, DEMO_MEMBER_PASSWORD, name="Demo Member"
             )
+        for email in (DEMO_CREATOR_EMAIL, DEMO_MEMBER_EMAIL):
+            mark_address_verified(member=user_model.objects.get(email__iexact=email))
         products = seed_demo_catalog()
         seed_demo_seller_settings()
         self.stdout.write(self.style.SUCCESS(f"Demo catalog: {len(products)} products."))
@@ -47,12 +63,12 @@ class Command(BaseCommand):
         webhook = f"{settings.SITE_URL}/billing/webhooks/stripe/"
         if settings.STRIPE_SECRET_KEY:
             return f"API key set; point the webhook endpoint at {webhook}"
-        if settings.STRIPE_WEBHOOK_SECRET == settings.STRIPE_OFFLINE_WEBHOOK_SECRET:
+        if test_checkout_is_available():
             return (
                 "offline test mode: buy on any product page; "
                 f"{webhook} accepts events signed with {settings.STRIPE_OFFLINE_WEBHOOK_SECRET}"
             )
-        return "no STRIPE_SECRET_KEY: checkout is off"
+        return "no STRIPE_SECRET_KEY: checkout is off (Payment Links and webhooks still work)"
 
     @staticmethod
     def _digistore24_mode() -> str:
