@@ -19,7 +19,6 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from members import throttle
 from members.models import User
 
 DEFAULT_MAX_AGE_SECONDS = 3 * 24 * 60 * 60
@@ -111,29 +111,40 @@ def use_link(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
         return _invalid(request)
     if request.method == "GET":
         return render(request, "members/login_link/confirm.html", {"member": member})
+    claimed_unproven = mark_address_verified(member=member)
+    if claimed_unproven and member.has_usable_password() and not member.is_staff:
+        # The address was claimed by a sign-up that never proved it, and that sign-up chose the
+        # password: possibly someone else, using a buyer's address. That password and its
+        # sessions end; the owner of the address chooses their own next.
+        member.set_unusable_password()
+        member.session_generation += 1
+        member.save(update_fields=["password", "session_generation"])
     login(request, member, backend="django.contrib.auth.backends.ModelBackend")
     request.session[LINK_LOGIN_SESSION_KEY] = int(time.time())
-    mark_address_verified(member=member)
     if not member.has_usable_password():
         return redirect("login_link:set_password")
     return redirect("members:dashboard")
 
 
-def mark_address_verified(*, member: User) -> None:
+def mark_address_verified(*, member: User) -> bool:
     """Opening a link sent to the address proves the member controls it (allauth's record).
 
-    With a verified primary address, allauth asks for confirmation before an e-mail change.
+    True if the address had been claimed through allauth (a sign-up, an added address) without
+    proof until now. With a verified primary address, allauth asks for confirmation before an
+    e-mail change.
     """
     from allauth.account.models import EmailAddress
 
-    address, _created = EmailAddress.objects.get_or_create(
+    address, created = EmailAddress.objects.get_or_create(
         user=member, email__iexact=member.email,
         defaults={"email": member.email, "primary": True, "verified": True},
     )  # fmt: skip
+    claimed_unproven = not created and not address.verified
     if not (address.verified and address.primary):
         EmailAddress.objects.filter(user=member).exclude(pk=address.pk).update(primary=False)
         address.verified = address.primary = True
         address.save(update_fields=["verified", "primary"])
+    return claimed_unproven
 
 
 def send_login_link(*, member: User) -> None:
@@ -149,12 +160,9 @@ def send_login_link(*, member: User) -> None:
 
 def _allowed(request: HttpRequest, email: str) -> bool:
     """At most a few links per address and per client an hour (counters in the cache)."""
-    keys = [f"login-link:{email.lower()}", f"login-link-ip:{request.META.get('REMOTE_ADDR')}"]
-    for key in keys:
-        cache.add(key, 0, timeout=3600)
-        if cache.incr(key) > REQUESTS_PER_HOUR * (1 if key.startswith("login-link:") else 4):
-            return False
-    return True
+    per_address = throttle.count(f"login-link:{email.lower()}", period=3600)
+    per_client = throttle.count(f"login-link-ip:{throttle.client_ip(request)}", period=3600)
+    return per_address <= REQUESTS_PER_HOUR and per_client <= REQUESTS_PER_HOUR * 4
 
 
 @never_cache

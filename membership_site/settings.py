@@ -139,11 +139,16 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 # Accounts come from purchases; a creator may open public sign-up (for free lead magnets).
 ACCOUNT_SIGNUP_OPEN = env.bool("ACCOUNT_SIGNUP_OPEN", default=False)
+# Purchases find their account by address. With public sign-up, anyone could register a buyer's
+# address first: then an account must verify its address before it can log in.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory" if ACCOUNT_SIGNUP_OPEN else "optional"
+# Behind a reverse proxy that appends X-Forwarded-For (nginx, Caddy): how many. Rate limits then
+# count each client, not the proxy. Leave 0 without a proxy, or clients could fake their address.
+ALLAUTH_TRUSTED_PROXY_COUNT = _int("TRUSTED_PROXY_COUNT", 0)
 # Rate limits on login and password reset (allauth keeps the counters in the cache).
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",

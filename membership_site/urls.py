@@ -3,14 +3,19 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from members import views as member_views
+from members.adapters import MemberEmailView
+from members.admin_login import throttled
 from membership_site.health import healthz
 
+admin.site.login = throttled(admin.site.login)
 admin.site.site_header = _("Membership admin")
 admin.site.site_title = _("Membership admin")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Before allauth's own: its e-mail page, with unverified addresses kept from becoming primary.
+    path("accounts/email/", MemberEmailView.as_view(), name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("members/invoices/", include("invoices.urls")),
     path("members/", include("members.urls")),
