@@ -21,7 +21,7 @@ def _message(*, member, template: str, context: dict) -> EmailMessage:
     language = member.language or settings.LANGUAGE_CODE
     with translation.override(language), timezone.override(member.zone):
         context = {"member": member, "site_url": settings.SITE_URL, **context}
-        subject = render_to_string(f"drip/emails/{template}_subject.txt", context).strip()
+        subject = " ".join(render_to_string(f"drip/emails/{template}_subject.txt", context).split())
         body = render_to_string(f"drip/emails/{template}.txt", context)
     return EmailMessage(subject=subject, body=body, to=[member.email])
 

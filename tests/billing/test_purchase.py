@@ -211,3 +211,12 @@ def test_invoice_is_issued_for_each_new_payment_inside_the_transaction(
     deliver(body)
 
     assert issued == [("cs_inv", 4900, True, "ada@x.test")]
+
+
+def test_the_welcome_subject_reads_as_the_product_is_named(deliver, course_price, mailoutbox):
+    course_price.product.name = "Tom & Jerry's course"
+    course_price.product.save()
+
+    deliver(build_event("checkout.session.completed", price_id="price_course", email="a@x.test"))
+
+    assert mailoutbox[0].subject == "Welcome! Your access to Tom & Jerry's course is ready"

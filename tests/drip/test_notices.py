@@ -156,3 +156,16 @@ def test_recording_and_claiming_twice_changes_nothing(course, django_capture_on_
     assert len(first) == 1
     assert second == []
     assert len(callbacks) == 1
+
+
+def test_a_subject_reads_as_written_ampersands_quotes_and_stray_newlines_included(
+    course, mailoutbox, django_capture_on_commit_callbacks
+):
+    lesson = course.lessons[1]
+    lesson.title = "Tom & Jerry's\nrecap"
+    lesson.save()
+    grant(make_member(time_zone="UTC"), course.product)
+
+    run_job(BOUGHT_AT + timedelta(days=3), django_capture_on_commit_callbacks)
+
+    assert [mail.subject for mail in mailoutbox] == ["New lesson open: Tom & Jerry's recap"]
