@@ -94,7 +94,13 @@ class DocumentAdmin(admin.ModelAdmin):
     """Issued documents are legal records: view them, export them, send them again; never edit."""
 
     list_display = ["number", "kind", "issue_date", "buyer_name", "gross_display", "corrects"]
-    list_filter = ["kind", "series__year", ("issue_date", admin.DateFieldListFilter), "currency"]
+    list_filter = [
+        "kind",
+        "series__year",
+        "series__is_test",
+        ("issue_date", admin.DateFieldListFilter),
+        "currency",
+    ]
     list_select_related = ["corrects"]
     date_hierarchy = "issue_date"
     search_fields = ["number", "buyer_name", "buyer_email", "payment_reference"]

@@ -134,14 +134,21 @@ class InvoiceSeries(models.Model):
     """The counter of one series in one year. Issuers lock this row (select_for_update)."""
 
     kind = models.CharField(_("series"), max_length=20, choices=DocumentKind.choices)
-    year = models.PositiveIntegerField(_("year"))
+    year = models.PositiveIntegerField(_("year"), help_text=_("0: one series for all years."))
+    is_test = models.BooleanField(
+        _("test mode"),
+        default=False,
+        help_text=_("Test-mode purchases are numbered apart (TEST-…), never in the real series."),
+    )
     last_number = models.PositiveIntegerField(_("last number"), default=0)
 
     class Meta:
         verbose_name = _("number series")
         verbose_name_plural = _("number series")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "year"], name="invoice_series_once"),
+            models.UniqueConstraint(
+                fields=["kind", "year", "is_test"], name="invoice_series_once_per_mode"
+            ),
         ]
 
     def __str__(self) -> str:

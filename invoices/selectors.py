@@ -74,9 +74,10 @@ def merchant_of_record_orders(*, member: User) -> QuerySet[Order]:
 
 
 def documents_in_range(*, start: date, end: date) -> QuerySet[Document]:
-    """Documents issued from ``start`` to ``end`` inclusive, in number order per series."""
+    """Documents issued from ``start`` to ``end`` inclusive, in number order per series; the
+    tax advisor's export, so test-mode documents are left out."""
     return (
-        Document.objects.filter(issue_date__gte=start, issue_date__lte=end)
+        Document.objects.filter(issue_date__gte=start, issue_date__lte=end, series__is_test=False)
         .select_related("corrects")
         .order_by("issue_date", "kind", "series__year", "sequence")
     )

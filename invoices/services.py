@@ -254,16 +254,21 @@ def _issue_credit_note(
     issued = Document.objects.filter(corrects=invoice).aggregate(
         net=Sum("net_total"), gross=Sum("gross_total")
     )
-    remaining_gross = invoice.gross_total + (issued["gross"] or 0)
+    credited_gross = -(issued["gross"] or 0)
+    credited_net = -(issued["net"] or 0)
+    remaining_gross = invoice.gross_total - credited_gross
     if amount > remaining_gross:
         raise CreditExceedsInvoiceError(
             f"Crediting {amount} exceeds the {remaining_gross} left on {invoice.number}."
         )
     if amount == remaining_gross:
-        net = -(invoice.net_total + (issued["net"] or 0))
-        split = Split(net=net, vat=-amount - net, gross=-amount)
+        net = -(invoice.net_total - credited_net)
     else:
-        split = split_gross(gross=-amount, rate=invoice.vat_rate)
+        # Round the running total, not each part: every note is within a cent of its own exact
+        # split, and the notes together still mirror the invoice exactly.
+        total_net = split_gross(gross=credited_gross + amount, rate=invoice.vat_rate).net
+        net = -(total_net - credited_net)
+    split = Split(net=net, vat=-amount - net, gross=-amount)
     buyer = _document_buyer(invoice)
     description = _("Credit for invoice %(number)s") % {"number": invoice.number}
     return _create_document(
@@ -276,7 +281,17 @@ def _issue_credit_note(
         description=description,
         corrects=invoice,
         now=now,
+        small_business_note=invoice.small_business_note,
     )
+
+
+def _fitting(model, **values: str) -> dict[str, str]:
+    """Buyer details cut to their columns: a 300-character name must not lose the payment."""
+    fitted = {}
+    for name, value in values.items():
+        limit = model._meta.get_field(name).max_length
+        fitted[name] = value[:limit] if limit else value
+    return fitted
 
 
 def _create_document(
@@ -290,9 +305,16 @@ def _create_document(
     description: str,
     corrects: Document | None,
     now: datetime,
+    small_business_note: str | None = None,
 ) -> Document:
+    """Number and store one document. A credit note keeps its invoice's tax treatment (the
+    small-business note), whatever the settings say today."""
+    if small_business_note is None:
+        small_business_note = seller.small_business_note if seller.small_business else ""
     issue_date = timezone.localdate(now)
-    allocated = allocate_number(kind=kind, year=issue_date.year, seller=seller)
+    allocated = allocate_number(
+        kind=kind, year=issue_date.year, seller=seller, is_test=payment.order.is_test
+    )
     document = Document.objects.create(
         kind=kind,
         series=allocated.series,
@@ -311,12 +333,15 @@ def _create_document(
         seller_tax_number=seller.tax_number,
         seller_email=seller.email,
         footer=seller.footer,
-        small_business_note=seller.small_business_note if seller.small_business else "",
-        buyer_name=buyer.get("name", ""),
-        buyer_email=buyer.get("email", ""),
-        buyer_address="\n".join(buyer.get("address") or []),
-        buyer_country=buyer.get("country", ""),
-        buyer_vat_id=buyer.get("vat_id", ""),
+        small_business_note=small_business_note,
+        **_fitting(
+            Document,
+            buyer_name=buyer.get("name", ""),
+            buyer_email=buyer.get("email", ""),
+            buyer_address="\n".join(buyer.get("address") or []),
+            buyer_country=buyer.get("country", ""),
+            buyer_vat_id=buyer.get("vat_id", ""),
+        ),
         currency=payment.currency.upper(),
         vat_rate=rate,
         net_total=split.net,

@@ -130,15 +130,20 @@ def _parse_event(body: str) -> dict:
 # --- Checkout Sessions ----------------------------------------------------------------------
 
 
-def _session_buyer(session: dict) -> Buyer:
-    details = session.get("customer_details") or {}
-    address = details.get("address") or {}
-    lines = [
+def _address_lines(address: dict) -> list[str | None]:
+    """A Stripe address as postal lines: street, extra line, postal code and city, state."""
+    return [
         address.get("line1"),
         address.get("line2"),
         " ".join(filter(None, [address.get("postal_code"), address.get("city")])),
         address.get("state"),
     ]
+
+
+def _session_buyer(session: dict) -> Buyer:
+    details = session.get("customer_details") or {}
+    address = details.get("address") or {}
+    lines = _address_lines(address)
     tax_ids = details.get("tax_ids") or []
     return Buyer(
         email=details.get("email") or session.get("customer_email") or "",
@@ -253,7 +258,7 @@ def _invoice_buyer(invoice: dict) -> Buyer:
     if not email and customer_ref and stripe_api.is_configured():
         email, name = stripe_api.customer_email(customer_ref)
     address = invoice.get("customer_address") or {}
-    lines = [address.get("line1"), address.get("line2"), address.get("city")]
+    lines = _address_lines(address)
     tax_ids = invoice.get("customer_tax_ids") or []
     return Buyer(
         email=email,

@@ -157,7 +157,14 @@ def record_refund(*, event: Refunded, source_event: ProviderEvent | None, now: d
         return "refund recorded before"
     if newly_refunded > 0:
         payment.amount_refunded = target
+        if payment.status == PaymentStatus.CHARGED_BACK:
+            # Reported after the lost dispute, whose credit note already covers all that was
+            # left: the refund is recorded, nothing is credited twice, access stays ended.
+            payment.save(update_fields=["amount_refunded"])
+            return "refund recorded after the chargeback: already credited"
         issue_credit_note_for_refund(payment=payment, amount=newly_refunded, now=now)
+    if payment.status == PaymentStatus.CHARGED_BACK:
+        return "payment charged back before: nothing more to refund"
     if event.is_full or payment.amount_refunded >= payment.amount:
         payment.status = PaymentStatus.REFUNDED
         if not _paid_again_since(payment):

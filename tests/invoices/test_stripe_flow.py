@@ -40,6 +40,7 @@ def test_purchase_then_full_refund_gives_invoice_and_credit_note(
             amount=4900,
             payment_intent="pi_ada",
             session_id="cs_ada",
+            livemode=True,
         )
     )
 
