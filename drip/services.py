@@ -147,6 +147,13 @@ def claim_pending_notices(*, now: datetime, limit: int = 500) -> list[int]:
     return pks
 
 
+def _expire(pks: list[int], *, now: datetime, reason: str, **fields) -> None:
+    """One statement: the grants are expired now, for ``reason`` (plus ``fields``)."""
+    AccessGrant.objects.filter(pk__in=pks).update(
+        state=AccessGrant.State.EXPIRED, ended_at=now, end_reason=reason, updated_at=now, **fields
+    )
+
+
 def expire_lapsed_grants(*, now: datetime, limit: int = 5000) -> list[int]:
     """Expire live grants whose paid-through date plus grace has passed; audit row and e-mail.
 
@@ -178,13 +185,7 @@ def expire_lapsed_grants(*, now: datetime, limit: int = 5000) -> list[int]:
         ):
             if not chosen:
                 continue
-            AccessGrant.objects.filter(pk__in=chosen).update(
-                state=AccessGrant.State.EXPIRED,
-                ended_at=now,
-                end_reason=reason,
-                ended_unpaid=is_unpaid,
-                updated_at=now,
-            )
+            _expire(chosen, now=now, reason=reason, ended_unpaid=is_unpaid)
             GrantEvent.objects.bulk_create(
                 GrantEvent(grant_id=pk, kind=GrantEvent.Kind.EXPIRED, at=now, reason=reason)
                 for pk in chosen
@@ -228,13 +229,7 @@ def apply_activation_windows(*, now: datetime, limit: int = 5000) -> list[int]:
         )
         expired = [pk for pk, action in rows if action == expire]
         marked = [pk for pk, action in rows if action != expire]
-        AccessGrant.objects.filter(pk__in=expired).update(
-            state=AccessGrant.State.EXPIRED,
-            ended_at=now,
-            end_reason=ACTIVATION_EXPIRED_REASON,
-            activation_missed_at=now,
-            updated_at=now,
-        )
+        _expire(expired, now=now, reason=ACTIVATION_EXPIRED_REASON, activation_missed_at=now)
         AccessGrant.objects.filter(pk__in=marked).update(activation_missed_at=now, updated_at=now)
         missed = GrantEvent.Kind.ACTIVATION_MISSED
         GrantEvent.objects.bulk_create(
