@@ -45,6 +45,15 @@ def membership_price(db):
 
 
 @pytest.fixture
+def membership(membership_price):
+    """The monthly membership, sold through Digistore24 too (product id 510003)."""
+    product = membership_price.product
+    product.digistore24_product_id = "510003"
+    product.save(update_fields=["digistore24_product_id"])
+    return product
+
+
+@pytest.fixture
 def bundle_price(db):
     bundle = ProductFactory(name="Starter bundle", slug="starter-bundle", kind="bundle")
     BundleItemFactory(bundle=bundle, product=ProductFactory(name="Workbook", slug="workbook"))

@@ -16,7 +16,7 @@ from billing.models import Order, Payment, ProviderEvent, Subscription
 from billing.services import reprocess_events
 from invoices.models import Document
 from members.models import AccessGrant, User
-from tests.factories import CourseFactory, PriceFactory, RecurringPriceFactory, UserFactory
+from tests.factories import CourseFactory, PriceFactory, UserFactory
 from tests.payloads.digistore24 import (
     FORM,
     PASSPHRASE,
@@ -50,19 +50,6 @@ def course(db):
     )
     PriceFactory(product=product, amount=4900, currency="EUR", stripe_price_id="price_course")
     return product
-
-
-@pytest.fixture
-def membership(db):
-    price = RecurringPriceFactory(
-        product__name="Inner circle",
-        product__slug="inner-circle",
-        product__digistore24_product_id="510003",
-        stripe_price_id="price_monthly",
-        amount=2900,
-        currency="EUR",
-    )
-    return price.product
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from billing.models import Payment, Subscription
 from drip.services import expire_lapsed_grants
 from members.access import lesson_state
 from members.models import AccessGrant, User
-from tests.factories import PriceFactory, RecurringPriceFactory
+from tests.factories import PriceFactory
 from tests.members.helpers import make_course
 from tests.payloads.digistore24 import (
     FORM,
@@ -48,19 +48,6 @@ def post_ipn(client, django_capture_on_commit_callbacks):
         return response
 
     return _post
-
-
-@pytest.fixture
-def membership(db):
-    price = RecurringPriceFactory(
-        product__name="Inner circle",
-        product__slug="inner-circle",
-        product__digistore24_product_id="510003",
-        stripe_price_id="price_monthly",
-        amount=2900,
-        currency="EUR",
-    )
-    return price.product
 
 
 def _first_payment(post_ipn, order_id="ORDSUB01"):

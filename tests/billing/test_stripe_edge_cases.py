@@ -7,40 +7,19 @@ through the webhook, with the processing task run eagerly on commit.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 import time_machine
 
 from billing.models import Order, Payment, ProviderEvent, Subscription
 from members.access import effective_state, grant_allows_access
 from members.models import AccessGrant
+from tests.billing.test_subscriptions import PERIOD_1, PERIOD_2, T0, at, first_invoice
 from tests.payloads.stripe import build_event
 
 pytestmark = pytest.mark.django_db
 
-T0 = 1_780_000_000  # 2026-05-28
 DAY = 86400
-PERIOD_1 = T0 + 30 * DAY
-PERIOD_2 = PERIOD_1 + 30 * DAY
-
-
-def at(timestamp: int) -> datetime:
-    return datetime.fromtimestamp(timestamp, tz=UTC)
-
-
-def invoice_paid(**fields) -> str:
-    defaults = {
-        "price_id": "price_monthly",
-        "subscription": "sub_1",
-        "invoice_id": "in_first",
-        "email": "ada@x.test",
-        "customer": "cus_ada",
-        "period_end": PERIOD_1,
-        "created": T0,
-        "amount": 2900,
-    }
-    return build_event("invoice.paid", **{**defaults, **fields})
+invoice_paid = first_invoice  # a membership's first invoice.paid, 2025 shape
 
 
 # --- 1. "unpaid" is treated as a final end -----------------------------------------------------
