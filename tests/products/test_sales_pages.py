@@ -226,3 +226,16 @@ def test_the_sales_page_runs_a_fixed_number_of_queries(client, course):
         page(client, product.get_catalog_url())
 
     assert len(few) == len(many) <= 7  # session, user, product, prices, bundle, lessons, grants
+
+
+def test_a_member_of_a_membership_finds_whats_included_in_the_member_area(client):
+    price = RecurringPriceFactory(product__slug="circle")
+    price.product.whats_included = "<ul><li>A live call every month</li></ul>"
+    price.product.save()
+    member = make_member()
+    grant(member, price.product, paid_through=NOW + timedelta(days=20))
+    client.force_login(member)
+
+    html = page(client, price.product.get_absolute_url())
+
+    assert "<ul><li>A live call every month</li></ul>" in html
