@@ -66,8 +66,8 @@ class CourseProgress:
     def is_latest_view(self, row: LessonRow, *, now: datetime) -> bool:
         """``row`` is already the course's most recent view, from less than VIEW_REFRESH ago.
 
-        Recording such a view again would change neither "continue where you left off" nor the
-        drip evidence, so a member reloading a lesson costs no write (and no row lock).
+        Recording such a view again would not change the drip evidence (nor anything a page
+        shows), so a member reloading a lesson costs no write (and no row lock).
         """
         if row.last_viewed_at is None or now - row.last_viewed_at >= VIEW_REFRESH:
             return False
@@ -177,15 +177,11 @@ def build_course_progress(
 
 
 def _continue_row(rows: list[LessonRow]) -> LessonRow | None:
-    """The last viewed lesson, or the next open unfinished one after it once it is done."""
-    viewed = [row for row in rows if row.last_viewed_at and row.state.is_open]
-    if not viewed:
-        return next((row for row in rows if row.state.is_open and not row.is_done), None)
-    last = max(viewed, key=lambda row: row.last_viewed_at)
-    if not last.is_done:
-        return last
-    after = rows[rows.index(last) + 1 :]
-    return next((row for row in after if row.state.is_open and not row.is_done), last)
+    """The first open lesson not done yet, in course order; None once every open one is done.
+
+    Never a finished lesson: with nothing left to do, the page says what opens next instead.
+    """
+    return next((row for row in rows if row.state.is_open and not row.is_done), None)
 
 
 @dataclass(frozen=True)
@@ -271,3 +267,26 @@ def course_lesson_or_404(*, slug: str, lesson_pk: int) -> Lesson:
 
 def product_downloads(*, product: Product) -> list[Download]:
     return list(Download.objects.filter(product=product))
+
+
+def owned_product_ids(*, member, products: Iterable[Product], now: datetime) -> set[int]:
+    """Which of ``products`` the member can open now, in one query (none for a visitor).
+
+    A bundle counts as owned when every product in it is: buying a bundle grants its products,
+    not the bundle. Bundles must carry ``included_items`` (``products.selectors.catalog_products``).
+    """
+    if not member.is_authenticated:
+        return set()
+    products = list(products)
+    included = {
+        product.pk: [item.product_id for item in getattr(product, "included_items", [])]
+        for product in products
+        if product.is_bundle
+    }
+    wanted = {product.pk for product in products}.union(*included.values())
+    grants = AccessGrant.objects.filter(
+        member=member, product_id__in=wanted, state__in=LIVE_STATES
+    ).only("product_id", "state", "paid_through")
+    owned = {grant.product_id for grant in grants if effective_state(grant, now=now) in LIVE_STATES}
+    owned.update(bundle for bundle, items in included.items() if items and owned.issuperset(items))
+    return owned

@@ -31,7 +31,7 @@ def record_first_use(*, grant: AccessGrant, now: datetime) -> bool:
 
 
 def record_lesson_view(*, member, lesson: Lesson, now: datetime) -> None:
-    """Remember the open lesson the member looked at (for "continue where you left off")."""
+    """Remember the open lesson the member looked at (evidence it was opened: it stays open)."""
     LessonProgress.objects.bulk_create(
         [LessonProgress(member=member, lesson=lesson, first_viewed_at=now, last_viewed_at=now)],
         update_conflicts=True,

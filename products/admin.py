@@ -6,6 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from products.covers import store_cover
 from products.models import BundleItem, Download, Lesson, Module, Price, Product
 from products.selectors import drip_preview
 
@@ -73,6 +74,7 @@ class ProductAdmin(admin.ModelAdmin):
     actions = ["publish", "unpublish"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "description", "is_published", "position"]}),
+        (_("Sales page"), {"fields": ["cover", "whats_included"]}),
         (
             _("Access rules"),
             {
@@ -103,6 +105,12 @@ class ProductAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("prices")
+
+    def save_model(self, request, obj, form, change):
+        upload = form.cleaned_data.get("cover")
+        if "cover" in form.changed_data and upload:
+            store_cover(product=obj, upload=upload)
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("prices"))
     def price_summary(self, product: Product) -> str:

@@ -35,6 +35,27 @@ class Product(models.Model):
         blank=True,
         help_text=_("Rich text (HTML). Scripts and unsafe markup are removed when shown."),
     )
+    cover = models.ImageField(
+        _("cover image"),
+        upload_to="covers/",
+        blank=True,
+        width_field="cover_width",
+        height_field="cover_height",
+        help_text=_(
+            "Shown on the catalog and the sales page (public). Resized to at most "
+            "1600 × 1600 pixels when saved; a wide image (16:9) looks best."
+        ),
+    )
+    cover_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    cover_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    whats_included = models.TextField(
+        _("what's included"),
+        blank=True,
+        help_text=_(
+            "Shown on the sales page under “What's included”, e.g. a list of what a member "
+            "gets. Rich text (HTML), sanitized like the description."
+        ),
+    )
     is_published = models.BooleanField(
         _("published"), default=False, help_text=_("Only published products are sold and shown.")
     )
@@ -218,7 +239,9 @@ class Lesson(models.Model):
         help_text=_("A fixed opening date instead of an offset."),
     )
     is_free_preview = models.BooleanField(
-        _("free preview"), default=False, help_text=_("Open to every logged-in member.")
+        _("free preview"),
+        default=False,
+        help_text=_("Readable by anyone from the sales page, without buying or logging in."),
     )
 
     class Meta:
@@ -241,6 +264,13 @@ class Lesson(models.Model):
     def get_absolute_url(self) -> str:
         return reverse(
             "members:lesson",
+            kwargs={"slug": self.module.product.slug, "lesson_pk": self.pk},
+        )
+
+    def get_preview_url(self) -> str:
+        """The public page of a free-preview lesson (404 for any other lesson)."""
+        return reverse(
+            "products:lesson_preview",
             kwargs={"slug": self.module.product.slug, "lesson_pk": self.pk},
         )
 

@@ -2,20 +2,88 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from products.models import Lesson, Price, Product
+from products.models import BundleItem, Lesson, Module, Price, Product
 
 
 def published_products() -> QuerySet[Product]:
     active_prices = Price.objects.filter(is_active=True).order_by("amount")
     return Product.objects.filter(is_published=True).prefetch_related(
         Prefetch("prices", queryset=active_prices, to_attr="active_prices")
+    )
+
+
+def catalog_products() -> QuerySet[Product]:
+    """Published products with active prices and, for bundles, what they hold (three queries)."""
+    items = BundleItem.objects.select_related("product").order_by("product__position", "pk")
+    return published_products().prefetch_related(
+        Prefetch("bundle_items", queryset=items, to_attr="included_items")
+    )
+
+
+@dataclass
+class CurriculumModule:
+    module: Module
+    lessons: list[Lesson] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SalesPage:
+    """What a product's public page shows besides its own fields."""
+
+    product: Product
+    curriculum: list[CurriculumModule]
+    bundle_products: list[Product]
+
+    @property
+    def lesson_count(self) -> int:
+        return sum(len(module.lessons) for module in self.curriculum)
+
+
+def sales_page(*, slug: str) -> SalesPage | None:
+    """A published product with its curriculum (a course) or contents (a bundle); None if none.
+
+    Lesson texts are not loaded: the page lists titles and opening days only, and a free
+    preview is read on its own page.
+    """
+    product = catalog_products().filter(slug=slug).first()
+    if product is None:
+        return None
+    curriculum: dict[int, CurriculumModule] = {}
+    if product.is_course:
+        lessons = (
+            Lesson.objects.filter(module__product=product)
+            .select_related("module")
+            .defer("body", "video_url")
+        )
+        for lesson in lessons:
+            lesson.module.product = product
+            curriculum.setdefault(lesson.module_id, CurriculumModule(lesson.module))
+            curriculum[lesson.module_id].lessons.append(lesson)
+    return SalesPage(
+        product=product,
+        curriculum=list(curriculum.values()),
+        bundle_products=[item.product for item in product.included_items],
+    )
+
+
+def free_preview_lesson(*, slug: str, lesson_pk: int) -> Lesson | None:
+    """A free-preview lesson of a published course; any other lesson is None (a 404)."""
+    return (
+        Lesson.objects.select_related("module__product")
+        .filter(
+            pk=lesson_pk,
+            is_free_preview=True,
+            module__product__slug=slug,
+            module__product__is_published=True,
+        )
+        .first()
     )
 
 

@@ -1,15 +1,71 @@
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Public pages: the catalog, a product's sales page, free-preview lessons and product covers."""
 
-from products.selectors import published_products
+from __future__ import annotations
+
+import mimetypes
+from pathlib import PurePosixPath
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from members.selectors import owned_product_ids
+from products.embeds import embed_url
+from products.selectors import catalog_products, free_preview_lesson, sales_page
 
 
 def catalog(request: HttpRequest) -> HttpResponse:
-    return render(request, "products/catalog.html", {"products": published_products()})
+    products = list(catalog_products())
+    owned = owned_product_ids(member=request.user, products=products, now=timezone.now())
+    return render(request, "products/catalog.html", {"products": products, "owned": owned})
 
 
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    product = published_products().filter(slug=slug).first()
-    if product is None:
+    page = sales_page(slug=slug)
+    if page is None:
         raise Http404
-    return render(request, "products/detail.html", {"product": product})
+    product = page.product
+    owned = owned_product_ids(member=request.user, products=[product], now=timezone.now())
+    context = {
+        "product": product,
+        "page": page,
+        "is_owned": product.pk in owned,
+        "owned": owned,
+    }
+    return render(request, "products/detail.html", context)
+
+
+def lesson_preview(request: HttpRequest, slug: str, lesson_pk: int) -> HttpResponse:
+    """A free-preview lesson for anyone; every other lesson id is a 404, whoever asks."""
+    lesson = free_preview_lesson(slug=slug, lesson_pk=lesson_pk)
+    if lesson is None:
+        raise Http404
+    context = {
+        "lesson": lesson,
+        "product": lesson.module.product,
+        "video_url": embed_url(lesson.video_url),
+    }
+    return render(request, "products/preview.html", context)
+
+
+PUBLIC_MEDIA_FOLDERS = {"covers"}  # other uploads (the seller's invoice logo) stay unlisted
+COVER_CACHE_SECONDS = 60 * 60 * 24 * 30  # a new upload gets a new name
+
+
+@require_safe
+@cache_control(public=True, max_age=COVER_CACHE_SECONDS)
+def public_media(request: HttpRequest, path: str) -> FileResponse:
+    """Serve product covers from MEDIA_ROOT (in development and behind a plain proxy).
+
+    Only the folders in PUBLIC_MEDIA_FOLDERS; a path that leaves them is a 404.
+    """
+    parts = PurePosixPath(path).parts
+    if len(parts) < 2 or parts[0] not in PUBLIC_MEDIA_FOLDERS or ".." in parts:
+        raise Http404
+    if not default_storage.exists(path):
+        raise Http404
+    content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    return FileResponse(default_storage.open(path), content_type=content_type)

@@ -82,12 +82,16 @@ def test_member_completes_lesson_one_and_sees_progress_move(live_server, browser
     expect(lesson_two.locator("a")).to_have_count(0)
 
     page.click(f'a[href="{course.lessons[0].get_absolute_url()}"]')
-    bar = page.locator('[role="progressbar"]')
-    expect(bar).to_have_attribute("aria-valuenow", "0")
+    bar = page.get_by_role("progressbar", name="Course progress")
+    lesson_one = page.locator(f'li[data-lesson="{course.lessons[0].pk}"]')
+    expect(bar).to_have_attribute("value", "0")
+    expect(lesson_one).to_have_class("lesson-row open current")
     page.evaluate("window.samePage = true")
     page.get_by_role("button", name="Mark complete").click()
 
-    expect(bar).to_have_attribute("aria-valuenow", "33")
+    expect(bar).to_have_attribute("value", "33")
+    expect(lesson_one).to_have_class("lesson-row done current")  # the outline follows (htmx oob)
+    expect(lesson_one).to_contain_text("done")
     expect(page.get_by_text("1 of 3 lessons done (33%)")).to_be_visible()
     expect(page.get_by_role("button", name="Mark as not complete")).to_be_visible()
     assert page.evaluate("window.samePage === true")  # htmx swapped it in: no page load

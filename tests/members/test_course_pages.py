@@ -189,7 +189,7 @@ def test_mark_complete_with_a_plain_form_redirects_back_and_moves_progress(clien
     assert progress.completed_at == BOUGHT_AT + timedelta(hours=1)
     page = client.get(course.product.get_absolute_url()).content.decode()
     assert "1 of 3 lessons done (33%)" in page
-    assert 'aria-valuenow="33"' in page
+    assert '<progress value="33" max="100"' in page
 
 
 @time_machine.travel(BOUGHT_AT + timedelta(hours=1), tick=False)
@@ -206,8 +206,14 @@ def test_mark_complete_with_htmx_returns_the_button_and_the_new_progress_bar(cli
     assert response.status_code == 200
     assert "Mark as not complete" in fragment
     assert 'hx-swap-oob="true"' in fragment
-    assert 'aria-valuenow="33"' in fragment
+    assert '<progress value="33" max="100"' in fragment
     assert "<html" not in fragment
+    # The outline's item for this lesson is swapped too: it says "done" without a reload.
+    item = fragment[fragment.index(f'<li id="lesson-row-{course.lessons[0].pk}"') :]
+    item = item[: item.index("</li>")]
+    assert 'class="lesson-row done current"' in item
+    assert 'hx-swap-oob="true"' in item
+    assert "done" in item.split('class="lesson-state">')[1]
 
     client.post(url, {"completed": "0"}, headers={"HX-Request": "true"})
     page = client.get(course.product.get_absolute_url()).content.decode()

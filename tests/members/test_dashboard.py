@@ -130,18 +130,64 @@ def test_no_products_points_to_the_catalog(client, member):
     assert "You have no products yet." in dashboard(client)
 
 
-def test_continue_follows_the_lesson_viewed_last_even_back_and_forth(client, member):
+def test_continue_points_at_the_first_unfinished_lesson_not_the_one_viewed_last(client, member):
     course = make_course(days=(0, 0, 0))
     grant(member, course.product)
     first, second = (course.lessons[0].get_absolute_url(), course.lessons[1].get_absolute_url())
 
     with time_machine.travel(NOW, tick=False) as clock:
-        for url in (first, second, first):  # a minute apart: back to lesson 1
+        for url in (first, second):  # a minute apart, neither marked complete
             assert client.get(url).status_code == 200
             clock.shift(timedelta(minutes=1))
         page = client.get("/members/").content.decode()
 
     assert f'href="{first}">Continue: Lesson 1' in page
+
+
+def test_continue_never_points_at_a_finished_lesson(client, member):
+    course = make_course(days=(0, 0, 0))
+    grant(member, course.product)
+    for number, at in ((0, BOUGHT_AT), (2, BOUGHT_AT + timedelta(hours=2))):  # 3 is viewed last
+        LessonProgressFactory(
+            member=member, lesson=course.lessons[number], first_viewed_at=at, completed_at=at
+        )
+    LessonProgressFactory(member=member, lesson=course.lessons[1], first_viewed_at=BOUGHT_AT)
+
+    page = dashboard(client)
+
+    assert f'href="{course.lessons[1].get_absolute_url()}">Continue: Lesson 2' in page
+    assert "Continue: Lesson 3" not in page
+
+
+@pytest.mark.parametrize("where", ["dashboard", "course page"])
+def test_with_every_open_lesson_done_the_page_says_what_opens_next_and_when(client, member, where):
+    course = make_course(days=(0, 3, 6))
+    grant(member, course.product)
+    for lesson in course.lessons[:2]:
+        LessonProgressFactory(member=member, lesson=lesson, first_viewed_at=NOW, completed_at=NOW)
+
+    if where == "dashboard":
+        page = dashboard(client)
+    else:
+        with time_machine.travel(NOW, tick=False):
+            page = client.get(course.product.get_absolute_url()).content.decode()
+
+    assert "Continue:" not in page
+    assert "You have done every open lesson." in page
+    assert "Next lesson: Lesson 3 · opens on 7 Nov" in page
+
+
+def test_a_finished_course_says_so_instead_of_continue(client, member):
+    course = make_course(days=(0, 0))
+    grant(member, course.product)
+    for lesson in course.lessons:
+        LessonProgressFactory(member=member, lesson=lesson, first_viewed_at=NOW, completed_at=NOW)
+
+    page = dashboard(client)
+
+    assert "Continue:" not in page
+    assert "You have finished this course." in page
+    assert "2 of 2 lessons done (100%)" in page
 
 
 def test_reloading_the_lesson_viewed_last_costs_no_write(client, member):

@@ -64,3 +64,44 @@ def test_seed_demo_refuses_a_live_site(settings):
     with pytest.raises(CommandError, match="published password"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_the_demo_member_owns_the_course_bought_days_ago_and_a_membership(client):
+    call_command("seed_demo")
+    call_command("seed_demo")  # a second run leaves the member's products as they are
+    member = User.objects.get(email="member@example.com")
+    client.force_login(member)
+
+    dashboard = client.get("/members/").content.decode()
+    course = client.get("/members/products/six-day-habit-course/").content.decode()
+
+    assert "1 of 3 lessons done (33%)" in dashboard
+    assert "Continue: Day 3: Stack it" in dashboard
+    assert "Next lesson: Day 6: Keep the chain · opens on" in dashboard
+    assert "Inner circle membership" in dashboard
+    assert 'class="lesson-row done' in course
+    assert 'class="lesson-row open' in course
+    assert 'class="lesson-row locked' in course
+    grants = {grant.product.slug: grant for grant in member.grants.select_related("product")}
+    assert set(grants) == {"six-day-habit-course", "inner-circle-membership"}
+    assert grants["inner-circle-membership"].paid_through is not None
+
+
+def test_demo_lessons_have_real_text_a_video_and_an_image_and_products_have_covers(client):
+    from django.contrib.staticfiles import finders
+
+    from products.embeds import embed_url
+
+    call_command("seed_demo")
+    lessons = list(Lesson.objects.filter(module__product__slug="six-day-habit-course"))
+
+    assert all(lesson.body.count("<p>") >= 3 for lesson in lessons)
+    assert [bool(embed_url(lesson.video_url)) for lesson in lessons] == [True, False, False]
+    assert "<img" in lessons[1].body
+    assert finders.find("img/demo/habit-loop.svg")
+    assert [lesson.is_free_preview for lesson in lessons] == [True, False, False]
+    assert all(product.cover and product.cover_width for product in Product.objects.all())
+    membership = client.get("/products/inner-circle-membership/").content.decode()
+    assert "A live call every month" in membership
+    preview = client.get(lessons[0].get_preview_url())
+    assert preview.status_code == 200

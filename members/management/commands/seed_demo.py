@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from billing.providers.stripe_test_checkout import is_available as test_checkout_is_available
 from invoices.demo import seed_demo_seller_settings
@@ -12,6 +13,7 @@ from products.demo import (
     DEMO_MEMBER_EMAIL,
     DEMO_MEMBER_PASSWORD,
     seed_demo_catalog,
+    seed_demo_member_products,
 )
 
 
@@ -44,6 +46,8 @@ class Command(BaseCommand):
         for email in (DEMO_CREATOR_EMAIL, DEMO_MEMBER_EMAIL):
             mark_address_verified(member=user_model.objects.get(email__iexact=email))
         products = seed_demo_catalog()
+        member = user_model.objects.get(email__iexact=DEMO_MEMBER_EMAIL)
+        seed_demo_member_products(member=member, products=products, now=timezone.now())
         seed_demo_seller_settings()
         self.stdout.write(self.style.SUCCESS(f"Demo catalog: {len(products)} products."))
         self.stdout.write(f"Site:         {settings.SITE_URL}/")
