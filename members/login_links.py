@@ -4,8 +4,8 @@ The token is stateless, in the style of Django's password-reset tokens: an HMAC 
 id, password hash, last login, e-mail and link generation plus a timestamp. Logging in changes
 ``last_login``, so a link works once; setting a password also ends it; making a new link raises
 ``User.login_link_generation``, so only the newest link works; after
-``LOGIN_LINK_MAX_AGE_SECONDS`` it expires. Mail scanners open links before the member does, so opening a link only shows a page
-with a button: the POST from that button uses the token.
+``LOGIN_LINK_MAX_AGE_SECONDS`` it expires. Mail scanners open links before the member does, so
+opening a link only shows a page with a button: the POST from that button uses the token.
 """
 
 from __future__ import annotations

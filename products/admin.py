@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from products.admin_files import PrivateFileWidget
 from products.models import BundleItem, Download, Lesson, Module, Price, Product
 from products.selectors import drip_preview
 
@@ -53,6 +55,8 @@ class DownloadInline(admin.TabularInline):
     extra = 0
     fields = ["position", "title", "file"]
     ordering = ["position", "pk"]
+    # Downloads are private: no public URL, so the widget links through a staff-only view.
+    formfield_overrides = {models.FileField: {"widget": PrivateFileWidget}}
 
 
 class BundleItemInline(admin.TabularInline):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files import File
+
 
 def _put(data: dict[str, Any], form, name: str) -> None:
     value = form[name].value()
@@ -14,7 +16,7 @@ def _put(data: dict[str, Any], form, name: str) -> None:
         data[key] = "on"
     elif isinstance(value, list | tuple):
         data[key] = [str(item) for item in value]
-    elif hasattr(value, "url") or hasattr(value, "read"):
+    elif isinstance(value, File):
         return  # file fields: the saved file stays when nothing is uploaded
     else:
         data[key] = str(value)
