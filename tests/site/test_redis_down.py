@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 
@@ -102,3 +103,23 @@ def test_after_a_failure_redis_is_left_alone_for_a_moment(redis_down):
         assert cache.incr("counter") == 1
 
     assert len(cache_warnings(redis_down)) == 1
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="runs when REDIS_URL is set (CI)")
+def test_with_redis_up_the_cache_is_redis_and_logs_nothing(settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "membership_site.cache.FailOpenRedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+    caplog.set_level(logging.WARNING, logger="membership_site.cache")
+    from django.core.cache import cache
+
+    cache.delete("fail-open-probe")
+    assert cache.add("fail-open-probe", 5, timeout=30) is True
+    assert cache.add("fail-open-probe", 9, timeout=30) is False  # a real add, not the fallback
+    assert cache.incr("fail-open-probe") == 6
+    assert cache.get("fail-open-probe") == 6
+    cache.delete("fail-open-probe")
+    assert cache_warnings(caplog) == []
