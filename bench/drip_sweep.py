@@ -70,9 +70,10 @@ def build(grants: int) -> None:
         cursor.execute(
             f"""
             INSERT INTO members_user (password, is_superuser, email, name, time_zone, language,
-                lesson_notifications, session_generation, is_staff, is_active, date_joined)
+                lesson_notifications, session_generation, login_link_generation, is_staff,
+                is_active, date_joined)
             SELECT '!', false, 'bench' || n || '@example.test', 'Bench ' || n,
-                   ({zones})[1 + n %% {len(ZONES)}], '', n %% 10 <> 0, 0, false, true, %s
+                   ({zones})[1 + n %% {len(ZONES)}], '', n %% 10 <> 0, 0, 0, false, true, %s
             FROM generate_series(1, %s) AS n
             """,  # noqa: S608 - constants only
             [NOW, grants],

@@ -13,12 +13,21 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from invoices import services, tasks
-from invoices.models import Document, DocumentLine, DocumentMail, PendingDocument, SellerSettings
+from invoices.models import (
+    Document,
+    DocumentFile,
+    DocumentLine,
+    DocumentMail,
+    PendingDocument,
+    SellerSettings,
+)
 from invoices.selectors import document_totals, documents_in_range, export_csv_lines
+from products.admin_files import admin_file_url, file_name
 from products.money import format_money
 
 
@@ -109,7 +118,7 @@ class DocumentAdmin(admin.ModelAdmin):
     change_list_template = "admin/invoices/document/change_list.html"
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return [field.name for field in self.model._meta.fields]
+        return [*(field.name for field in self.model._meta.fields), "pdf_file"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -119,6 +128,14 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    @admin.display(description=gettext_lazy("PDF"))
+    def pdf_file(self, obj: Document) -> str:
+        """The stored PDF through a signed staff-only link (private files have no public URL)."""
+        stored = DocumentFile.objects.filter(document=obj).first()
+        if stored is None or not stored.pdf:
+            return _("not rendered yet")
+        return format_html('<a href="{}">{}</a>', admin_file_url(stored.pdf), file_name(stored.pdf))
 
     @admin.display(description=gettext_lazy("gross"), ordering="gross_total")
     def gross_display(self, obj: Document) -> str:

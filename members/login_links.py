@@ -1,10 +1,11 @@
 """One-time, expiring login links (welcome and purchase e-mails, "send me a new link").
 
 The token is stateless, in the style of Django's password-reset tokens: an HMAC over the member's
-id, password hash, last login and e-mail plus a timestamp. Logging in changes ``last_login``, so
-a link works once; setting a password also ends it; after ``LOGIN_LINK_MAX_AGE_SECONDS`` it
-expires. Mail scanners open links before the member does, so opening a link only shows a page
-with a button: the POST from that button uses the token.
+id, password hash, last login, e-mail and link generation plus a timestamp. Logging in changes
+``last_login``, so a link works once; setting a password also ends it; making a new link raises
+``User.login_link_generation``, so only the newest link works; after
+``LOGIN_LINK_MAX_AGE_SECONDS`` it expires. Mail scanners open links before the member does, so
+opening a link only shows a page with a button: the POST from that button uses the token.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -53,6 +55,12 @@ class LoginLinkTokenGenerator(PasswordResetTokenGenerator):
         # a link sent just before the change would look as if it came from the future.
         return datetime.now(UTC).replace(tzinfo=None)
 
+    def _make_hash_value(self, user, timestamp: int) -> str:
+        value = super()._make_hash_value(user, timestamp)
+        # Generation 0 hashes as before the counter existed: links already sent keep working.
+        generation = user.login_link_generation
+        return f"{value}:{generation}" if generation else value
+
     def check_token(self, user, token) -> bool:
         if not (user and token):
             return False
@@ -73,8 +81,19 @@ class LoginLinkTokenGenerator(PasswordResetTokenGenerator):
 login_link_tokens = LoginLinkTokenGenerator()
 
 
+@transaction.atomic
 def login_link_url(member: User) -> str:
-    """An absolute one-time login link for the member."""
+    """An absolute one-time login link for the member; every older link of theirs stops working.
+
+    The row lock makes concurrent links take distinct generations (only one of them works).
+    """
+    generation = (
+        User.objects.select_for_update()
+        .values_list("login_link_generation", flat=True)
+        .get(pk=member.pk)
+    ) + 1
+    User.objects.filter(pk=member.pk).update(login_link_generation=generation)
+    member.login_link_generation = generation
     path = reverse(
         "login_link:use",
         kwargs={

@@ -69,6 +69,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         editable=False,
         help_text=_("Raised to log the member out of every other session."),
     )
+    login_link_generation = models.PositiveIntegerField(
+        _("login link generation"),
+        default=0,
+        editable=False,
+        help_text=_("Raised with every new login link, so only the newest link works."),
+    )
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)

@@ -162,8 +162,10 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     if urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
         _fail("REDIS_URL", f"is not a redis:// URL: {REDIS_URL!r}")
+    # Fails open: with Redis down, rate limits let requests through and sessions come from the
+    # database, each logged as a WARNING; a page never answers 500 for it.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "membership_site.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}
     }
     # Sessions read from Redis (written through to the database): one query less on every page.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -255,6 +257,8 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 # --- Security ---------------------------------------------------------------------------------
+# Flash messages ("Successfully signed in as <e-mail>") stay on the server, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

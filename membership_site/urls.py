@@ -6,6 +6,7 @@ from members import views as member_views
 from members.adapters import MemberEmailView
 from members.admin_login import throttled
 from membership_site.health import healthz
+from products import admin_files
 
 admin.site.login = throttled(admin.site.login)
 admin.site.site_header = _("Membership admin")
@@ -13,6 +14,11 @@ admin.site.site_title = _("Membership admin")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path(
+        "admin/private-file/<str:token>/",
+        admin.site.admin_view(admin_files.private_file),
+        name="admin_private_file",
+    ),
     path("admin/", admin.site.urls),
     # Before allauth's own: its e-mail page, with unverified addresses kept from becoming primary.
     path("accounts/email/", MemberEmailView.as_view(), name="account_email"),

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
@@ -7,6 +8,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from products.covers import store_cover
+from products.admin_files import PrivateFileWidget
 from products.models import BundleItem, Download, Lesson, Module, Price, Product
 from products.selectors import drip_preview
 
@@ -54,6 +56,8 @@ class DownloadInline(admin.TabularInline):
     extra = 0
     fields = ["position", "title", "file"]
     ordering = ["position", "pk"]
+    # Downloads are private: no public URL, so the widget links through a staff-only view.
+    formfield_overrides = {models.FileField: {"widget": PrivateFileWidget}}
 
 
 class BundleItemInline(admin.TabularInline):

@@ -141,3 +141,42 @@ def test_right_after_a_link_login_a_member_may_choose_a_new_password(client):
         assert client.get("/login/set-password/").status_code == 200
     with time_machine.travel(start + timedelta(minutes=20), tick=False):
         assert client.get("/login/set-password/").status_code == 302  # the window has passed
+
+
+def _link_in(message) -> str:
+    return path_of(next(line for line in message.body.splitlines() if "/login/" in line).strip())
+
+
+def test_a_new_link_ends_the_older_unused_ones(client, new_member, mailoutbox):
+    """Only the newest link works: a forwarded or leaked older e-mail no longer logs anyone in."""
+    client.post("/login/new/", {"email": "ada@x.test"})
+    client.post("/login/new/", {"email": "ada@x.test"})
+    first, second = (_link_in(message) for message in mailoutbox)
+
+    scanned = client.get(first)  # a mail scanner (or the member) opening the old e-mail
+    refused = client.post(first)
+
+    assert scanned.status_code == refused.status_code == 410
+    assert b"This login link has been used or has expired" in refused.content
+    assert b"Only the most recent link we sent you works." in refused.content
+    assert client.get("/members/").status_code == 302  # not logged in
+    assert client.get(second).status_code == 200  # the newest one still shows its button
+    assert client.post(second).url == "/login/set-password/"
+
+
+def test_links_sent_before_the_counter_existed_keep_working(client, new_member):
+    """Links in e-mails sent before the upgrade (counter 0) are not ended by the upgrade."""
+    from django.contrib.auth.tokens import PasswordResetTokenGenerator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from members.login_links import LoginLinkTokenGenerator
+
+    class OlderRelease(LoginLinkTokenGenerator):
+        def _make_hash_value(self, user, timestamp):
+            return PasswordResetTokenGenerator._make_hash_value(self, user, timestamp)
+
+    uidb64 = urlsafe_base64_encode(force_bytes(new_member.pk))
+    token = OlderRelease().make_token(new_member)  # what an older release put in its e-mail
+
+    assert client.post(f"/login/{uidb64}/{token}/").status_code == 302

@@ -105,3 +105,62 @@ def test_demo_lessons_have_real_text_a_video_and_an_image_and_products_have_cove
     assert "A live call every month" in membership
     preview = client.get(lessons[0].get_preview_url())
     assert preview.status_code == 200
+
+
+def stripe_line(capsys) -> str:
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    return next(line for line in out.splitlines() if line.startswith("Stripe:")).split(None, 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("api_key", "webhook_secret", "expected"),
+    [
+        (
+            "",
+            "whsec_offline_test_mode",
+            "offline test mode: buy on any product page; http://testserver/billing/webhooks/"
+            "stripe/ accepts events signed with whsec_offline_test_mode",
+        ),
+        (
+            "",
+            "whsec_my_own_endpoint_secret",
+            "offline test mode: buy on any product page; http://testserver/billing/webhooks/"
+            "stripe/ accepts events signed with your STRIPE_WEBHOOK_SECRET",
+        ),
+        (
+            "sk_test_123",
+            "whsec_my_own_endpoint_secret",
+            "API key set: checkout through Stripe; http://testserver/billing/webhooks/stripe/ "
+            "accepts events signed with your STRIPE_WEBHOOK_SECRET",
+        ),
+        (
+            "sk_test_123",
+            "",
+            "API key set: checkout through Stripe; STRIPE_WEBHOOK_SECRET is not set, so "
+            "http://testserver/billing/webhooks/stripe/ refuses every event",
+        ),
+    ],
+)
+def test_seed_demo_names_the_webhook_secret_that_is_really_in_use(
+    settings, capsys, api_key, webhook_secret, expected
+):
+    settings.STRIPE_SECRET_KEY = api_key
+    settings.STRIPE_WEBHOOK_SECRET = webhook_secret
+
+    assert stripe_line(capsys) == expected
+
+
+def test_seed_demo_on_a_live_site_without_a_key_says_checkout_is_off(settings, capsys):
+    settings.DEBUG = False
+    settings.STRIPE_SECRET_KEY = ""
+    settings.STRIPE_WEBHOOK_SECRET = ""
+
+    call_command("seed_demo", "--on-a-live-site")
+    out = capsys.readouterr().out
+
+    assert (
+        "Stripe:       no STRIPE_SECRET_KEY: checkout is off (Payment Links still work); "
+        "STRIPE_WEBHOOK_SECRET is not set, so http://testserver/billing/webhooks/stripe/ "
+        "refuses every event"
+    ) in out

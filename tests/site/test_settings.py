@@ -34,7 +34,14 @@ PRODUCTION = {
 }
 
 
+def collected_static_files(var_dir: Path) -> None:
+    """The manifest ``collectstatic`` writes (the real command takes half a minute)."""
+    (var_dir / "staticfiles").mkdir(parents=True)
+    (var_dir / "staticfiles" / "staticfiles.json").write_text('{"paths": {}, "version": "1.1"}')
+
+
 def test_check_deploy_is_clean_in_production_mode(tmp_path):
+    collected_static_files(tmp_path)
     result = manage(
         "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION, tmp_path=tmp_path
     )
@@ -72,3 +79,36 @@ def test_malformed_env_var_stops_start_up_naming_it(tmp_path, name, value):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"Configuration error: {name} ")
+
+
+def test_production_without_collected_static_files_names_the_command(tmp_path):
+    result = manage("check", env=PRODUCTION, tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    assert "(membership_site.E001) Static files are not collected" in result.stderr
+    assert "Run `python manage.py collectstatic --noinput`." in result.stderr
+
+
+def import_wsgi_module(var_dir: Path) -> subprocess.CompletedProcess:
+    """What gunicorn does first: import the WSGI application (no system checks run)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    return subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "-c", "import membership_site.wsgi"],
+        cwd=ROOT,
+        env={**clean, **PRODUCTION, "VAR_DIR": str(var_dir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_wsgi_server_says_at_start_up_that_static_files_are_not_collected(tmp_path):
+    missing = import_wsgi_module(tmp_path)
+    collected_static_files(tmp_path)
+    present = import_wsgi_module(tmp_path)
+
+    assert missing.returncode == present.returncode == 0
+    assert "ERROR membership_site.static_check: Static files are not collected" in missing.stderr
+    assert "python manage.py collectstatic --noinput" in missing.stderr
+    assert "Static files are not collected" not in present.stderr

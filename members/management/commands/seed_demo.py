@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from billing.providers.stripe import webhook_secrets
 from billing.providers.stripe_test_checkout import is_available as test_checkout_is_available
 from invoices.demo import seed_demo_seller_settings
 from members.login_links import mark_address_verified
@@ -64,15 +65,24 @@ class Command(BaseCommand):
 
     @staticmethod
     def _stripe_mode() -> str:
+        """How this site sells through Stripe and which signature its webhook accepts, as set."""
         webhook = f"{settings.SITE_URL}/billing/webhooks/stripe/"
+        secrets = webhook_secrets()
         if settings.STRIPE_SECRET_KEY:
-            return f"API key set; point the webhook endpoint at {webhook}"
-        if test_checkout_is_available():
-            return (
-                "offline test mode: buy on any product page; "
+            mode = "API key set: checkout through Stripe"
+        elif test_checkout_is_available():
+            mode = "offline test mode: buy on any product page"
+        else:
+            mode = "no STRIPE_SECRET_KEY: checkout is off (Payment Links still work)"
+        if not secrets:
+            accepts = f"STRIPE_WEBHOOK_SECRET is not set, so {webhook} refuses every event"
+        elif secrets == [settings.STRIPE_OFFLINE_WEBHOOK_SECRET]:
+            accepts = (
                 f"{webhook} accepts events signed with {settings.STRIPE_OFFLINE_WEBHOOK_SECRET}"
             )
-        return "no STRIPE_SECRET_KEY: checkout is off (Payment Links and webhooks still work)"
+        else:
+            accepts = f"{webhook} accepts events signed with your STRIPE_WEBHOOK_SECRET"
+        return f"{mode}; {accepts}"
 
     @staticmethod
     def _digistore24_mode() -> str:
