@@ -7,8 +7,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from products.covers import store_cover
 from products.admin_files import PrivateFileWidget
+from products.covers import store_cover
 from products.models import BundleItem, Download, Lesson, Module, Price, Product
 from products.selectors import drip_preview
 
