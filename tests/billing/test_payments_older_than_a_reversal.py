@@ -78,9 +78,7 @@ def access_line(email: str, capsys, at: datetime) -> str:
 
 def _paid_then_refunded(post_ipn, *, reversal: str = "on_refund") -> None:
     post_ipn(_ipn("on_payment", "73000002", "14:30:00"), at=NOON_UTC)
-    post_ipn(
-        _ipn(reversal, "73000003", "16:00:00", parent_transaction_id="73000002"), at=NOON_UTC
-    )
+    post_ipn(_ipn(reversal, "73000003", "16:00:00", parent_transaction_id="73000002"), at=NOON_UTC)
     assert AccessGrant.objects.get().state == State.REVOKED
 
 
