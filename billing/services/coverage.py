@@ -16,6 +16,7 @@ from django.db.models import Max, Q
 
 from billing.models import Order, Payment, ProviderEvent, Subscription
 from members.access import LIVE_STATES, grace_period
+from members.locks import grants_for_update
 from members.models import AccessGrant
 from members.services import end_grant, hand_over_grant
 from products.selectors import products_granted_by
@@ -100,8 +101,15 @@ def end_order_grants(
     unpaid_if_in_grace: bool = False,
 ) -> None:
     """End what ``order`` granted (``expired`` or ``revoked``), product by product, unless
-    another live paid order still covers the product: then the grant moves to that order."""
-    grants = AccessGrant.objects.filter(order=order, state__in=LIVE_STATES).order_by("pk")
+    another live paid order still covers the product: then the grant moves to that order.
+
+    The member's live grants are locked first (pk order) and only then is ownership read: two
+    of the member's orders ending at once (refunds of both purchases of one product) take turns,
+    and the second sees the grant the first handed to it, and that the first order no longer
+    pays, so the grant ends instead of moving to an order that was just refunded.
+    """
+    locked = grants_for_update().filter(member_id=order.member_id, state__in=LIVE_STATES)
+    grants = [grant for grant in locked if grant.order_id == order.pk]
     for grant in grants:
         coverage = covering_order(grant=grant, excluding=order, now=now)
         if coverage is not None:
