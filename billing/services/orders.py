@@ -23,8 +23,8 @@ from billing.providers.base import (
 from billing.services.catalog import Purchase, resolve_purchases
 from billing.services.coverage import grant_source_for
 from invoices.services import issue_invoice_for_payment
-from members.models import User
-from members.services import find_or_create_member, grant_access
+from members.models import AccessGrant, GrantEvent, User
+from members.services import find_or_create_member, grant_access, record_grant_event
 from products.selectors import products_granted_by
 
 REVERSED_NOTE = (
@@ -166,6 +166,22 @@ def _older_than_reversal(order: Order, event: PaymentSucceeded | SubscriptionRen
     return order.reversed_at is not None and event.occurred_at <= order.reversed_at
 
 
+def _note_older_payment(
+    *,
+    order: Order,
+    event: PaymentSucceeded | SubscriptionRenewed,
+    source_event: ProviderEvent | None,
+    now: datetime,
+) -> str:
+    """Tell support, on the order's grants, why this payment gave no access; returns the note."""
+    note = REVERSED_NOTE.format(payment=event.provider_ref, order=order.provider_ref)
+    for grant in AccessGrant.objects.filter(order=order).order_by("pk"):
+        record_grant_event(
+            grant=grant, kind=GrantEvent.Kind.NOTE, now=now, reason=note, source_event=source_event
+        )
+    return note
+
+
 def _reopen_if_reversed(order: Order) -> None:
     """A payment newer than the refund or chargeback: the order is paid again."""
     if order.status in (Order.Status.REFUNDED, Order.Status.CHARGED_BACK):
@@ -252,7 +268,7 @@ def record_payment_succeeded(
     if _record_payment(order=order, event=event, now=now) is None:
         return f"payment {event.provider_ref} was recorded before"
     if _older_than_reversal(order, event):
-        return REVERSED_NOTE.format(payment=event.provider_ref, order=order.provider_ref)
+        return _note_older_payment(order=order, event=event, source_event=source_event, now=now)
     _reopen_if_reversed(order)
     if event.subscription_ref:
         subscription = _subscription_after_payment(
@@ -292,7 +308,7 @@ def record_renewal(
     if _record_payment(order=order, event=event, now=now) is None:
         return f"payment {event.provider_ref} was recorded before"
     if _older_than_reversal(order, event):
-        return REVERSED_NOTE.format(payment=event.provider_ref, order=order.provider_ref)
+        return _note_older_payment(order=order, event=event, source_event=source_event, now=now)
     _reopen_if_reversed(order)
     subscription = _subscription_after_payment(
         order=order,

@@ -1,8 +1,10 @@
 """Refunds and chargebacks: recorded on the payment, credited, and access revoked when due.
 
-A full refund or a dispute revokes what the payment's order granted; a partial refund is
-recorded (with a credit note for the newly refunded amount) and keeps access. Refund amounts
-in events are cumulative, so a repeated or older event credits nothing twice.
+A full refund or a dispute revokes what the payment's order granted, unless another live paid
+order still covers a product (``coverage``); a partial refund is recorded (with a credit note for
+the newly refunded amount) and keeps access. Refund amounts in events are cumulative, so a
+repeated or older event credits nothing twice. The order remembers when it was reversed
+(``Order.reversed_at``): a payment made before that moment never reopens it (see ``orders``).
 """
 
 from __future__ import annotations
