@@ -13,7 +13,10 @@ def events_for_update() -> QuerySet[ProviderEvent]:
 
 
 def orders_for_update() -> QuerySet[Order]:
-    return Order.objects.select_for_update(of=("self",)).order_by("pk")
+    # NO KEY UPDATE: we never change an order's key, and a plain FOR UPDATE would also block the
+    # foreign-key checks of rows pointing at the order (a grant handed over to it while another
+    # worker refunds it), which deadlocks two orders of one member ending at once.
+    return Order.objects.select_for_update(of=("self",), no_key=True).order_by("pk")
 
 
 def payments_for_update() -> QuerySet[Payment]:

@@ -106,6 +106,15 @@ class Order(models.Model):
     invoice_url = models.URLField(
         _("provider invoice URL"), blank=True, help_text=_("Digistore24 invoices its buyers.")
     )
+    reversed_at = models.DateTimeField(
+        _("refunded or charged back at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the provider refunded or charged back this order, ending its access. A payment "
+            "made before this moment never reopens it; only a newer one does."
+        ),
+    )
     welcome_sent_at = models.DateTimeField(
         _("welcome e-mail sent"),
         null=True,

@@ -143,7 +143,13 @@ def grant_access(
         record_grant_event(grant=grant, kind=Kind.GRANTED, **audit)
         return grant
     if effective_state(grant, now=now) in LIVE_STATES:
-        return _extend(grant=grant, order=order, paid_through=paid_through, audit=audit)
+        return _extend(
+            grant=grant,
+            order=order,
+            paid_through=paid_through,
+            paid_by={"source": source, "is_test": is_test},
+            audit=audit,
+        )
     if paid_through is not None and paid_through + grace_period() < now:
         return grant
     grant.starts_at = drip_start_on_repurchase(grant=grant, product=product, order=order, now=now)
@@ -161,8 +167,15 @@ def grant_access(
 
 
 def _extend(
-    *, grant: AccessGrant, order: Order | None, paid_through: datetime | None, audit: dict
+    *,
+    grant: AccessGrant,
+    order: Order | None,
+    paid_through: datetime | None,
+    paid_by: dict,
+    audit: dict,
 ) -> AccessGrant:
+    """Extend to the later paid-through date; the order that pays furthest owns the grant, and
+    the grant shows that order's source and test flag (``paid_by``)."""
     new_paid_through = _later(grant.paid_through, paid_through)
     extended = new_paid_through != grant.paid_through
     restored = grant.state == State.GRACE
@@ -172,7 +185,9 @@ def _extend(
     grant.state = State.ACTIVE
     if extended and order is not None:
         grant.order = order
-    grant.save(update_fields=["paid_through", "state", "order", "updated_at"])
+        grant.source = paid_by["source"]
+        grant.is_test = paid_by["is_test"]
+    grant.save(update_fields=["paid_through", "state", "order", "source", "is_test", "updated_at"])
     if restored:
         record_grant_event(grant=grant, kind=Kind.RESTORED, **audit)
     if extended:
@@ -246,18 +261,26 @@ def hand_over_grant(
     grant_pk: int,
     order: Order,
     paid_through: datetime | None,
+    source: str,
     now: datetime,
     reason: str,
+    restore: bool = True,
     source_event: ProviderEvent | None = None,
 ) -> bool:
-    """A live grant whose order was refunded or charged back, but which another paid order
-    still covers: it now belongs to that order and lasts as that order pays. False if ended."""
+    """A live grant whose order stopped paying (refunded, charged back, ended), but which another
+    paid order still covers: it now belongs to that order, with its source and test flag, and
+    lasts as that order pays. ``restore`` lifts a grace period the old order's missed payment
+    started. The audit row carries ``reason``. False if the grant had ended."""
     grant = lock_grant(pk=grant_pk)
     if grant.state not in LIVE_STATES:
         return False
     grant.order = order
     grant.paid_through = paid_through
-    grant.save(update_fields=["order", "paid_through", "updated_at"])
+    grant.source = source
+    grant.is_test = order.is_test
+    if restore and grant.state == State.GRACE:
+        grant.state = State.ACTIVE
+    grant.save(update_fields=["order", "paid_through", "source", "is_test", "state", "updated_at"])
     record_grant_event(
         grant=grant, kind=Kind.NOTE, now=now, reason=reason, source_event=source_event
     )

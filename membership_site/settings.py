@@ -207,6 +207,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Payment providers --------------------------------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# A Connect account (acct_…) whose events this site applies. Unset: events that name an
+# account (a connected account's events on a Connect endpoint) are stored and ignored.
+STRIPE_ACCOUNT_ID = env.str("STRIPE_ACCOUNT_ID", default="").strip()
 # Offline test mode (DJANGO_DEBUG on, no STRIPE_SECRET_KEY): the local test checkout signs its
 # Stripe-shaped events with this development secret, so `make run` sells without a Stripe
 # account. With a real key, or with DEBUG off, an unset secret refuses every delivery.

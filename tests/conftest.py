@@ -74,6 +74,20 @@ def stripe_webhook_secret(settings):
 
 
 @pytest.fixture
+def live_site(settings, stripe_webhook_secret):
+    """A live site: a live API key (Stripe's API answered by a stub), so only ``livemode``
+    events apply."""
+    from billing import stripe_api
+    from tests.billing.stripe_stub import FakeStripeHTTP
+
+    settings.STRIPE_SECRET_KEY = "sk_live_stubbed"
+    fake = FakeStripeHTTP()
+    stripe_api.use_http_client(fake)
+    yield fake
+    stripe_api.use_http_client(None)
+
+
+@pytest.fixture
 def deliver(client, stripe_webhook_secret, django_capture_on_commit_callbacks):
     """Deliver a signed Stripe event and run what its commit queues (eager Celery)."""
 

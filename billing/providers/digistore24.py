@@ -7,9 +7,15 @@ with test vectors, events, fields, idempotency key, response): ``shared/provider
   signature is checked on exactly those values (never re-encoded).
 - The stored payload is ``{"fields": {...as received...}, "received_at": ISO time}``: the receipt
   time dates events that carry no date of their own.
-- Digistore24 writes local German times without an offset (``2025-03-01 14:30:00``) and plain days
-  (``next_payment_at``); we read both in ``Europe/Berlin``. A paid period runs until local
-  midnight of ``next_payment_at`` (the day of the next charge); the grace period covers retries.
+- Digistore24 writes local German times without an offset, the day and the time of day in two
+  fields (``transaction_date`` ``2025-03-01``, ``transaction_time`` ``14:30:00``; a date field
+  that holds both is read too), and plain days (``next_payment_at``); we read them in
+  ``Europe/Berlin``. The time of day orders two events of one day (a payment, then its refund).
+  A paid period runs until local midnight of ``next_payment_at`` (the day of the next charge);
+  the grace period covers retries.
+- ``api_mode`` (``live``/``test``) marks orders and grants as test mode. Unlike Stripe, there is
+  no site mode to compare it with (no API key tells a live site from a test one), and a vendor's
+  test purchase is how Digistore24 connections are checked, so test IPNs are applied.
 - Ids: one Digistore24 order (``order_id``) can hold a main product and upsells, each with its own
   IPNs, so our order and subscription reference is ``order_id:product_id`` (one purchase per
   item); a payment is its ``transaction_id`` (``<purchase>-pay_sequence_no`` if an IPN lacks one),
@@ -56,6 +62,8 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 MAX_FIELDS = 1000
 MONEY_EVENTS = frozenset({"on_payment", "on_refund", "on_chargeback"})
 EMPTY_DATE_PREFIX = "0000-00-00"
+TRANSACTION_TIME = ("transaction_date", "transaction_time")
+ORDER_TIME = ("order_date", "order_time")
 
 
 # --- signature ---------------------------------------------------------------------------------
@@ -234,13 +242,28 @@ class Ipn:
             raise ValueError(f"Digistore24 field currency is not a currency code: {value!r}")
         return value.upper()
 
-    def moment(self, *names: str) -> datetime:
-        """The first of ``names`` that is set (local German time), else the time of receipt."""
-        for name in names:
-            value = self.text(name)
-            if value and not value.startswith(EMPTY_DATE_PREFIX):
-                return _local_datetime(name, value)
+    def moment(self, *pairs: tuple[str, str]) -> datetime:
+        """The first (date field, time field) pair whose date is set, in local German time;
+        else the time of receipt.
+
+        Digistore24 sends the day and the time of day in two fields (``transaction_date``
+        ``2025-03-01`` and ``transaction_time`` ``14:30:00``); a date field that already holds
+        a time (``2025-03-01 14:30:00``) is read as it is. Without the time, two events of one
+        day would look simultaneous and their order would be lost.
+        """
+        for date_name, time_name in pairs:
+            value = self.text(date_name)
+            if not value or value.startswith(EMPTY_DATE_PREFIX):
+                continue
+            clock = self.text(time_name)
+            if clock and _is_plain_day(value):
+                return _local_datetime(f"{date_name} and {time_name}", f"{value} {clock}")
+            return _local_datetime(date_name, value)
         return self.received_at
+
+    def transaction_moment(self) -> datetime:
+        """When this transaction (payment, refund, chargeback, …) happened."""
+        return self.moment(TRANSACTION_TIME)
 
     def period_end(self) -> datetime | None:
         """Local midnight of ``next_payment_at`` (the next charge), None if it is not set."""
@@ -292,6 +315,15 @@ class Ipn:
         )
 
 
+def _is_plain_day(value: str) -> bool:
+    """``2025-03-01`` (a day without a time of day)."""
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _local_datetime(name: str, value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
@@ -310,7 +342,7 @@ def _payment(ipn: Ipn) -> list[DomainEvent]:
     purchase_ref = ipn.purchase_ref()
     currency = ipn.currency()
     amount = _amount(ipn, currency)
-    occurred_at = ipn.moment("transaction_date", "order_date")
+    occurred_at = ipn.moment(TRANSACTION_TIME, ORDER_TIME)
     sequence = ipn.sequence()
     is_plan = sequence >= 1 and ipn.text("billing_type") != "single_payment"
     paid_through = ipn.period_end() if is_plan else None
@@ -354,7 +386,7 @@ def _payment_failed(ipn: Ipn) -> list[DomainEvent]:
         PaymentFailed(
             provider=NAME,
             subscription_ref=ipn.purchase_ref(),
-            occurred_at=ipn.moment("transaction_date"),
+            occurred_at=ipn.transaction_moment(),
             reason=f"Digistore24: {reason}",
         )
     ]
@@ -365,7 +397,7 @@ def _rebill_cancelled(ipn: Ipn) -> list[DomainEvent]:
         CancelledAtPeriodEnd(
             provider=NAME,
             subscription_ref=ipn.purchase_ref(),
-            occurred_at=ipn.moment("transaction_date"),
+            occurred_at=ipn.transaction_moment(),
             period_end=ipn.period_end(),
         )
     ]
@@ -376,7 +408,7 @@ def _rebill_resumed(ipn: Ipn) -> list[DomainEvent]:
         SubscriptionResumed(
             provider=NAME,
             subscription_ref=ipn.purchase_ref(),
-            occurred_at=ipn.moment("transaction_date"),
+            occurred_at=ipn.transaction_moment(),
         )
     ]
 
@@ -386,7 +418,7 @@ def _last_paid_day(ipn: Ipn) -> list[DomainEvent]:
         SubscriptionEnded(
             provider=NAME,
             subscription_ref=ipn.purchase_ref(),
-            occurred_at=ipn.moment("transaction_date"),
+            occurred_at=ipn.transaction_moment(),
             reason="Digistore24: last paid day",
         )
     ]
@@ -410,7 +442,7 @@ def _refund(ipn: Ipn) -> list[DomainEvent]:
     return [
         Refunded(
             provider=NAME,
-            occurred_at=ipn.moment("transaction_date"),
+            occurred_at=ipn.transaction_moment(),
             amount_refunded=amount,
             is_full=True,
             payment_ref=_reversed_payment_ref(ipn),
@@ -423,7 +455,7 @@ def _chargeback(ipn: Ipn) -> list[DomainEvent]:
     return [
         ChargedBack(
             provider=NAME,
-            occurred_at=ipn.moment("transaction_date"),
+            occurred_at=ipn.transaction_moment(),
             is_closed=True,
             outcome="lost",
             payment_ref=_reversed_payment_ref(ipn),

@@ -43,6 +43,46 @@ def webhook_secrets() -> list[str]:
     return [part.strip() for part in settings.STRIPE_WEBHOOK_SECRET.split(",") if part.strip()]
 
 
+LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
+
+
+def site_is_live() -> bool:
+    """A live site has a live API key (``sk_live_…`` or a restricted ``rk_live_…``); a test key
+    or no key at all (the offline test checkout) makes a test site."""
+    return settings.STRIPE_SECRET_KEY.strip().startswith(LIVE_KEY_PREFIXES)
+
+
+def _short(value: object) -> str:
+    return str(value)[:80]
+
+
+def foreign_event_reason(payload: dict) -> str:
+    """Why an event from the other mode or from another account is not applied; "" if ours.
+
+    A live site applies only live events (``livemode: true``) and a test or offline site only
+    test events. An event that names an ``account`` comes from a connected account (a Connect
+    endpoint): it is applied only when ``STRIPE_ACCOUNT_ID`` names that account. Events without
+    ``account`` are the endpoint owner's own and are applied.
+    """
+    is_live_event = payload.get("livemode") is True
+    if site_is_live() and not is_live_event:
+        return "test-mode event (livemode false) on a live site (live STRIPE_SECRET_KEY): ignored"
+    if is_live_event and not site_is_live():
+        return (
+            "live event (livemode true) on a test or offline site (STRIPE_SECRET_KEY is not a "
+            "live key): ignored"
+        )
+    account = payload.get("account")
+    if not account:
+        return ""
+    expected = settings.STRIPE_ACCOUNT_ID
+    if not expected:
+        return f"event of connected account {_short(account)}: ignored (STRIPE_ACCOUNT_ID is unset)"
+    if account != expected:
+        return f"event of account {_short(account)}, not STRIPE_ACCOUNT_ID {expected}: ignored"
+    return ""
+
+
 def _timestamp(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(int(value), tz=UTC)
 
@@ -99,6 +139,9 @@ class StripeProvider:
         return stripe_api.invoice_paid_by(payment_intent_ref)
 
     def to_domain_events(self, payload: dict) -> list[DomainEvent]:
+        reason = foreign_event_reason(payload)
+        if reason:
+            return [Ignored(reason)]
         handler = HANDLERS.get(payload.get("type", ""))
         if handler is None:
             return [Ignored(f"Stripe event type {payload.get('type')!r} is not handled")]

@@ -21,15 +21,16 @@ from billing.providers.base import (
     SubscriptionRenewed,
 )
 from billing.services.catalog import Purchase, resolve_purchases
+from billing.services.coverage import grant_source_for
 from invoices.services import issue_invoice_for_payment
-from members.models import AccessGrant, User
-from members.services import find_or_create_member, grant_access
+from members.models import AccessGrant, GrantEvent, User
+from members.services import find_or_create_member, grant_access, record_grant_event
 from products.selectors import products_granted_by
 
-GRANT_SOURCES = {
-    "stripe": AccessGrant.Source.STRIPE,
-    "digistore24": AccessGrant.Source.DIGISTORE24,
-}
+REVERSED_NOTE = (
+    "payment {payment} was made before order {order} was refunded or charged back: recorded, "
+    "access stays ended"
+)
 
 
 def _create_once(model, *, lookup: dict, defaults: dict):
@@ -156,6 +157,38 @@ def _ended_before(
     )
 
 
+def _older_than_reversal(order: Order, event: PaymentSucceeded | SubscriptionRenewed) -> bool:
+    """The order was refunded or charged back after this payment was made.
+
+    Such a payment (delivered late, or an IPN that support replays weeks later) is recorded but
+    reopens nothing; only a payment newer than the reversal gives the purchase back.
+    """
+    return order.reversed_at is not None and event.occurred_at <= order.reversed_at
+
+
+def _note_older_payment(
+    *,
+    order: Order,
+    event: PaymentSucceeded | SubscriptionRenewed,
+    source_event: ProviderEvent | None,
+    now: datetime,
+) -> str:
+    """Tell support, on the order's grants, why this payment gave no access; returns the note."""
+    note = REVERSED_NOTE.format(payment=event.provider_ref, order=order.provider_ref)
+    for grant in AccessGrant.objects.filter(order=order).order_by("pk"):
+        record_grant_event(
+            grant=grant, kind=GrantEvent.Kind.NOTE, now=now, reason=note, source_event=source_event
+        )
+    return note
+
+
+def _reopen_if_reversed(order: Order) -> None:
+    """A payment newer than the refund or chargeback: the order is paid again."""
+    if order.status in (Order.Status.REFUNDED, Order.Status.CHARGED_BACK):
+        order.status = Order.Status.PAID
+        order.save(update_fields=["status"])
+
+
 def _grant_purchases(
     *,
     order: Order,
@@ -178,7 +211,7 @@ def _grant_purchases(
                 product=product,
                 order=order,
                 paid_through=paid_through,
-                source=GRANT_SOURCES.get(order.provider, AccessGrant.Source.STRIPE),
+                source=grant_source_for(order),
                 now=now,
                 is_test=is_test,
                 source_event=source_event,
@@ -234,6 +267,9 @@ def record_payment_succeeded(
     order = orders_for_update().select_related("member").get(pk=order.pk)
     if _record_payment(order=order, event=event, now=now) is None:
         return f"payment {event.provider_ref} was recorded before"
+    if _older_than_reversal(order, event):
+        return _note_older_payment(order=order, event=event, source_event=source_event, now=now)
+    _reopen_if_reversed(order)
     if event.subscription_ref:
         subscription = _subscription_after_payment(
             order=order,
@@ -271,6 +307,9 @@ def record_renewal(
     order = orders_for_update().select_related("member", "product").get(pk=subscription.order_id)
     if _record_payment(order=order, event=event, now=now) is None:
         return f"payment {event.provider_ref} was recorded before"
+    if _older_than_reversal(order, event):
+        return _note_older_payment(order=order, event=event, source_event=source_event, now=now)
+    _reopen_if_reversed(order)
     subscription = _subscription_after_payment(
         order=order,
         subscription_ref=event.subscription_ref,

@@ -1,25 +1,26 @@
 """Refunds and chargebacks: recorded on the payment, credited, and access revoked when due.
 
-A full refund or a dispute revokes what the payment's order granted; a partial refund is
-recorded (with a credit note for the newly refunded amount) and keeps access. Refund amounts
-in events are cumulative, so a repeated or older event credits nothing twice.
+A full refund or a dispute revokes what the payment's order granted, unless another live paid
+order still covers a product (``coverage``); a partial refund is recorded (with a credit note for
+the newly refunded amount) and keeps access. Refund amounts in events are cumulative, so a
+repeated or older event credits nothing twice. The order remembers when it was reversed
+(``Order.reversed_at``): a payment made before that moment never reopens it (see ``orders``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Max, Q
+from django.db.models import Q
 
 from billing.locks import orders_for_update, payments_for_update
-from billing.models import Order, Payment, ProviderEvent, Subscription
+from billing.models import Order, Payment, ProviderEvent
 from billing.providers import get_provider
 from billing.providers.base import ChargedBack, Refunded
-from billing.services.orders import GRANT_SOURCES
+from billing.services.coverage import end_order_grants, grant_source_for
 from invoices.services import issue_credit_note_for_refund
-from members.access import LIVE_STATES
 from members.models import AccessGrant
-from members.services import end_grant, grant_access, hand_over_grant
+from members.services import grant_access
 from products.selectors import products_granted_by
 
 PaymentStatus = Payment.Status
@@ -70,63 +71,23 @@ def _lock(payment: Payment) -> tuple[Order, Payment]:
     return order, payments_for_update().get(pk=payment.pk)
 
 
-def _still_paid_by(*, grant: AccessGrant, refunded: Order) -> tuple[Order, datetime | None] | None:
-    """Another paid order of the member that covers the grant's product, with how long: a
-    one-off purchase for life first, else the live subscription paid furthest ahead."""
-    best: tuple[Order, datetime | None] | None = None
-    candidates = (
-        Order.objects.filter(member_id=grant.member_id, status=Order.Status.PAID)
-        .exclude(pk=refunded.pk)
-        .select_related("product")
-        .prefetch_related("subscriptions")
-        .annotate(
-            paid_until=Max(
-                "payments__period_end",
-                filter=Q(
-                    payments__status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED]
-                ),
-            )
-        )
-        .order_by("pk")
-    )
-    for candidate in candidates:
-        if grant.product_id not in {p.pk for p in products_granted_by(candidate.product)}:
-            continue
-        subscriptions = list(candidate.subscriptions.all())
-        if not subscriptions:
-            return candidate, None
-        if all(sub.status == Subscription.Status.CANCELED for sub in subscriptions):
-            continue
-        if candidate.paid_until and (best is None or candidate.paid_until > best[1]):
-            best = (candidate, candidate.paid_until)
-    return best
-
-
 def _revoke_order_grants(
     *, order: Order, reason: str, source_event: ProviderEvent | None, now: datetime
 ) -> None:
-    """Revoke what the order granted, unless another paid order still covers a product."""
-    grants = AccessGrant.objects.filter(order=order, state__in=LIVE_STATES).order_by("pk")
-    for grant in grants:
-        covering = _still_paid_by(grant=grant, refunded=order)
-        if covering is not None:
-            other, paid_through = covering
-            hand_over_grant(
-                grant_pk=grant.pk,
-                order=other,
-                paid_through=paid_through,
-                now=now,
-                reason=f"{reason}; still paid by order {other.provider_ref}",
-                source_event=source_event,
-            )
-            continue
-        end_grant(
-            grant_pk=grant.pk,
-            state=AccessGrant.State.REVOKED,
-            now=now,
-            reason=reason,
-            source_event=source_event,
-        )
+    """Revoke what the order granted, unless another live paid order still covers a product."""
+    end_order_grants(
+        order=order,
+        state=AccessGrant.State.REVOKED,
+        reason=reason,
+        source_event=source_event,
+        now=now,
+    )
+
+
+def _mark_reversed(order: Order, at: datetime) -> None:
+    """Remember when the order's access was reversed: older payments never reopen it."""
+    if order.reversed_at is None or at > order.reversed_at:
+        order.reversed_at = at
 
 
 def _paid_again_since(payment: Payment) -> bool:
@@ -169,7 +130,8 @@ def record_refund(*, event: Refunded, source_event: ProviderEvent | None, now: d
         payment.status = PaymentStatus.REFUNDED
         if not _paid_again_since(payment):
             order.status = Order.Status.REFUNDED
-            order.save(update_fields=["status"])
+            _mark_reversed(order, event.occurred_at)
+            order.save(update_fields=["status", "reversed_at"])
             reason = f"payment {payment.provider_ref} refunded in full"
             _revoke_order_grants(order=order, reason=reason, source_event=source_event, now=now)
     elif payment.status == PaymentStatus.SUCCEEDED:
@@ -196,6 +158,8 @@ def record_chargeback(
             return "this dispute was closed before it arrived: dropped"
         payment.status = PaymentStatus.DISPUTED
         payment.save(update_fields=["status"])
+        _mark_reversed(order, event.occurred_at)
+        order.save(update_fields=["reversed_at"])
         reason = f"payment {payment.provider_ref} disputed"
         _revoke_order_grants(order=order, reason=reason, source_event=source_event, now=now)
         return ""
@@ -203,12 +167,19 @@ def record_chargeback(
         payment.dispute_closed_at = event.occurred_at
         payment.save(update_fields=["dispute_closed_at"])
     if event.outcome == "lost":
-        return _chargeback_lost(order=order, payment=payment, source_event=source_event, now=now)
+        return _chargeback_lost(
+            order=order, payment=payment, at=event.occurred_at, source_event=source_event, now=now
+        )
     return _dispute_won(order=order, payment=payment, source_event=source_event, now=now)
 
 
 def _chargeback_lost(
-    *, order: Order, payment: Payment, source_event: ProviderEvent | None, now: datetime
+    *,
+    order: Order,
+    payment: Payment,
+    at: datetime,
+    source_event: ProviderEvent | None,
+    now: datetime,
 ) -> str:
     if payment.status == PaymentStatus.CHARGED_BACK:
         return "chargeback recorded before"
@@ -218,7 +189,8 @@ def _chargeback_lost(
     payment.status = PaymentStatus.CHARGED_BACK
     payment.save(update_fields=["status"])
     order.status = Order.Status.CHARGED_BACK
-    order.save(update_fields=["status"])
+    _mark_reversed(order, at)
+    order.save(update_fields=["status", "reversed_at"])
     reason = f"payment {payment.provider_ref} charged back"
     _revoke_order_grants(order=order, reason=reason, source_event=source_event, now=now)
     return ""
@@ -233,6 +205,10 @@ def _dispute_won(
         PaymentStatus.PARTIALLY_REFUNDED if payment.amount_refunded else PaymentStatus.SUCCEEDED
     )
     payment.save(update_fields=["status"])
+    if order.status == Order.Status.PAID:
+        # The dispute was the only reversal, and it is undone: no payment is "older" than it.
+        order.reversed_at = None
+        order.save(update_fields=["reversed_at"])
     latest = order.payments.order_by("-paid_at", "-pk").first()
     for product in products_granted_by(order.product):
         grant_access(
@@ -240,7 +216,7 @@ def _dispute_won(
             product=product,
             order=order,
             paid_through=latest.period_end if latest else None,
-            source=GRANT_SOURCES.get(order.provider, AccessGrant.Source.STRIPE),
+            source=grant_source_for(order),
             now=now,
             is_test=order.is_test,
             source_event=source_event,

@@ -22,9 +22,10 @@ from billing.providers.base import (
     SubscriptionResumed,
     SubscriptionUpdated,
 )
+from billing.services.coverage import end_order_grants
 from members.access import LIVE_STATES
 from members.models import AccessGrant
-from members.services import end_grant, move_to_grace, note_cancellation, restore_grant
+from members.services import move_to_grace, note_cancellation, restore_grant
 
 Status = Subscription.Status
 STATUSES = {
@@ -81,15 +82,15 @@ def _end(
         filter(None, [subscription.provider_updated_at, occurred_at])
     )
     subscription.save(update_fields=["status", "ended_at", "provider_updated_at"])
-    for pk in _live_grant_pks(subscription):
-        end_grant(
-            grant_pk=pk,
-            state=AccessGrant.State.EXPIRED,
-            now=now,
-            reason=reason,
-            source_event=source_event,
-            unpaid_if_in_grace=True,
-        )
+    # The same rule as a refund: a product another live paid order covers stays open.
+    end_order_grants(
+        order=subscription.order,
+        state=AccessGrant.State.EXPIRED,
+        reason=reason,
+        source_event=source_event,
+        now=now,
+        unpaid_if_in_grace=True,
+    )
     return ""
 
 

@@ -314,3 +314,30 @@ def test_the_registration_check_get_is_answered_ok_without_calling_the_intake():
     assert view(factory.post(URL, data="a=1", content_type=FORM)).content == b"intake"
     assert len(calls) == 1
     assert view.csrf_exempt is True
+
+
+# --- when an event happened (issue 11, item 2) -----------------------------------------------
+
+
+def _occurred_at(**fields: str) -> datetime:
+    payload = {
+        "fields": build_ipn("on_refund", **fields),
+        "received_at": "2026-03-09T12:00:00+00:00",
+    }
+    (event,) = Digistore24Provider().to_domain_events(payload)
+    return event.occurred_at
+
+
+def test_the_time_of_day_is_read_from_transaction_time_in_berlin():
+    assert _occurred_at(transaction_date="2026-03-01", transaction_time="16:00:00") == datetime(
+        2026, 3, 1, 15, 0, tzinfo=UTC
+    )
+    # A date field that already holds the time is read as it is.
+    assert _occurred_at(
+        transaction_date="2026-07-01 16:00:00", transaction_time="09:00:00"
+    ) == datetime(2026, 7, 1, 14, 0, tzinfo=UTC)
+
+
+def test_a_malformed_transaction_time_names_both_fields():
+    with pytest.raises(ValueError, match="transaction_date and transaction_time"):
+        _occurred_at(transaction_date="2026-03-01", transaction_time="4pm")

@@ -16,7 +16,7 @@ from tests.payloads.stripe import build_event
 pytestmark = pytest.mark.django_db
 
 
-def test_a_format_without_the_year_numbers_on_into_the_next_year(deliver):
+def test_a_format_without_the_year_numbers_on_into_the_next_year(deliver, live_site):
     """Plain consecutive numbering ("RE-00001", legal in Germany) passes validation, but the
     counter restarts every year: the first invoice of 2027 collides with RE-00001 of 2026, the
     IntegrityError rolls back the webhook's transaction and the payment is never recorded."""

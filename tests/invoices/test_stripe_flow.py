@@ -28,7 +28,7 @@ def course_price(db):
 
 
 def test_purchase_then_full_refund_gives_invoice_and_credit_note(
-    client, deliver, course_price, mailoutbox
+    client, deliver, live_site, course_price, mailoutbox
 ):
     make_seller()
     deliver(
@@ -58,7 +58,13 @@ def test_purchase_then_full_refund_gives_invoice_and_credit_note(
     )
 
     deliver(
-        build_event("charge.refunded", payment_intent="pi_ada", amount=4900, amount_refunded=4900)
+        build_event(
+            "charge.refunded",
+            payment_intent="pi_ada",
+            amount=4900,
+            amount_refunded=4900,
+            livemode=True,
+        )
     )
 
     note = Document.objects.get(kind=DocumentKind.CREDIT_NOTE)

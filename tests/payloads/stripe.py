@@ -232,6 +232,7 @@ BUILDERS: dict[str, Callable[[dict], dict]] = {
 def build_event(event_type: str, **fields) -> str:
     """An API-shaped Stripe event body. Unknown types get a bare object."""
     builder = BUILDERS.get(event_type, lambda fields: {"id": _id("obj"), "object": "unknown"})
+    account = fields.pop("account", None)  # a connected account's event names it (Connect)
     envelope = {
         "id": fields.pop("event_id", None) or _id("evt"),
         "object": "event",
@@ -245,4 +246,6 @@ def build_event(event_type: str, **fields) -> str:
         "request": {"id": None, "idempotency_key": None},
         "type": event_type,
     }
+    if account is not None:
+        envelope["account"] = account
     return json.dumps(envelope)
