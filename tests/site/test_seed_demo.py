@@ -160,7 +160,8 @@ def test_seed_demo_on_a_live_site_without_a_key_says_checkout_is_off(settings, c
     out = capsys.readouterr().out
 
     assert (
-        "Stripe:       no STRIPE_SECRET_KEY: checkout is off (Payment Links still work); "
+        "Stripe:       no STRIPE_SECRET_KEY: checkout is off and live events are ignored "
+        "(set a live key, rk_live_ is enough); "
         "STRIPE_WEBHOOK_SECRET is not set, so http://testserver/billing/webhooks/stripe/ "
         "refuses every event"
     ) in out
