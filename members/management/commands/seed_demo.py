@@ -73,7 +73,10 @@ class Command(BaseCommand):
         elif test_checkout_is_available():
             mode = "offline test mode: buy on any product page"
         else:
-            mode = "no STRIPE_SECRET_KEY: checkout is off and live events are ignored (set a live key, rk_live_ is enough)"
+            mode = (
+                "no STRIPE_SECRET_KEY: checkout is off and live events are ignored "
+                "(set a live key, rk_live_ is enough)"
+            )
         if not secrets:
             accepts = f"STRIPE_WEBHOOK_SECRET is not set, so {webhook} refuses every event"
         elif secrets == [settings.STRIPE_OFFLINE_WEBHOOK_SECRET]:
