@@ -96,3 +96,24 @@ def test_the_task_twice_and_the_periodic_job_at_once_send_one_email(
     assert [mail.to for mail in mailoutbox] == [[expired.member.email]]
     message = OutboxMessage.objects.get(pk=pk)
     assert (message.state, message.attempts, message.last_error) == ("sent", 1, "")
+
+
+@pytest.mark.django_db
+def test_a_welcome_sent_by_a_task_queued_before_the_outbox_is_not_sent_again(
+    deliver, course_price, mailoutbox, monkeypatch
+):
+    from billing import tasks as billing_tasks
+    from billing.models import Order
+    from tests.payloads.stripe import build_event
+
+    with monkeypatch.context() as patched:  # the outbox row's task has not run yet
+        patched.setattr(tasks.send_outbox_messages, "delay", lambda *args, **kwargs: None)
+        deliver(build_event("checkout.session.completed", price_id="price_course"))
+    billing_tasks.send_order_email.delay(Order.objects.get().pk)  # an old copy in the broker
+    assert len(mailoutbox) == 1
+
+    message = OutboxMessage.objects.get(kind=Kind.ORDER_EMAIL)
+    state = services.deliver_message(message_pk=message.pk, now=timezone.now())
+
+    assert state == OutboxMessage.State.SKIPPED  # the order's own guard: once per order
+    assert len(mailoutbox) == 1
