@@ -15,7 +15,7 @@ import smtplib
 from email.generator import BytesGenerator
 from email.headerregistry import Address
 from email.policy import SMTPUTF8
-from email.utils import formataddr, getaddresses
+from email.utils import getaddresses
 from io import BytesIO
 
 from django.conf import settings
@@ -40,18 +40,21 @@ def needs_smtputf8(address: str) -> bool:
     return False
 
 
-def utf8_addr_spec(addr_spec: str) -> str:
-    """``local@domain`` with the local part raw and the domain in punycode (IDNA)."""
+def _utf8_address(name: str, addr_spec: str) -> Address:
+    """The local part raw, the domain in punycode (IDNA) as Django writes it."""
     local_part, _at, domain = addr_spec.rpartition("@")
-    return Address(username=local_part, domain=punycode(domain)).addr_spec
+    return Address(display_name=name, username=local_part, domain=punycode(domain))
+
+
+def utf8_addr_spec(address: str) -> str:
+    """The envelope form (``local@domain``) of an address such as ``Name <local@domain>``."""
+    name, addr_spec = getaddresses([address])[0]
+    return _utf8_address(name, addr_spec).addr_spec
 
 
 def utf8_address_header(value: str) -> str:
     """A header value listing the addresses with raw UTF-8 local parts (SMTPUTF8 only)."""
-    return ", ".join(
-        formataddr((name, utf8_addr_spec(addr_spec)), charset="utf-8")
-        for name, addr_spec in getaddresses([value])
-    )
+    return ", ".join(str(_utf8_address(*pair)) for pair in getaddresses([value]))
 
 
 class EmailBackend(DjangoSMTPBackend):
@@ -92,8 +95,8 @@ class EmailBackend(DjangoSMTPBackend):
         if self.connection.has_extn("8bitmime"):
             options.append("BODY=8BITMIME")
         self.connection.sendmail(
-            utf8_addr_spec(getaddresses([email_message.from_email])[0][1]),
-            [utf8_addr_spec(getaddresses([r])[0][1]) for r in email_message.recipients()],
+            utf8_addr_spec(email_message.from_email),
+            [utf8_addr_spec(recipient) for recipient in email_message.recipients()],
             _as_utf8_bytes(message),
             mail_options=options,
         )
