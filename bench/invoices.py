@@ -169,11 +169,11 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from invoices import tasks
     from invoices.demo import seed_demo_seller_settings
+    from outbox import tasks
 
     # Measure numbering and rendering, not the broker: the after-commit delivery is a no-op here.
-    tasks.deliver_document.delay = lambda *args, **kwargs: None
+    tasks.send_outbox_messages.delay = lambda *args, **kwargs: None
     call_command("migrate", verbosity=0)
     seed_demo_seller_settings()
     bench_pdfs(count=arguments.pdfs)

@@ -1,8 +1,9 @@
 """Billing e-mails (text and HTML from ``templates/emails/``, which a creator can override).
 
-Each is rendered in the member's language and time zone. The order e-mail is claimed on the
-order row inside a transaction: it goes out once per order, and a failed send rolls the claim
-back so the task's retry sends it.
+Each is rendered in the member's language and time zone. They run as outbox handlers (see
+``outbox.handlers``): called with the outbox row locked, they return whether they sent. The order
+e-mail is also claimed on the order row inside a transaction: it goes out once per order, and a
+failed send rolls the claim back so that a retry sends it.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def send_order_email(*, order_pk: int, now: datetime) -> bool:
     return True
 
 
-def send_payment_failed_email(*, order_pk: int) -> bool:
+def send_payment_failed_email(*, order_pk: int, now: datetime | None = None) -> bool:
     """Tell the member a payment failed, until when access lasts, and where to fix the card."""
     order = Order.objects.select_related("member", "product").filter(pk=order_pk).first()
     if order is None:

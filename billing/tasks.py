@@ -32,6 +32,11 @@ def requeue_unprocessed_events() -> int:
     return len(requeue(now=timezone.now()))
 
 
+# The two e-mail tasks below are no longer queued: e-mails go through the outbox
+# (outbox.tasks.send_outbox_messages). They stay registered so that copies queued before the
+# upgrade still run, as before.
+
+
 @shared_task(
     acks_late=True,
     autoretry_for=(OperationalError, SMTPException, ConnectionError),

@@ -1,8 +1,13 @@
-"""E-mails of the drip jobs, each in the member's language with dates in their time zone."""
+"""E-mails of the drip jobs, each in the member's language with dates in their time zone.
+
+One outbox row per e-mail (written by the job that claimed the notice or expired the grant);
+``send_lesson_notice_email`` and ``send_lapse_email`` are their handlers (``outbox.handlers``).
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -33,11 +38,8 @@ def _send(messages: list[EmailMessage]) -> int:
         return connection.send_messages(messages) or 0
 
 
-def send_lesson_notice_emails(*, notice_pks: list[int]) -> int:
-    notices = LessonNotice.objects.filter(
-        pk__in=notice_pks, status=LessonNotice.Status.SENT, member__lesson_notifications=True
-    ).select_related("member", "lesson__module__product")
-    messages = [
+def _lesson_notice_messages(notices) -> list[EmailMessage]:
+    return [
         _message(
             member=notice.member,
             template="lesson_available",
@@ -50,14 +52,10 @@ def send_lesson_notice_emails(*, notice_pks: list[int]) -> int:
         )
         for notice in notices
     ]
-    return _send(messages)
 
 
-def send_lapse_emails(*, grant_pks: list[int]) -> int:
-    grants = AccessGrant.objects.filter(
-        pk__in=grant_pks, state=AccessGrant.State.EXPIRED
-    ).select_related("member", "product")
-    messages = [
+def _lapse_messages(grants) -> list[EmailMessage]:
+    return [
         _message(
             member=grant.member,
             template="access_lapsed",
@@ -70,4 +68,34 @@ def send_lapse_emails(*, grant_pks: list[int]) -> int:
         )
         for grant in grants
     ]
-    return _send(messages)
+
+
+def _claimed_notices(notice_pks: list[int]):
+    return LessonNotice.objects.filter(
+        pk__in=notice_pks, status=LessonNotice.Status.SENT, member__lesson_notifications=True
+    ).select_related("member", "lesson__module__product")
+
+
+def _expired_grants(grant_pks: list[int]):
+    return AccessGrant.objects.filter(
+        pk__in=grant_pks, state=AccessGrant.State.EXPIRED
+    ).select_related("member", "product")
+
+
+def send_lesson_notice_email(*, notice_pk: int, now: datetime) -> bool:
+    """Outbox handler: the "new lesson" e-mail of one claimed notice (unless opted out since)."""
+    return _send(_lesson_notice_messages(_claimed_notices([notice_pk]))) > 0
+
+
+def send_lapse_email(*, grant_pk: int, now: datetime) -> bool:
+    """Outbox handler: "your access ended", unless the grant was renewed or restored since."""
+    return _send(_lapse_messages(_expired_grants([grant_pk]))) > 0
+
+
+# Used by the legacy batch tasks only (copies queued before the outbox).
+def send_lesson_notice_emails(*, notice_pks: list[int]) -> int:
+    return _send(_lesson_notice_messages(_claimed_notices(notice_pks)))
+
+
+def send_lapse_emails(*, grant_pks: list[int]) -> int:
+    return _send(_lapse_messages(_expired_grants(grant_pks)))

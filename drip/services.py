@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-from functools import cache, partial
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -19,7 +19,11 @@ from billing.models import Subscription
 from drip.models import LessonNotice
 from members.access import LIVE_STATES, grace_period, local_midnight
 from members.models import AccessGrant, GrantEvent
+from outbox.models import OutboxMessage
+from outbox.services import Outgoing, enqueue
 from products.models import Lesson, Product
+
+OutboxKind = OutboxMessage.Kind
 
 LAPSE_REASON = "paid-through date plus grace passed without a payment"
 CANCELLED_RAN_OUT_REASON = "cancelled subscription: paid time ran out"
@@ -128,22 +132,32 @@ def record_opened_lessons(*, now: datetime, batch_size: int = 2000) -> int:
 
 
 def claim_pending_notices(*, now: datetime, limit: int = 500) -> list[int]:
-    """Mark up to ``limit`` pending notices sent and queue their e-mails after commit.
+    """Mark up to ``limit`` pending notices sent and write their e-mails to the outbox.
 
-    Rows locked by another worker are skipped, so each notice is claimed once (an e-mail is sent
-    at most once; a failed send is logged by the task, never repeated).
+    Rows locked by another worker are skipped, so each notice is claimed once and gets one
+    outbox row: its e-mail goes out at most once, after commit (a failed send is retried by
+    the outbox).
     """
-    from drip import tasks
-
     with transaction.atomic():
         pending = LessonNotice.objects.filter(status=LessonNotice.Status.PENDING).order_by("pk")
-        pks = list(pending.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
-        if not pks:
+        rows = list(
+            pending.select_for_update(skip_locked=True).values_list("pk", "member_id")[:limit]
+        )
+        if not rows:
             return []
+        pks = [pk for pk, _member_pk in rows]
         LessonNotice.objects.filter(pk__in=pks, status=LessonNotice.Status.PENDING).update(
             status=LessonNotice.Status.SENT, sent_at=now
         )
-        transaction.on_commit(partial(tasks.send_lesson_notices.delay, pks))
+        enqueue(
+            *(
+                Outgoing(
+                    kind=OutboxKind.LESSON_NOTICE, member_id=member_pk, payload={"notice_pk": pk}
+                )
+                for pk, member_pk in rows
+            ),
+            now=now,
+        )
     return pks
 
 
@@ -158,10 +172,9 @@ def expire_lapsed_grants(*, now: datetime, limit: int = 5000) -> list[int]:
     """Expire live grants whose paid-through date plus grace has passed; audit row and e-mail.
 
     Access already ended at that moment (the access service computes it); this makes the stored
-    state say so and tells the member. A grant renewed meanwhile no longer matches the filter.
+    state say so and tells the member (an outbox row per grant, sent after commit). A grant
+    renewed meanwhile no longer matches the filter.
     """
-    from drip import tasks
-
     cancelled = Subscription.objects.filter(
         order_id=OuterRef("order_id"), cancel_at_period_end=True
     )
@@ -190,8 +203,16 @@ def expire_lapsed_grants(*, now: datetime, limit: int = 5000) -> list[int]:
                 GrantEvent(grant_id=pk, kind=GrantEvent.Kind.EXPIRED, at=now, reason=reason)
                 for pk in chosen
             )
-        if unpaid:
-            transaction.on_commit(partial(tasks.send_lapse_emails.delay, unpaid))
+        members = dict(AccessGrant.objects.filter(pk__in=unpaid).values_list("pk", "member_id"))
+        enqueue(
+            *(
+                Outgoing(
+                    kind=OutboxKind.LAPSE_EMAIL, member_id=members[pk], payload={"grant_pk": pk}
+                )
+                for pk in unpaid
+            ),
+            now=now,
+        )
     return pks
 
 

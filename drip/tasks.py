@@ -51,6 +51,11 @@ def apply_activation_windows() -> int:
     return _in_batches(apply, now=timezone.now())
 
 
+# The two e-mail tasks below are no longer queued: each e-mail is an outbox row
+# (outbox.tasks.send_outbox_messages). They stay registered so that copies queued before the
+# upgrade still run, as before.
+
+
 @shared_task(acks_late=True)
 def send_lesson_notices(notice_pks: list[int]) -> int:
     """Send the claimed notices' e-mails (each notice was claimed once, so at most one e-mail)."""

@@ -3,12 +3,9 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from invoices import services, tasks
+from invoices import services
 from invoices.models import (
     Document,
     DocumentFile,
@@ -143,12 +140,10 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Send again (e-mail with PDF)"), permissions=["view"])
     def send_again(self, request: HttpRequest, queryset) -> None:
-        pks = list(queryset.values_list("pk", flat=True))
-        for pk in pks:
-            transaction.on_commit(partial(tasks.resend_document.delay, pk, request.user.pk))
-        self.message_user(
-            request, _("%(count)d documents will be sent again.") % {"count": len(pks)}
+        count = services.send_documents_again(
+            documents=queryset, actor=request.user, now=timezone.now()
         )
+        self.message_user(request, _("%(count)d documents will be sent again.") % {"count": count})
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         _warn_if_settings_missing(request)

@@ -1,4 +1,8 @@
-"""After commit: render the PDF once, store it privately, and e-mail it to the buyer."""
+"""After commit: render the PDF once, store it privately, and e-mail it to the buyer.
+
+The issuing transaction writes two outbox rows (render, e-mail); ``render_document``,
+``email_issued_document`` and ``email_document_again`` are their handlers (``outbox.handlers``).
+"""
 
 from __future__ import annotations
 
@@ -78,6 +82,35 @@ def send_document_email(
         # Sent inside the block: if the mail server fails, the row rolls back and a retry sends.
         _build_message(document=document, pdf=pdf).send()
     return mail
+
+
+def _document(document_pk: int) -> Document:
+    return Document.objects.select_related("member", "corrects").get(pk=document_pk)
+
+
+def render_document(*, document_pk: int, now: datetime) -> bool:
+    """Outbox handler: the PDF is stored (rendered now, or found from an earlier run)."""
+    ensure_document_pdf(document=_document(document_pk), now=now)
+    return True
+
+
+def email_issued_document(*, document_pk: int, now: datetime) -> bool:
+    """Outbox handler: the automatic e-mail after issue; False if it went out before."""
+    mail = send_document_email(
+        document=_document(document_pk), reason=DocumentMail.Reason.ISSUED, now=now
+    )
+    return mail is not None
+
+
+def email_document_again(*, document_pk: int, actor_pk: int | None, now: datetime) -> bool:
+    """Outbox handler: the admin's "send again", one e-mail per request, naming the admin."""
+    from django.contrib.auth import get_user_model
+
+    actor = get_user_model().objects.filter(pk=actor_pk).first() if actor_pk else None
+    send_document_email(
+        document=_document(document_pk), reason=DocumentMail.Reason.RESENT, now=now, actor=actor
+    )
+    return True
 
 
 def _build_message(*, document: Document, pdf: bytes) -> EmailMessage:

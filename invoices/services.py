@@ -15,15 +15,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from decimal import Decimal
-from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from invoices import tasks
 from invoices.models import (
     Document,
     DocumentKind,
@@ -33,10 +31,15 @@ from invoices.models import (
 )
 from invoices.numbering import allocate_number
 from invoices.vat import Split, split_gross
+from outbox.models import OutboxMessage
+from outbox.services import Outgoing, enqueue
+
+OutboxKind = OutboxMessage.Kind
 
 if TYPE_CHECKING:
     from billing.models import Payment
     from billing.providers.base import Buyer
+    from members.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +166,26 @@ def issue_credit_note_for_refund(
         )
         return None
     return _issue_credit_note(invoice=invoice, amount=amount, seller=seller, now=now)
+
+
+@transaction.atomic
+def send_documents_again(
+    *, documents: QuerySet[Document], actor: User | None, now: datetime
+) -> int:
+    """Support's "send again": one more e-mail per document, after commit, naming the admin."""
+    rows = list(documents.values_list("pk", "member_id"))
+    enqueue(
+        *(
+            Outgoing(
+                kind=OutboxKind.DOCUMENT_RESEND,
+                member_id=member_pk,
+                payload={"document_pk": pk, "actor_pk": actor.pk if actor else None},
+            )
+            for pk, member_pk in rows
+        ),
+        now=now,
+    )
+    return len(rows)
 
 
 def issue_pending_documents(*, now: datetime) -> list[Document]:
@@ -358,5 +381,12 @@ def _create_document(
         vat=split.vat,
         gross=split.gross,
     )
-    transaction.on_commit(partial(tasks.deliver_document.delay, document.pk))
+    # Rendered and e-mailed after commit, by one task; rows of the outbox, written with the
+    # document, so a lost task is made up for by the outbox's periodic job.
+    payload = {"document_pk": document.pk}
+    enqueue(
+        Outgoing(kind=OutboxKind.DOCUMENT_PDF, member_id=document.member_id, payload=payload),
+        Outgoing(kind=OutboxKind.DOCUMENT_EMAIL, member_id=document.member_id, payload=payload),
+        now=now,
+    )
     return document

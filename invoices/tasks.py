@@ -1,4 +1,6 @@
-"""Thin tasks: load by pk, call one service. Started after commit by the issuing services."""
+"""Legacy tasks, no longer queued: documents are rendered and e-mailed through the outbox
+(``outbox.tasks.send_outbox_messages``, handlers in ``invoices.delivery``). They stay registered
+so that copies queued before the upgrade still run; each is safe to repeat as before."""
 
 from __future__ import annotations
 
@@ -13,11 +15,9 @@ def deliver_document(self, document_pk: int) -> None:
     """Render and store the PDF, then e-mail it to the buyer once (safe to repeat)."""
     from django.utils import timezone
 
-    from invoices.delivery import send_document_email
-    from invoices.models import Document, DocumentMail
+    from invoices.delivery import email_issued_document
 
-    document = Document.objects.select_related("member", "corrects").get(pk=document_pk)
-    send_document_email(document=document, reason=DocumentMail.Reason.ISSUED, now=timezone.now())
+    email_issued_document(document_pk=document_pk, now=timezone.now())
 
 
 @shared_task(
@@ -25,14 +25,8 @@ def deliver_document(self, document_pk: int) -> None:
 )
 def resend_document(self, document_pk: int, actor_pk: int | None = None) -> None:
     """The admin's "send again": one more e-mail with the PDF attached."""
-    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from invoices.delivery import send_document_email
-    from invoices.models import Document, DocumentMail
+    from invoices.delivery import email_document_again
 
-    document = Document.objects.select_related("member", "corrects").get(pk=document_pk)
-    actor = get_user_model().objects.filter(pk=actor_pk).first() if actor_pk else None
-    send_document_email(
-        document=document, reason=DocumentMail.Reason.RESENT, now=timezone.now(), actor=actor
-    )
+    email_document_again(document_pk=document_pk, actor_pk=actor_pk, now=timezone.now())

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import AccessGrant, GrantEvent, User
 from members.services import end_grant, grant_access
+from outbox.admin import UndeliveredMessageInline
 
 
 @admin.register(User)
@@ -23,6 +24,7 @@ class UserAdmin(DjangoUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    inlines = [UndeliveredMessageInline]
 
 
 class GrantEventInline(admin.TabularInline):

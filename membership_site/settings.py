@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "billing",
     "invoices",
     "drip",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -188,19 +189,33 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# With acks_late, Redis hands a task that a worker took but never acknowledged (the worker was
+# killed) to another worker only after this many seconds; a task still running (or waiting for
+# its retry countdown, at most 10 minutes with retry_backoff) when it passes runs a second time.
+# The longest tasks (a beat batch, an invoice PDF and its e-mail) take seconds to a few minutes,
+# so 30 minutes is safe, and the hard time limit below keeps every task shorter than that.
+# Redis' default is one hour. Side effects do not wait for it: the outbox job resends after
+# a few minutes, and a second copy of a task finds its rows done.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 30 * 60}
+CELERY_TASK_TIME_LIMIT = 20 * 60
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
-for _schedule_module in ("billing.schedule", "drip.schedule"):
+for _schedule_module in ("billing.schedule", "drip.schedule", "outbox.schedule"):
     CELERY_BEAT_SCHEDULE.update(__import__(_schedule_module, fromlist=["x"]).BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+if EMAIL_BACKEND in {"smtp", "django.core.mail.backends.smtp.EmailBackend"}:
+    # Django's SMTP backend plus SMTPUTF8 for addresses with non-ASCII characters before the @.
+    EMAIL_BACKEND = "membership_site.email_backend.EmailBackend"
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = _int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Seconds; without a timeout a silent mail server would hold a worker (and an outbox row's lock).
+EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Membership <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

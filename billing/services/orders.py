@@ -8,7 +8,6 @@ constraints, then locked and re-checked: a repeated or concurrent event records 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 
 from django.db import IntegrityError, transaction
 
@@ -25,7 +24,11 @@ from billing.services.coverage import grant_source_for
 from invoices.services import issue_invoice_for_payment
 from members.models import AccessGrant, GrantEvent, User
 from members.services import find_or_create_member, grant_access, record_grant_event
+from outbox.models import OutboxMessage
+from outbox.services import Outgoing, enqueue
 from products.selectors import products_granted_by
+
+OutboxKind = OutboxMessage.Kind
 
 REVERSED_NOTE = (
     "payment {payment} was made before order {order} was refunded or charged back: recorded, "
@@ -224,10 +227,9 @@ def record_payment_succeeded(
 ) -> str:
     """A first payment, a renewal by invoice, a trial start: order, payment, access, e-mail.
 
-    The welcome (or "your purchase is ready") e-mail is queued once, when the order is created.
+    The welcome (or "your purchase is ready") e-mail is queued once, when the order is created,
+    as an outbox row in this transaction.
     """
-    from billing import tasks
-
     order = (
         Order.objects.filter(provider=event.provider, provider_ref=event.order_ref)
         .select_related("product", "price")
@@ -288,8 +290,15 @@ def record_payment_succeeded(
         now=now,
         reason=f"payment {event.provider_ref}",
     )
-    if created:
-        transaction.on_commit(partial(tasks.send_order_email.delay, order.pk))
+    if created:  # the welcome (or "ready") e-mail, sent after commit and once per order
+        enqueue(
+            Outgoing(
+                kind=OutboxKind.ORDER_EMAIL,
+                member_id=order.member_id,
+                payload={"order_pk": order.pk},
+            ),
+            now=now,
+        )
     return ""
 
 

@@ -9,9 +9,6 @@ would overwrite is dropped, and an ended subscription stays ended.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
-
-from django.db import transaction
 
 from billing.locks import subscriptions_for_update
 from billing.models import Payment, ProviderEvent, Subscription
@@ -26,6 +23,8 @@ from billing.services.coverage import end_order_grants
 from members.access import LIVE_STATES
 from members.models import AccessGrant
 from members.services import move_to_grace, note_cancellation, restore_grant
+from outbox.models import OutboxMessage
+from outbox.services import Outgoing, enqueue
 
 Status = Subscription.Status
 STATUSES = {
@@ -185,16 +184,21 @@ def apply_subscription_update(
 def _start_grace(
     *, subscription: Subscription, reason: str, event: ProviderEvent | None, now: datetime
 ) -> list[int]:
-    """Move the live grants to grace; the member is told once, after commit."""
-    from billing import tasks
-
+    """Move the live grants to grace; the member is told once, after commit (an outbox row)."""
     moved = [
         pk
         for pk in _live_grant_pks(subscription)
         if move_to_grace(grant_pk=pk, now=now, reason=reason, source_event=event)
     ]
     if moved:
-        transaction.on_commit(partial(tasks.send_payment_failed_email.delay, subscription.order_id))
+        enqueue(
+            Outgoing(
+                kind=OutboxMessage.Kind.PAYMENT_FAILED_EMAIL,
+                member_id=subscription.member_id,
+                payload={"order_pk": subscription.order_id},
+            ),
+            now=now,
+        )
     return moved
 
 
