@@ -82,7 +82,7 @@ def provider_webhook(provider_name: str) -> Callable[[HttpRequest], HttpResponse
         try:
             delivery = provider.verify(request)
         except InvalidDelivery as refusal:
-            log = logger.error if refusal.status >= 500 else logger.warning
+            log = logger.error if refusal.status >= 500 or refusal.misconfigured else logger.warning
             log("%s webhook refused (%s): %s", provider_name, refusal.status, refusal)
             return HttpResponse(str(refusal), status=refusal.status, content_type="text/plain")
         try:
