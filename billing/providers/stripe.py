@@ -114,6 +114,8 @@ def _parse_event(body: str) -> dict:
         payload = json.loads(body)
     except ValueError:
         raise InvalidDelivery("the body is not JSON") from None
+    except RecursionError:
+        raise InvalidDelivery("the body is nested too deeply") from None
     if not (
         isinstance(payload, dict)
         and payload.get("object") == "event"
