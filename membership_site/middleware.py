@@ -7,12 +7,14 @@ of this site contains them; answering 400 here spares every view its own check.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
-from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from membership_site.text import has_unstorable_text
+
+logger = logging.getLogger(__name__)
 
 
 def _query_is_unusable(request: HttpRequest) -> bool:
@@ -28,5 +30,9 @@ class RefuseUnusableUrlsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if has_unstorable_text(request.path) or _query_is_unusable(request):
-            raise BadRequest("the URL contains a NUL character or a lone surrogate")
+            logger.warning("refused a URL with NUL or a lone surrogate: %r", request.path)
+            return HttpResponseBadRequest(
+                "Bad request: the address contains characters no page uses.",
+                content_type="text/plain; charset=utf-8",
+            )
         return self.get_response(request)
