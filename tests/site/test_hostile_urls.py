@@ -45,3 +45,18 @@ def test_ordinary_urls_pass_the_middleware(member_client):
     assert member_client.get("/members/invoices/").status_code == 200
     assert member_client.get("/members/invoices/INV-404/").status_code == 404
     assert member_client.get("/billing/checkout/status/?session_id=cs_%C3%A4").status_code == 200
+
+
+@pytest.mark.parametrize("cookie", ["sessionid", "csrftoken", "django_language"])
+def test_a_cookie_with_a_nul_is_ignored_not_a_500(client, cookie):
+    """A quoted cookie can spell NUL as \\000; the session lookup raised on PostgreSQL."""
+    client.cookies[cookie] = "abcdefgh\x00ijklmnop"
+
+    assert client.get("/members/").status_code == 302  # to the login page: no session
+    assert client.get("/accounts/login/").status_code == 200
+
+
+def test_a_member_keeps_the_session_when_another_cookie_carries_a_nul(member_client):
+    member_client.cookies["tracking"] = "x\x00y"
+
+    assert member_client.get("/members/invoices/").status_code == 200

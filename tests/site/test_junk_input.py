@@ -93,13 +93,15 @@ class Junk:
         return quote(raw, safe="") or "x"
 
     def header(self) -> str:
-        """A header value as WSGI hands it over: bytes read as Latin-1."""
+        """A header (or cookie) value as WSGI hands it over: bytes read as Latin-1."""
         choice = self.random.random()
         if choice < 0.3:
             return self.random.randbytes(self.random.randint(0, 80)).decode("latin-1")
         if choice < 0.6:
-            return f"t={self.text(size=3)},v1={self.text(size=5)}"
-        return f"t={int(time.time())},v1={self.valid_text(size=4)}" + "0" * 60
+            text = f"t={self.text(size=3)},v1={self.text(size=5)}"
+        else:
+            text = f"t={int(time.time())},v1={self.valid_text(size=4)}" + "0" * 60
+        return text.encode("utf-8", "surrogatepass").decode("latin-1")
 
     def json_value(self, depth: int = 0) -> str:
         """JSON text (not always valid): nesting, odd numbers, escaped junk strings."""
@@ -187,6 +189,12 @@ def _requests(junk: Junk, client: Client, member_client: Client) -> list[Callabl
             f"/members/courses/{part}/lessons/{junk.random.randint(0, 10**20)}/"
         ),
         lambda: member_client.get(f"/members/{part}/?{other}={part}"),
+        lambda: client.get(
+            "/members/",
+            HTTP_COOKIE=junk.random.choice(
+                [f"sessionid={junk.header()}", f'sessionid="abcdefgh\\000{part}"', junk.header()]
+            ),
+        ),
     ]
 
 
