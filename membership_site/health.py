@@ -1,4 +1,7 @@
-"""``/healthz``: 200 when the database and the broker answer, 503 naming the one that does not."""
+"""``/healthz``: 200 when the database and the broker answer, 503 naming the one that does not.
+
+A webhook secret set to blanks (every delivery refused) fails too, named by its setting.
+"""
 
 from __future__ import annotations
 
@@ -35,11 +38,22 @@ def broker_answers() -> bool:
         return False
 
 
+def blank_secrets() -> list[str]:
+    """Webhook secrets that are set but hold nothing usable: every delivery is being refused.
+
+    An unset secret is not listed: it is a provider the site does not use (or offline
+    development), while a blank one is always a mistake that silently loses paid orders.
+    """
+    from billing.providers.secrets import all_configured
+
+    return [configured.setting for configured in all_configured() if configured.is_blank]
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": database_answers(), "broker": broker_answers()}
-    failing = [name for name, answers in checks.items() if not answers]
+    failing = [name for name, answers in checks.items() if not answers] + blank_secrets()
     if failing:
         return JsonResponse({"status": "unavailable", "failing": failing}, status=503)
     return JsonResponse({"status": "ok"})

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "membership_site.middleware.RefuseUnusableUrlsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -228,6 +229,8 @@ STRIPE_ACCOUNT_ID = env.str("STRIPE_ACCOUNT_ID", default="").strip()
 # Offline test mode (DJANGO_DEBUG on, no STRIPE_SECRET_KEY): the local test checkout signs its
 # Stripe-shaped events with this development secret, so `make run` sells without a Stripe
 # account. With a real key, or with DEBUG off, an unset secret refuses every delivery.
+# Blank secrets (" ", ",") are never replaced by this one: they are refused and reported
+# (billing/providers/secrets.py; /healthz, check --deploy).
 STRIPE_OFFLINE_WEBHOOK_SECRET = "whsec_offline_test_mode"  # noqa: S105 - local test mode only
 if DEBUG and not STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET:
     STRIPE_WEBHOOK_SECRET = STRIPE_OFFLINE_WEBHOOK_SECRET

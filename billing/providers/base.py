@@ -157,11 +157,15 @@ DomainEvent = (
 
 
 class InvalidDelivery(Exception):
-    """The delivery is refused before anything is stored (bad signature, malformed body)."""
+    """The delivery is refused before anything is stored (bad signature, malformed body).
 
-    def __init__(self, message: str, *, status: int = 400) -> None:
+    ``misconfigured``: the site, not the sender, is at fault (no usable secret); logged as ERROR.
+    """
+
+    def __init__(self, message: str, *, status: int = 400, misconfigured: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        self.misconfigured = misconfigured
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from billing.providers import secrets
 from billing.providers.base import (
     Buyer,
     CancelledAtPeriodEnd,
@@ -147,12 +148,12 @@ class Digistore24Provider:
     name = NAME
 
     def verify(self, request: HttpRequest) -> VerifiedDelivery:
-        passphrase = settings.DIGISTORE24_IPN_PASSPHRASE
-        if not passphrase:
+        configured = secrets.digistore24_passphrase()
+        if not configured.secrets:
             raise InvalidDelivery(
-                "DIGISTORE24_IPN_PASSPHRASE is not set: every Digistore24 IPN is refused",
-                status=403,
+                configured.refusal("Digistore24 IPN"), status=403, misconfigured=True
             )
+        (passphrase,) = configured.secrets
         if request.content_type != FORM_CONTENT_TYPE:
             raise InvalidDelivery(
                 f"an IPN is {FORM_CONTENT_TYPE}, not {request.content_type or '(none)'}",

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import stripe
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from billing import stripe_api
+from billing.providers import secrets
 from billing.providers.base import (
     Buyer,
     ChargedBack,
@@ -39,8 +39,8 @@ SIGNATURE_TOLERANCE_SECONDS = 300
 
 
 def webhook_secrets() -> list[str]:
-    """The configured signing secrets; several (comma-separated) while rotating."""
-    return [part.strip() for part in settings.STRIPE_WEBHOOK_SECRET.split(",") if part.strip()]
+    """The usable signing secrets; several (comma-separated) while rotating."""
+    return list(secrets.stripe_webhook_secrets().secrets)
 
 
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
@@ -102,20 +102,24 @@ class StripeProvider:
     name = NAME
 
     def verify(self, request: HttpRequest) -> VerifiedDelivery:
-        secrets = webhook_secrets()
-        if not secrets:
+        configured = secrets.stripe_webhook_secrets()
+        if not configured.secrets:
+            # 503: Stripe retries for three days, so deliveries arrive once the secret is fixed.
             raise InvalidDelivery(
-                "STRIPE_WEBHOOK_SECRET is not set: every Stripe delivery is refused", status=503
+                configured.refusal("Stripe delivery"), status=503, misconfigured=True
             )
         header = request.headers.get("Stripe-Signature", "")
         if not header:
             raise InvalidDelivery("no Stripe-Signature header")
+        if not header.isascii():
+            # Stripe's comparison raises TypeError on non-ASCII text; a real header is ASCII.
+            raise InvalidDelivery("bad Stripe-Signature: not ASCII")
         try:
             body = request.body.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidDelivery("the body is not UTF-8") from None
         problem = ""
-        for secret in secrets:
+        for secret in configured.secrets:
             try:
                 stripe.WebhookSignature.verify_header(
                     body, header, secret, SIGNATURE_TOLERANCE_SECONDS
@@ -153,6 +157,8 @@ def _parse_event(body: str) -> dict:
         payload = json.loads(body)
     except ValueError:
         raise InvalidDelivery("the body is not JSON") from None
+    except RecursionError:
+        raise InvalidDelivery("the body is nested too deeply") from None
     if not (
         isinstance(payload, dict)
         and payload.get("object") == "event"

@@ -1,8 +1,9 @@
-"""Real Stripe events (older and 2025+ shapes) from /work/shared/fixtures/stripe, re-signed."""
+"""Real Stripe events (older and 2025+ shapes) from tests/fixtures/stripe, re-signed."""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -258,3 +259,16 @@ def test_real_events_we_do_not_act_on_are_answered_2xx_and_ignored(deliver, name
     assert status_of(body) == "ignored"
     assert AccessGrant.objects.count() == 0
     assert mailoutbox == []
+
+
+def test_the_real_events_ship_with_the_repository():
+    """The suite runs on any checkout: the fixtures sit beside the tests, each with its source."""
+    from django.conf import settings
+
+    from tests.payloads.stripe import FIXTURES
+
+    assert FIXTURES.is_relative_to(settings.BASE_DIR)
+    sources = (FIXTURES / "SOURCES.md").read_text()
+    listed = set(re.findall(r"^\| `([\w.-]+\.json)` \|", sources, flags=re.MULTILINE))
+    assert listed == {path.name for path in FIXTURES.glob("*.json")}
+    assert len(listed) == 11

@@ -3,7 +3,8 @@
 ``build_event(type, **fields)`` returns the JSON body Stripe would send (an event envelope around
 the object, in the older or the 2025+ "basil" shape); ``sign(body, secret, timestamp)`` returns
 the header: ``t=<timestamp>,v1=<HMAC-SHA256 of "<timestamp>.<body>">``. ``fixture(name)`` loads a
-real event from /work/shared/fixtures/stripe/ (to be re-signed).
+real event from tests/fixtures/stripe/ (to be re-signed; SOURCES.md there says where each came
+from).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-FIXTURES = Path("/work/shared/fixtures/stripe")
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "stripe"
 DEFAULT_PERIOD_END = 1_900_000_000  # 2030-03-17
 _counter = itertools.count(1)
 

@@ -26,3 +26,21 @@ def test_healthz_uses_the_configured_redis_broker(client, settings):
     assert os.environ["REDIS_URL"] == settings.CELERY_BROKER_URL
 
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("setting", ["STRIPE_WEBHOOK_SECRET", "DIGISTORE24_IPN_PASSPHRASE"])
+def test_healthz_names_a_webhook_secret_set_to_blanks(client, settings, setting):
+    setattr(settings, setting, "   ")
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "failing": [setting]}
+
+
+def test_healthz_is_fine_with_unset_webhook_secrets(client, settings):
+    """An unset secret is a provider the site does not use, or offline development."""
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    settings.DIGISTORE24_IPN_PASSPHRASE = ""
+
+    assert client.get("/healthz").json() == {"status": "ok"}

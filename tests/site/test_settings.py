@@ -31,6 +31,8 @@ PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "k3#p" + "q9Zr!x7Lm2@Vb8" * 4,
     "SITE_URL": "https://members.example.com",
+    "STRIPE_WEBHOOK_SECRET": "whsec_" + "Xb7kQ2mN9pL4vR8t" * 2,
+    "DIGISTORE24_IPN_PASSPHRASE": "a-long-random-ipn-passphrase-2026",
 }
 
 
@@ -40,14 +42,53 @@ def collected_static_files(var_dir: Path) -> None:
     (var_dir / "staticfiles" / "staticfiles.json").write_text('{"paths": {}, "version": "1.1"}')
 
 
-def test_check_deploy_is_clean_in_production_mode(tmp_path):
+@pytest.mark.parametrize(
+    "secrets",
+    [
+        {},
+        {"STRIPE_WEBHOOK_SECRET": "", "DIGISTORE24_IPN_PASSPHRASE": ""},  # providers not used
+    ],
+    ids=["with webhook secrets", "without webhook secrets"],
+)
+def test_check_deploy_is_clean_in_production_mode(tmp_path, secrets):
     collected_static_files(tmp_path)
     result = manage(
-        "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION, tmp_path=tmp_path
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={**PRODUCTION, **secrets},
+        tmp_path=tmp_path,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_warns_about_blank_and_short_webhook_secrets(tmp_path):
+    env = {
+        **PRODUCTION,
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + "Xb7kQ2mN9pL4vR8t" * 2 + ",short",
+        "DIGISTORE24_IPN_PASSPHRASE": "  ",
+    }
+
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env, tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "(billing.W001) DIGISTORE24_IPN_PASSPHRASE is set but holds no usable secret" in output
+    assert "(billing.W002) STRIPE_WEBHOOK_SECRET holds a secret shorter than 16" in output
+    assert "W002) DIGISTORE24" not in output
+    assert "W001) STRIPE" not in output
+
+
+def test_plain_check_ignores_webhook_secrets(tmp_path):
+    """The secret check is a deploy check: development with short test secrets stays quiet."""
+    env = {**PRODUCTION, "STRIPE_WEBHOOK_SECRET": "whsec_x", "DIGISTORE24_IPN_PASSPHRASE": " "}
+
+    result = manage("check", "--fail-level", "WARNING", env=env, tmp_path=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_mode_requires_a_secret_key(tmp_path):

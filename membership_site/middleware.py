@@ -1,0 +1,47 @@
+"""Refuse request URLs that no view can use: NUL characters or lone surrogates in path or query.
+
+PostgreSQL refuses both in any text it is asked to compare, so a lookup such as
+``/members/invoices/X%00/`` raised ValueError (500) there while SQLite answered 404. No valid URL
+of this site contains them; answering 400 here spares every view its own check.
+
+A cookie carrying them (a quoted cookie may spell NUL as ``\\000``) is dropped instead, as if it
+had not been sent: a session cookie looked up with NUL raised the same way, and the visitor
+should not be locked out by a cookie they cannot see.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+
+from membership_site.text import has_unstorable_text
+
+logger = logging.getLogger(__name__)
+
+
+def _query_is_unusable(request: HttpRequest) -> bool:
+    return any(
+        has_unstorable_text(key) or any(has_unstorable_text(value) for value in values)
+        for key, values in request.GET.lists()
+    )
+
+
+class RefuseUnusableUrlsMiddleware:
+    """400 for a path or query with NUL or lone surrogates; such cookies are dropped."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for name, value in list(request.COOKIES.items()):
+            if has_unstorable_text(name) or has_unstorable_text(value):
+                del request.COOKIES[name]
+        if has_unstorable_text(request.path) or _query_is_unusable(request):
+            logger.warning("refused a URL with NUL or a lone surrogate: %r", request.path)
+            return HttpResponseBadRequest(
+                "Bad request: the address contains characters no page uses.",
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
