@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import stripe
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from billing import stripe_api
