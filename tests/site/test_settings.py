@@ -72,6 +72,7 @@ def test_check_deploy_warns_about_blank_and_short_webhook_secrets(tmp_path):
         "DIGISTORE24_IPN_PASSPHRASE": "  ",
     }
 
+    collected_static_files(tmp_path)
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env, tmp_path=tmp_path)
 
     assert result.returncode != 0
@@ -86,6 +87,7 @@ def test_plain_check_ignores_webhook_secrets(tmp_path):
     """The secret check is a deploy check: development with short test secrets stays quiet."""
     env = {**PRODUCTION, "STRIPE_WEBHOOK_SECRET": "whsec_x", "DIGISTORE24_IPN_PASSPHRASE": " "}
 
+    collected_static_files(tmp_path)
     result = manage("check", "--fail-level", "WARNING", env=env, tmp_path=tmp_path)
 
     assert result.returncode == 0, result.stdout + result.stderr
