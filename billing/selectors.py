@@ -70,10 +70,12 @@ def provider_page_url(url: str, *, provider: str) -> str:
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
-    except ValueError:
+        port = parts.port
+    except ValueError:  # a malformed host or port
         return ""
     on_host = any(host == name or host.endswith("." + name) for name in DIGISTORE24_HOSTS)
-    return url if parts.scheme == "https" and on_host and not parts.username else ""
+    plain = not parts.username and port in (None, 443) and url.isprintable() and " " not in url
+    return url if parts.scheme == "https" and on_host and plain else ""
 
 
 def support_email() -> str:

@@ -215,7 +215,7 @@ def cancel(request: HttpRequest, ref: str) -> HttpResponse:
     line = billing_line(subscription)
     if not line.can_cancel:
         return redirect("members:profile")
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         back = _return_path(request)
         if _throttled(request):
