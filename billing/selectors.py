@@ -100,6 +100,7 @@ class BillingLine:
     cancel_at_period_end: bool
     is_test: bool
     has_customer: bool
+    started_at: datetime | None = None
     receipt_url: str = ""
     invoice_url: str = ""
     rebilling_stop_url: str = ""
@@ -161,6 +162,7 @@ def _line(*, subscription_values: dict, order: Order) -> BillingLine:
         status=subscription_values["status"],
         period_end=subscription_values["current_period_end"],
         cancel_at_period_end=subscription_values["cancel_at_period_end"],
+        started_at=subscription_values["created_at"],
         is_test=order.is_test,
         has_customer=order.customer_id is not None,
         receipt_url=provider_page_url(order.receipt_url, provider=provider),
@@ -169,7 +171,13 @@ def _line(*, subscription_values: dict, order: Order) -> BillingLine:
     )
 
 
-SUBSCRIPTION_FIELDS = ("public_ref", "status", "current_period_end", "cancel_at_period_end")
+SUBSCRIPTION_FIELDS = (
+    "public_ref",
+    "status",
+    "current_period_end",
+    "cancel_at_period_end",
+    "created_at",
+)
 
 
 def with_subscription_of_order(grants: QuerySet[AccessGrant]) -> QuerySet[AccessGrant]:

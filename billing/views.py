@@ -201,7 +201,7 @@ class CancelForm(forms.Form):
     detail = forms.CharField(
         label=gettext_lazy("Anything you would like to tell us?"),
         help_text=gettext_lazy("Optional."),
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "aria-describedby": "id_detail_helptext"}),
         max_length=1000,
         required=False,
     )
@@ -269,26 +269,37 @@ def resume(request: HttpRequest, ref: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_view
 def test_portal(request: HttpRequest, ref: str) -> HttpResponse:
-    """Offline test mode only: a stand-in for Stripe's customer portal. Its buttons send signed
-    ``customer.subscription.updated`` events to our own webhook, as the test checkout does."""
+    """Offline test mode only: a stand-in for Stripe's customer portal. Like Stripe's, its cancel
+    asks why; its buttons send signed ``customer.subscription.updated`` events to our own webhook,
+    as the test checkout does, so the real processing runs."""
     if not test_checkout_is_available():
         raise Http404
     subscription = subscription_of_member_or_404(member=request.user, ref=ref)
     if subscription.provider != "stripe" or not subscription.order.is_test:
         raise Http404
+    form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         action = request.POST.get("action")
-        if action in ("cancel", "resume") and not _throttled(request):
+        if action in ("cancel", "resume") and form.is_valid() and not _throttled(request):
             try:
-                set_cancellation(
-                    subscription=subscription,
-                    cancel=action == "cancel",
-                    member=request.user,
-                    now=timezone.now(),
-                )
+                _test_portal_change(request, subscription, action=action, form=form)
             except TestCheckoutUnavailable as error:
                 logger.error("the portal stand-in could not reach the webhook: %s", error)
                 messages.error(request, _("The test checkout could not reach the webhook."))
         return redirect("billing:test_portal", ref=ref)
-    context = {"line": billing_line(subscription), "subscription": subscription}
+    context = {"line": billing_line(subscription), "form": form}
     return render(request, "billing/test_portal.html", context)
+
+
+def _test_portal_change(request: HttpRequest, subscription, *, action: str, form) -> None:
+    now = timezone.now()
+    if action == "resume":
+        set_cancellation(subscription=subscription, cancel=False, member=request.user, now=now)
+        return
+    cancel_subscription(
+        subscription=subscription,
+        member=request.user,
+        reason=form.cleaned_data["reason"],
+        detail=form.cleaned_data["detail"],
+        now=now,
+    )

@@ -74,9 +74,14 @@ def test_cancel_in_the_stand_in_goes_through_our_webhook_and_access_lasts_the_pe
     client, tester, act
 ):
     ref = subscription().public_ref
+    assert (
+        "Why are you cancelling?"
+        in act(f"/billing/subscriptions/{ref}/test-portal/").content.decode()
+    )
 
-    act(f"/billing/subscriptions/{ref}/test-portal/", {"action": "cancel"})
+    act(f"/billing/subscriptions/{ref}/test-portal/", {"action": "cancel", "reason": "missing"})
 
+    assert CancellationFeedback.objects.get().reason == "missing"
     event = ProviderEvent.objects.get(event_type="customer.subscription.updated")
     assert event.status == "processed"
     assert event.is_test
