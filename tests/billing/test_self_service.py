@@ -273,3 +273,16 @@ def test_cancel_and_resume_are_rate_limited_per_member(client, ada, stripe_api):
     assert statuses[:20] == ["https://billing.stripe.com/p/x"] * 20
     assert statuses[20] == "/members/"
     assert len(stripe_api.requests) == 20
+
+
+def test_the_reasons_are_listed_in_the_admin(client, ada, stripe_api, creator):
+    cancel(client, stripe_api, reason="missing", detail="A German version.")
+    client.force_login(creator)
+
+    html = client.get("/admin/billing/cancellationfeedback/").content.decode()
+
+    assert "ada@x.test" in html
+    assert "Something I need is missing" in html
+    assert "A German version." in html
+    assert "Inner circle" in html
+    assert client.get("/admin/billing/cancellationfeedback/add/").status_code == 403
