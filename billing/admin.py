@@ -12,7 +12,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from billing.models import CheckoutLink, Customer, Order, Payment, ProviderEvent, Subscription
+from billing.models import (
+    CancellationFeedback,
+    CheckoutLink,
+    Customer,
+    Order,
+    Payment,
+    ProviderEvent,
+    Subscription,
+)
 from billing.services import reprocess_events
 
 
@@ -164,6 +172,25 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     list_filter = ["status", "provider", "cancel_at_period_end"]
     search_fields = ["provider_ref", "member__email"]
     list_select_related = ["member"]
+
+
+@admin.register(CancellationFeedback)
+class CancellationFeedbackAdmin(ReadOnlyAdmin):
+    """Why members cancelled (asked, optional, before the cancellation went to the provider)."""
+
+    list_display = ["created_at", "member", "plan", "reason", "short_detail", "access_until"]
+    list_filter = ["reason", "subscription__provider"]
+    search_fields = ["member__email", "detail"]
+    date_hierarchy = "created_at"
+    list_select_related = ["member", "subscription__order__product"]
+
+    @admin.display(description=_("plan"))
+    def plan(self, feedback: CancellationFeedback) -> str:
+        return feedback.subscription.order.product.name
+
+    @admin.display(description=_("in their words"))
+    def short_detail(self, feedback: CancellationFeedback) -> str:
+        return feedback.detail[:120]
 
 
 @admin.register(Customer)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -104,7 +106,10 @@ class Order(models.Model):
     currency = models.CharField(max_length=3)
     is_test = models.BooleanField(_("test mode"), default=False)
     invoice_url = models.URLField(
-        _("provider invoice URL"), blank=True, help_text=_("Digistore24 invoices its buyers.")
+        _("provider invoice URL"),
+        max_length=500,
+        blank=True,
+        help_text=_("Digistore24 invoices its buyers."),
     )
     reversed_at = models.DateTimeField(
         _("refunded or charged back at"),
@@ -115,6 +120,9 @@ class Order(models.Model):
             "made before this moment never reopens it; only a newer one does."
         ),
     )
+    # Digistore24's own pages for the buyer (from the IPN): stop the rebilling, the receipt.
+    rebilling_stop_url = models.URLField(_("provider cancel URL"), max_length=500, blank=True)
+    receipt_url = models.URLField(_("provider receipt URL"), max_length=500, blank=True)
     welcome_sent_at = models.DateTimeField(
         _("welcome e-mail sent"),
         null=True,
@@ -134,6 +142,11 @@ class Order(models.Model):
         return f"{self.provider}:{self.provider_ref}"
 
 
+def new_public_ref() -> str:
+    """An unguessable reference for the member's own pages (never the provider's id or a pk)."""
+    return secrets.token_urlsafe(16)
+
+
 class Subscription(models.Model):
     class Status(models.TextChoices):
         INCOMPLETE = "incomplete", _("incomplete")
@@ -148,6 +161,9 @@ class Subscription(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="subscriptions")
     provider = models.CharField(_("provider"), max_length=20)
     provider_ref = models.CharField(_("provider reference"), max_length=255)
+    public_ref = models.CharField(
+        _("member page reference"), max_length=32, unique=True, default=new_public_ref
+    )
     status = models.CharField(max_length=20, choices=Status.choices)
     current_period_end = models.DateTimeField(_("current period end"), null=True, blank=True)
     cancel_at_period_end = models.BooleanField(_("cancels at period end"), default=False)
@@ -238,3 +254,34 @@ class CheckoutLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.checkout_ref} -> {self.order_ref}"
+
+
+class CancellationFeedback(models.Model):
+    """Why a member cancelled (optional), asked by our own cancel flow before it cancels."""
+
+    class Reason(models.TextChoices):
+        TOO_EXPENSIVE = "too_expensive", _("It is too expensive")
+        NOT_USING = "not_using", _("I do not use it enough")
+        DONE = "done", _("I got what I needed")
+        MISSING = "missing", _("Something I need is missing")
+        PROBLEMS = "problems", _("Technical problems")
+        OTHER = "other", _("Another reason")
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="cancellation_feedback"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cancellation_feedback"
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices, blank=True)
+    detail = models.TextField(_("in their words"), max_length=1000, blank=True)
+    access_until = models.DateTimeField(_("access until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("given at"))
+
+    class Meta:
+        verbose_name = _("cancellation reason")
+        verbose_name_plural = _("cancellation reasons")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.subscription} {self.reason or '-'}"

@@ -78,3 +78,15 @@ def create_portal_session(*, customer_ref: str, return_url: str) -> str:
         {"customer": customer_ref, "return_url": return_url}
     )
     return session.url
+
+
+def set_cancel_at_period_end(*, subscription_ref: str, cancel: bool) -> dict:
+    """Cancel a subscription at its period end (or withdraw that); Stripe's new view of it.
+
+    ``Subscription.modify(id, cancel_at_period_end=…)``; the webhook that follows
+    (``customer.subscription.updated``) carries the same state and is what makes it final.
+    """
+    subscription = client().v1.subscriptions.update(
+        subscription_ref, {"cancel_at_period_end": cancel}
+    )
+    return subscription.to_dict()

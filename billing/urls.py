@@ -22,4 +22,8 @@ urlpatterns = [
     path("checkout/success/", views.checkout_success, name="checkout_success"),
     path("checkout/status/", views.checkout_status, name="checkout_status"),
     path("portal/", views.portal, name="portal"),
+    path("subscriptions/<str:ref>/portal/", views.subscription_portal, name="subscription_portal"),
+    path("subscriptions/<str:ref>/cancel/", views.cancel, name="cancel"),
+    path("subscriptions/<str:ref>/resume/", views.resume, name="resume"),
+    path("subscriptions/<str:ref>/test-portal/", views.test_portal, name="test_portal"),
 ]

@@ -1,4 +1,5 @@
-"""Checkout, the local test checkout, the success page and the customer portal: thin views."""
+"""Checkout, the local test checkout, the success page, and the member's own billing (customer
+portal, cancel with a reason, resume, the offline stand-in for the portal): thin views."""
 
 from __future__ import annotations
 
@@ -11,18 +12,35 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import stripe_api
+from billing.models import CancellationFeedback, Subscription
 from billing.providers.stripe_test_checkout import (
     TestCheckoutUnavailable,
     complete_test_checkout,
 )
 from billing.providers.stripe_test_checkout import is_available as test_checkout_is_available
-from billing.selectors import checkout_has_access, order_for_checkout
+from billing.selectors import (
+    billing_line,
+    checkout_has_access,
+    order_for_checkout,
+    subscription_of_member_or_404,
+    support_email,
+)
 from billing.services.checkout import portal_url, start_checkout
+from billing.services.self_service import (
+    BillingUnavailable,
+    cancel_subscription,
+    portal_destination,
+    set_cancellation,
+)
+from members import throttle
+from members.views import member_view
 from products.models import Price
 
 logger = logging.getLogger(__name__)
@@ -119,3 +137,169 @@ def portal(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Billing cannot be managed online right now."))
         return redirect("members:dashboard")
     return redirect(url)
+
+
+# --- the member's own subscriptions -----------------------------------------------------------
+
+CHANGES_PER_PERIOD = 20  # portal sessions, cancels and resumes per member
+CHANGE_PERIOD_SECONDS = 10 * 60
+RETURN_PAGES = {"profile": "members:profile", "dashboard": "members:dashboard"}
+
+
+def _return_path(request: HttpRequest) -> str:
+    """Back to the member page the action came from (a fixed list: never an open redirect)."""
+    return reverse(RETURN_PAGES.get(request.POST.get("back", ""), "members:dashboard"))
+
+
+def _throttled(request: HttpRequest) -> bool:
+    """Count one change; True (and the member told) past the limit: each change calls Stripe."""
+    used = throttle.count(f"billing-change:{request.user.pk}", period=CHANGE_PERIOD_SECONDS)
+    if used <= CHANGES_PER_PERIOD:
+        return False
+    messages.error(
+        request, _("Too many changes in a short time. Please try again in a few minutes.")
+    )
+    return True
+
+
+def _unavailable(request: HttpRequest, subscription: Subscription, error: Exception) -> None:
+    logger.warning("billing change for subscription %s failed: %s", subscription.pk, error)
+    message = _("Billing cannot be managed online right now.")
+    if support_email():
+        message = _("Billing cannot be managed online right now. Please write to %(email)s.") % {
+            "email": support_email()
+        }
+    messages.error(request, message)
+
+
+@require_POST
+@member_view
+def subscription_portal(request: HttpRequest, ref: str) -> HttpResponse:
+    """ "Manage subscription": Stripe's customer portal (offline: the local stand-in)."""
+    subscription = subscription_of_member_or_404(member=request.user, ref=ref)
+    back = _return_path(request)
+    if _throttled(request):
+        return redirect(back)
+    try:
+        return redirect(portal_destination(subscription=subscription, return_path=back))
+    except (BillingUnavailable, stripe.StripeError) as error:
+        _unavailable(request, subscription, error)
+    return redirect(back)
+
+
+class CancelForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Why are you cancelling?"),
+        help_text=gettext_lazy("Optional. It helps us improve."),
+        choices=[
+            ("", gettext_lazy("I would rather not say")),
+            *CancellationFeedback.Reason.choices,
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    detail = forms.CharField(
+        label=gettext_lazy("Anything you would like to tell us?"),
+        help_text=gettext_lazy("Optional."),
+        widget=forms.Textarea(attrs={"rows": 4, "aria-describedby": "id_detail_helptext"}),
+        max_length=1000,
+        required=False,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def cancel(request: HttpRequest, ref: str) -> HttpResponse:
+    """Ask why (optional), then cancel at the period end; access stays until then."""
+    subscription = subscription_of_member_or_404(member=request.user, ref=ref)
+    line = billing_line(subscription)
+    if not line.can_cancel:
+        return redirect("members:profile")
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        back = _return_path(request)
+        if _throttled(request):
+            return redirect(back)
+        try:
+            subscription = cancel_subscription(
+                subscription=subscription,
+                member=request.user,
+                reason=form.cleaned_data["reason"],
+                detail=form.cleaned_data["detail"],
+                now=timezone.now(),
+            )
+        except (BillingUnavailable, TestCheckoutUnavailable, stripe.StripeError) as error:
+            _unavailable(request, subscription, error)
+            return redirect(back)
+        messages.success(request, _cancelled_message(subscription))
+        return redirect(back)
+    context = {"line": line, "form": form, "back": request.GET.get("back", "dashboard")}
+    return render(request, "billing/cancel.html", context)
+
+
+def _cancelled_message(subscription: Subscription) -> str:
+    """In the member's zone (``member_view``), the day the paid period ends."""
+    if subscription.current_period_end is None:
+        return _("Your subscription is cancelled.")
+    day = date_format(timezone.localtime(subscription.current_period_end), "DATE_FORMAT")
+    return _("Your subscription is cancelled. Your access continues until %(date)s.") % {
+        "date": day
+    }
+
+
+@require_POST
+@member_view
+def resume(request: HttpRequest, ref: str) -> HttpResponse:
+    """Undo a cancellation before the period ends: the subscription renews again."""
+    subscription = subscription_of_member_or_404(member=request.user, ref=ref)
+    back = _return_path(request)
+    if not billing_line(subscription).can_resume or _throttled(request):
+        return redirect(back)
+    try:
+        set_cancellation(
+            subscription=subscription, cancel=False, member=request.user, now=timezone.now()
+        )
+    except (BillingUnavailable, TestCheckoutUnavailable, stripe.StripeError) as error:
+        _unavailable(request, subscription, error)
+        return redirect(back)
+    messages.success(request, _("Your subscription continues. Nothing else changes."))
+    return redirect(back)
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def test_portal(request: HttpRequest, ref: str) -> HttpResponse:
+    """Offline test mode only: a stand-in for Stripe's customer portal. Like Stripe's, its cancel
+    asks why; its buttons send signed ``customer.subscription.updated`` events to our own webhook,
+    as the test checkout does, so the real processing runs."""
+    if not test_checkout_is_available():
+        raise Http404
+    subscription = subscription_of_member_or_404(member=request.user, ref=ref)
+    if subscription.provider != "stripe" or not subscription.order.is_test:
+        raise Http404
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action in ("cancel", "resume") and form.is_valid() and not _throttled(request):
+            try:
+                _test_portal_change(request, subscription, action=action, form=form)
+            except TestCheckoutUnavailable as error:
+                logger.error("the portal stand-in could not reach the webhook: %s", error)
+                messages.error(request, _("The test checkout could not reach the webhook."))
+        return redirect("billing:test_portal", ref=ref)
+    context = {"line": billing_line(subscription), "form": form}
+    return render(request, "billing/test_portal.html", context)
+
+
+def _test_portal_change(request: HttpRequest, subscription, *, action: str, form) -> None:
+    now = timezone.now()
+    if action == "resume":
+        set_cancellation(subscription=subscription, cancel=False, member=request.user, now=now)
+        return
+    cancel_subscription(
+        subscription=subscription,
+        member=request.user,
+        reason=form.cleaned_data["reason"],
+        detail=form.cleaned_data["detail"],
+        now=now,
+    )

@@ -13,6 +13,7 @@ from typing import NamedTuple
 from django.db.models import DateTimeField, Value
 from django.http import Http404
 
+from billing.selectors import BillingLine, billing_line_for_grant, with_subscription_of_order
 from drip.models import LessonNotice
 from members.access import (
     LIVE_STATES,
@@ -191,6 +192,7 @@ class DashboardItem:
     state: str
     ends_at: datetime | None
     course: CourseProgress | None
+    billing: BillingLine | None = None  # the subscription that pays for it, if any
 
     @property
     def is_live(self) -> bool:
@@ -211,9 +213,9 @@ _ORDER = {AccessGrant.State.ACTIVE: 0, AccessGrant.State.GRACE: 0, AccessGrant.S
 def dashboard_items(*, member, now: datetime) -> list[DashboardItem]:
     """The member's products: live (active or in grace) first, then pending, then ended."""
     grants = list(
-        AccessGrant.objects.filter(member=member, product__is_published=True).select_related(
-            "product"
-        )
+        with_subscription_of_order(
+            AccessGrant.objects.filter(member=member, product__is_published=True)
+        ).select_related("product")
     )
     states = {grant.pk: effective_state(grant, now=now) for grant in grants}
     live_courses = [
@@ -237,6 +239,7 @@ def dashboard_items(*, member, now: datetime) -> list[DashboardItem]:
             )
             if grant.product in live_courses
             else None,
+            billing=billing_line_for_grant(grant),
         )
         for grant in grants
     ]

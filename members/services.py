@@ -245,13 +245,16 @@ def note_cancellation(
     now: datetime,
     reason: str,
     source_event: ProviderEvent | None = None,
+    actor: User | None = None,
 ) -> bool:
     """Audit a cancellation scheduled for the period end (or withdrawn); access is unchanged."""
     grant = lock_grant(pk=grant_pk)
     if grant.state not in LIVE_STATES:
         return False
     kind = Kind.CANCEL_SCHEDULED if scheduled else Kind.NOTE
-    record_grant_event(grant=grant, kind=kind, now=now, reason=reason, source_event=source_event)
+    record_grant_event(
+        grant=grant, kind=kind, now=now, reason=reason, source_event=source_event, actor=actor
+    )
     return True
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
+from billing.selectors import billing_lines_for_grants, member_billing_lines, support_email
 from members import downloads, usage
 from members.access import effective_state, grant_allows_access, grant_for
 from members.forms import ProfileForm
@@ -57,6 +58,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     items = dashboard_items(member=request.user, now=timezone.now())
     context = {
         "items": items,
+        "billing_lines": billing_lines_for_grants(item.grant for item in items),
+        "support_email": support_email(),
         "grace_items": [item for item in items if item.state == AccessGrant.State.GRACE],
         "lapsed_items": [item for item in items if item.is_lapsed],
     }
@@ -186,7 +189,12 @@ def profile(request: HttpRequest) -> HttpResponse:
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
         messages.success(request, _("Your profile is saved."))
         return response
-    return render(request, "members/profile.html", {"form": form})
+    context = {
+        "form": form,
+        "billing_lines": member_billing_lines(member=request.user),
+        "support_email": support_email(),
+    }
+    return render(request, "members/profile.html", context)
 
 
 @require_POST

@@ -219,6 +219,8 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Membership <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where members write when billing cannot be managed online (shown on the member pages).
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="")
 
 # --- Payment providers --------------------------------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

@@ -41,7 +41,10 @@ class PaymentSucceeded:
     payment_intent_ref: str = ""
     charge_ref: str = ""
     is_test: bool = False
+    # The provider's own pages for the buyer (Digistore24), as sent; checked before shown.
     invoice_url: str = ""
+    receipt_url: str = ""
+    rebilling_stop_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class SubscriptionRenewed:
     paid_through: datetime
     payment_intent_ref: str = ""
     charge_ref: str = ""
+    receipt_url: str = ""
+    rebilling_stop_url: str = ""
 
 
 @dataclass(frozen=True)

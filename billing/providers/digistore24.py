@@ -65,6 +65,7 @@ MONEY_EVENTS = frozenset({"on_payment", "on_refund", "on_chargeback"})
 EMPTY_DATE_PREFIX = "0000-00-00"
 TRANSACTION_TIME = ("transaction_date", "transaction_time")
 ORDER_TIME = ("order_date", "order_time")
+MAX_URL_LENGTH = 500  # the length of Order's URL columns
 
 
 # --- signature ---------------------------------------------------------------------------------
@@ -295,6 +296,11 @@ class Ipn:
     def payment_ref(self) -> str:
         return self.text("transaction_id") or f"{self.purchase_ref()}-{self.sequence()}"
 
+    def url(self, name: str) -> str:
+        """A URL field as sent, or "" if it does not fit our column (checked again when shown)."""
+        value = self.text(name)
+        return value if len(value) <= MAX_URL_LENGTH else ""
+
     def buyer(self) -> Buyer:
         email = self.text("email") or self.text("buyer_email") or self.text("address_email")
         if not email:
@@ -361,6 +367,8 @@ def _payment(ipn: Ipn) -> list[DomainEvent]:
                 amount=amount,
                 currency=currency,
                 paid_through=paid_through,
+                receipt_url=ipn.url("receipt_url"),
+                rebilling_stop_url=ipn.url("rebilling_stop_url"),
             )
         ]
     return [
@@ -376,7 +384,9 @@ def _payment(ipn: Ipn) -> list[DomainEvent]:
             paid_through=paid_through,
             subscription_ref=purchase_ref if is_plan else "",
             is_test=ipn.text("api_mode") == "test",
-            invoice_url=ipn.text("invoice_url"),
+            invoice_url=ipn.url("invoice_url"),
+            receipt_url=ipn.url("receipt_url"),
+            rebilling_stop_url=ipn.url("rebilling_stop_url"),
         )
     ]
 

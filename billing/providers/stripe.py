@@ -379,20 +379,22 @@ def _subscription_period_end(subscription: dict) -> datetime | None:
     return _timestamp(max(ends)) if ends else None
 
 
-def _subscription_updated(event: dict) -> list[DomainEvent]:
-    subscription = event["data"]["object"]
+def subscription_state(subscription: dict, *, occurred_at: datetime) -> SubscriptionUpdated:
+    """A Stripe subscription object (from an event, or from an API answer) as a domain event."""
     items = (subscription.get("items") or {}).get("data") or []
-    return [
-        SubscriptionUpdated(
-            provider=NAME,
-            subscription_ref=subscription["id"],
-            occurred_at=_timestamp(event["created"]),
-            status=subscription.get("status") or "",
-            current_period_end=_subscription_period_end(subscription),
-            cancel_at_period_end=bool(subscription.get("cancel_at_period_end")),
-            price_refs=_unique(_line_price_ref(item) for item in items),
-        )
-    ]
+    return SubscriptionUpdated(
+        provider=NAME,
+        subscription_ref=subscription["id"],
+        occurred_at=occurred_at,
+        status=subscription.get("status") or "",
+        current_period_end=_subscription_period_end(subscription),
+        cancel_at_period_end=bool(subscription.get("cancel_at_period_end")),
+        price_refs=_unique(_line_price_ref(item) for item in items),
+    )
+
+
+def _subscription_updated(event: dict) -> list[DomainEvent]:
+    return [subscription_state(event["data"]["object"], occurred_at=_timestamp(event["created"]))]
 
 
 def _subscription_deleted(event: dict) -> list[DomainEvent]:

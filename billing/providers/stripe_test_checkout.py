@@ -205,3 +205,48 @@ def complete_test_checkout(*, price: Price, email: str, name: str = "") -> str:
         if status >= 300:
             raise TestCheckoutUnavailable(f"our webhook answered {status}")
     return session_ref
+
+
+# --- the stand-in for Stripe's customer portal ------------------------------------------------
+
+
+def subscription_object(subscription, *, cancel_at_period_end: bool) -> dict:
+    """The Stripe subscription object of a test-mode subscription, as Stripe would show it."""
+    order = subscription.order
+    end = subscription.current_period_end
+    end_stamp = int(end.timestamp()) if end else None
+    price_ref = order.price.stripe_price_id if order.price else ""
+    return {
+        "id": subscription.provider_ref,
+        "object": "subscription",
+        "customer": order.customer.provider_customer_id if order.customer else None,
+        "status": subscription.status,  # our statuses are Stripe's own words
+        "cancel_at_period_end": cancel_at_period_end,
+        "cancel_at": end_stamp if cancel_at_period_end else None,
+        "canceled_at": int(time.time()) if cancel_at_period_end else None,
+        "items": {
+            "object": "list",
+            "data": [
+                {
+                    "id": _local_id("si"),
+                    "price": {"id": price_ref},
+                    "quantity": 1,
+                    "current_period_end": end_stamp,
+                }
+            ],
+        },
+        "livemode": False,
+    }
+
+
+def deliver_subscription_update(subscription, *, cancel_at_period_end: bool) -> dict:
+    """Change a test-mode subscription as the portal would: a signed
+    ``customer.subscription.updated`` goes to our own webhook. Returns the new object, as
+    Stripe's API would answer ``Subscription.modify``."""
+    if not subscription.order.is_test or subscription.provider != "stripe":
+        raise TestCheckoutUnavailable("only a test-mode Stripe subscription changes offline")
+    obj = subscription_object(subscription, cancel_at_period_end=cancel_at_period_end)
+    status = deliver(_envelope("customer.subscription.updated", obj, created=int(time.time())))
+    if status >= 300:
+        raise TestCheckoutUnavailable(f"our webhook answered {status}")
+    return obj

@@ -77,6 +77,21 @@ def _customer_for(*, provider: str, buyer: Buyer, member: User) -> Customer | No
     return customer
 
 
+def _remember_links(*, order: Order, event: PaymentSucceeded | SubscriptionRenewed) -> None:
+    """Keep the provider's pages for the buyer (Digistore24 sends them with each payment), so
+    orders recorded before we stored them gain them with the next rebill. The order is locked."""
+    links = {
+        "invoice_url": getattr(event, "invoice_url", ""),
+        "receipt_url": event.receipt_url,
+        "rebilling_stop_url": event.rebilling_stop_url,
+    }
+    changed = [name for name, url in links.items() if url and getattr(order, name) != url]
+    for name in changed:
+        setattr(order, name, links[name])
+    if changed:
+        order.save(update_fields=changed)
+
+
 def _record_payment(
     *,
     order: Order,
@@ -263,10 +278,10 @@ def record_payment_succeeded(
                 "amount": event.amount,
                 "currency": event.currency.upper(),
                 "is_test": event.is_test,
-                "invoice_url": event.invoice_url,
             },
         )
     order = orders_for_update().select_related("member").get(pk=order.pk)
+    _remember_links(order=order, event=event)
     if _record_payment(order=order, event=event, now=now) is None:
         return f"payment {event.provider_ref} was recorded before"
     if _older_than_reversal(order, event):
@@ -314,6 +329,7 @@ def record_renewal(
     if subscription is None:
         raise ValueError(f"renewal of unknown subscription {event.subscription_ref}")
     order = orders_for_update().select_related("member", "product").get(pk=subscription.order_id)
+    _remember_links(order=order, event=event)
     if _record_payment(order=order, event=event, now=now) is None:
         return f"payment {event.provider_ref} was recorded before"
     if _older_than_reversal(order, event):

@@ -120,16 +120,23 @@ def end_subscription(
 
 
 def _note_cancellation_change(
-    *, subscription: Subscription, scheduled: bool, source_event, now: datetime
+    *, subscription: Subscription, scheduled: bool, source_event, now: datetime, actor=None
 ) -> None:
     if scheduled:
         when = subscription.current_period_end
         reason = "cancels at period end" + (f" ({when:%Y-%m-%d})" if when else "")
     else:
         reason = "cancellation withdrawn: renews again"
+    if actor is not None:
+        reason = f"{reason}, by the member"
     for pk in _live_grant_pks(subscription):
         note_cancellation(
-            grant_pk=pk, scheduled=scheduled, now=now, reason=reason, source_event=source_event
+            grant_pk=pk,
+            scheduled=scheduled,
+            now=now,
+            reason=reason,
+            source_event=source_event,
+            actor=actor,
         )
 
 
@@ -248,3 +255,31 @@ def schedule_cancellation(
             subscription=subscription, scheduled=scheduled, source_event=source_event, now=now
         )
     return ""
+
+
+def show_provider_answer(
+    *, event: SubscriptionUpdated, actor, now: datetime
+) -> Subscription | None:
+    """Show the cancel flag the provider's API just answered, before its webhook arrives.
+
+    Only the flag and the period end change, and ``provider_updated_at`` stays as it was, so the
+    ``customer.subscription.updated`` that follows still applies in full: it finds the flag
+    already set and records nothing twice (the audit row is written by whichever comes first).
+    None if the subscription is unknown; an ended one is left alone.
+    """
+    subscription = _locked(event.provider, event.subscription_ref)
+    if subscription is None or subscription.status == Status.CANCELED:
+        return subscription
+    if subscription.cancel_at_period_end == event.cancel_at_period_end:
+        return subscription
+    subscription.cancel_at_period_end = event.cancel_at_period_end
+    subscription.current_period_end = event.current_period_end or subscription.current_period_end
+    subscription.save(update_fields=["cancel_at_period_end", "current_period_end"])
+    _note_cancellation_change(
+        subscription=subscription,
+        scheduled=event.cancel_at_period_end,
+        source_event=None,
+        now=now,
+        actor=actor,
+    )
+    return subscription

@@ -7,6 +7,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from billing.models import Customer, Order, Subscription
 from members.models import AccessGrant, LessonProgress
 from tests.factories import LessonProgressFactory, ProductFactory
 from tests.members.helpers import BOUGHT_AT, grant, make_course, make_member
@@ -74,16 +75,74 @@ def test_continue_moves_on_once_the_last_viewed_lesson_is_done(client, member):
     assert "Continue: Lesson 2" in page
 
 
+def paid_by_subscription(access: AccessGrant, *, provider: str = "stripe", **order_fields):
+    """The grant is paid by a subscription whose payment is due (Stripe: with its customer)."""
+    customer = None
+    if provider == "stripe":
+        customer = Customer.objects.create(
+            member=access.member, provider="stripe", provider_customer_id="cus_1"
+        )
+    order = Order.objects.create(
+        member=access.member, product=access.product, provider=provider,
+        provider_ref="sub_1", status="paid", customer=customer, currency="EUR", **order_fields,
+    )  # fmt: skip
+    Subscription.objects.create(
+        member=access.member, order=order, provider=provider, provider_ref="sub_1",
+        status="past_due", current_period_end=access.paid_through,
+    )  # fmt: skip
+    AccessGrant.objects.filter(pk=access.pk).update(order=order)
+
+
 def test_grace_shows_a_banner_with_the_end_date_and_a_way_to_fix_billing(client, member, settings):
     settings.MEMBERSHIP_GRACE_DAYS = 3
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
     product = ProductFactory(name="Inner circle")
-    grant(member, product, state=AccessGrant.State.GRACE, paid_through=NOW - timedelta(days=1))
+    access = grant(
+        member, product, state=AccessGrant.State.GRACE, paid_through=NOW - timedelta(days=1)
+    )
+    paid_by_subscription(access)
 
     page = dashboard(client)
 
     assert "Your last payment for Inner circle did not go through." in page
     assert "You keep access until 7 Nov 2025." in page
+    ref = Subscription.objects.get().public_ref
+    assert f'<form method="post" action="/billing/subscriptions/{ref}/portal/">' in page
     assert "Fix billing" in page
+
+
+def test_grace_of_a_digistore24_subscription_links_to_its_order(client, member, settings):
+    product = ProductFactory(name="Inner circle")
+    access = grant(
+        member, product, state=AccessGrant.State.GRACE, paid_through=NOW - timedelta(days=1)
+    )
+    paid_by_subscription(
+        access, provider="digistore24", receipt_url="https://www.digistore24.com/receipt/1/x"
+    )
+
+    page = dashboard(client)
+
+    assert 'href="https://www.digistore24.com/receipt/1/x"' in page
+    assert "Your order at Digistore24" in page
+    assert "Fix billing" not in page
+    assert "/portal/" not in page
+
+
+def test_grace_that_nothing_online_can_fix_names_the_support_address(client, member, settings):
+    """No "Fix billing" that cannot work: a Digistore24 subscriber used to be sent to a Stripe
+    portal that does not know them ("Billing cannot be managed online right now")."""
+    settings.SUPPORT_EMAIL = "help@creator.test"
+    product = ProductFactory(name="Inner circle")
+    access = grant(
+        member, product, state=AccessGrant.State.GRACE, paid_through=NOW - timedelta(days=1)
+    )
+    paid_by_subscription(access, provider="digistore24")
+
+    page = dashboard(client)
+
+    assert "Your last payment for Inner circle did not go through." in page
+    assert "Fix billing" not in page
+    assert 'To settle the payment, write to <a href="mailto:help@creator.test">' in page
 
 
 def test_a_lapse_without_any_webhook_shows_as_ended_with_a_banner(client, member, settings):
@@ -113,12 +172,14 @@ def test_a_cancelled_membership_that_ended_shows_no_fix_billing_banner(client, m
     assert "Buy again" in page
 
 
-def test_a_membership_ended_after_a_missed_payment_offers_to_fix_billing(client, member):
+def test_a_membership_ended_after_a_missed_payment_offers_to_fix_billing(client, member, settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
     product = ProductFactory(name="Inner circle")
-    grant(
+    access = grant(
         member, product, state=AccessGrant.State.EXPIRED, paid_through=NOW - timedelta(days=5),
         ended_at=NOW - timedelta(days=1), ended_unpaid=True,
     )  # fmt: skip
+    paid_by_subscription(access)  # Stripe keeps an unpaid subscription open: paying revives it
 
     page = dashboard(client)
 

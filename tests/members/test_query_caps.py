@@ -20,6 +20,7 @@ NOW = BOUGHT_AT + timedelta(days=5)
 DASHBOARD_CAP = 5
 OUTLINE_CAP = 11
 LESSON_CAP = 7
+PROFILE_CAP = 3  # session, user, the member's subscriptions with their orders
 
 
 def build(member, *, products: int, lessons: int) -> list[Lesson]:
@@ -118,3 +119,47 @@ def test_small_and_large_accounts_run_exactly_the_same_number_of_queries(client)
     ]
 
     assert counts_small == counts_large
+
+
+def subscribe(member, *, count: int) -> None:
+    """``count`` Stripe memberships, each paid by its own subscription, one cancelling."""
+    from billing.models import Customer, Order, Subscription
+    from tests.factories import ProductFactory
+
+    customer = Customer.objects.create(
+        member=member, provider="stripe", provider_customer_id=f"cus_{member.pk}"
+    )
+    for number in range(count):
+        product = ProductFactory(kind="membership")
+        order = Order.objects.create(
+            member=member, product=product, provider="stripe",
+            provider_ref=f"sub_{member.pk}_{number}", status="paid", customer=customer,
+            currency="EUR",
+        )  # fmt: skip
+        Subscription.objects.create(
+            member=member, order=order, provider="stripe", provider_ref=order.provider_ref,
+            status="active", current_period_end=NOW + timedelta(days=20),
+            cancel_at_period_end=number == 0,
+        )  # fmt: skip
+        grant(member, product, order=order, paid_through=NOW + timedelta(days=20))
+
+
+@pytest.mark.parametrize("subscriptions", [1, 20])
+def test_subscribers_dashboard_and_profile_stay_within_the_caps(
+    client, settings, django_assert_max_num_queries, subscriptions
+):
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    member = make_member()
+    build(member, products=2, lessons=8)
+    subscribe(member, count=subscriptions)
+    client.force_login(member)
+
+    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(DASHBOARD_CAP):
+        page = client.get("/members/").content.decode()
+    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(PROFILE_CAP):
+        profile = client.get("/members/profile/").content.decode()
+
+    assert page.count('class="subscription"') == subscriptions
+    assert page.count("Manage subscription") == subscriptions
+    assert page.count("Resume subscription") == 1
+    assert profile.count('class="subscription"') == subscriptions
