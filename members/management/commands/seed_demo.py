@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from billing.providers.stripe_test_checkout import is_available as test_checkout_is_available
+from branding.services import seed_demo_branding
 from invoices.demo import seed_demo_seller_settings
 from members.login_links import mark_address_verified
 from products.demo import (
@@ -45,6 +46,7 @@ class Command(BaseCommand):
             mark_address_verified(member=user_model.objects.get(email__iexact=email))
         products = seed_demo_catalog()
         seed_demo_seller_settings()
+        seed_demo_branding()
         self.stdout.write(self.style.SUCCESS(f"Demo catalog: {len(products)} products."))
         self.stdout.write(f"Site:         {settings.SITE_URL}/")
         self.stdout.write(
