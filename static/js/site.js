@@ -5,14 +5,18 @@
   document.documentElement.classList.add("js");
   document.addEventListener("DOMContentLoaded", function () {
     // A table wider than the screen scrolls in its box: keyboard users can reach it too.
-    document.querySelectorAll(".overflow-auto").forEach(function (box) {
-      if (box.scrollWidth > box.clientWidth && !box.hasAttribute("tabindex")) {
-        var heading = document.querySelector("h1");
-        box.setAttribute("tabindex", "0");
-        box.setAttribute("role", "region");
-        if (heading) box.setAttribute("aria-label", heading.textContent.trim());
-      }
-    });
+    function focusableScrollBoxes() {
+      document.querySelectorAll(".overflow-auto").forEach(function (box) {
+        if (box.scrollWidth > box.clientWidth && !box.hasAttribute("tabindex")) {
+          var heading = document.querySelector("h1");
+          box.setAttribute("tabindex", "0");
+          box.setAttribute("role", "region");
+          if (heading) box.setAttribute("aria-label", heading.textContent.trim());
+        }
+      });
+    }
+    focusableScrollBoxes();
+    window.addEventListener("resize", focusableScrollBoxes);
     var button = document.querySelector(".menu-toggle");
     var menu = document.getElementById("site-menu");
     if (!button || !menu) return;
