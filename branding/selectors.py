@@ -13,6 +13,7 @@ from email.utils import formataddr, parseaddr
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.urls import reverse
 
 from branding.colours import inverse_text, readable_on_white
 from branding.models import DEFAULT_ACCENT, DEFAULT_SITE_NAME, Branding
@@ -52,7 +53,9 @@ def _load() -> Brand:
         return Brand()
     return Brand(
         site_name=row.site_name or DEFAULT_SITE_NAME,
-        logo_url=row.logo.url if row.logo else "",
+        logo_url=(
+            reverse("branding_logo", args=[int(row.updated_at.timestamp())]) if row.logo else ""
+        ),
         accent=row.accent_colour or DEFAULT_ACCENT,
         support_email=row.support_email,
         imprint_url=row.imprint_url,

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from branding.views import logo as brand_logo
 from members import views as member_views
 from members.adapters import MemberEmailView
 from members.admin_login import throttled
@@ -13,6 +14,7 @@ admin.site.site_title = _("Membership admin")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("brand/logo/<int:version>/", brand_logo, name="branding_logo"),
     path("admin/", admin.site.urls),
     # Before allauth's own: its e-mail page, with unverified addresses kept from becoming primary.
     path("accounts/email/", MemberEmailView.as_view(), name="account_email"),

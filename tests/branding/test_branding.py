@@ -150,3 +150,34 @@ def test_the_not_found_page_is_in_the_site_layout(client):
     assert "Page not found" in html
     assert "/static/css/site.css" in html
     assert 'class="brand-name"' in html
+
+
+def test_an_uploaded_logo_shows_in_the_header_and_as_the_favicon(creator_client, client):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "#0f766e").save(buffer, format="PNG")
+    upload = SimpleUploadedFile("logo.png", buffer.getvalue(), content_type="image/png")
+    creator_client.post(ADD_URL, {**VALID, "logo": upload})
+
+    page = client.get("/").content.decode()
+    logo_url = current_brand().logo_url
+    assert f'<link rel="icon" href="{logo_url}">' in page
+    assert f'<img class="brand-logo" src="{logo_url}"' in page
+    response = client.get(logo_url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == buffer.getvalue()
+
+
+def test_a_file_that_is_not_an_image_is_refused_as_logo(creator_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("logo.png", b"<script>alert(1)</script>", content_type="image/png")
+    response = creator_client.post(ADD_URL, {**VALID, "logo": upload})
+
+    assert "logo" in response.context["adminform"].form.errors
+    assert not Branding.objects.exists()
