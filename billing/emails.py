@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from billing.models import Order
+from branding.selectors import current_brand, from_email
 from members.access import access_ends_at
 from members.login_links import login_link_url
 from members.models import AccessGrant, User
@@ -28,12 +29,16 @@ def build_email(*, member: User, template: str, context: dict) -> EmailMultiAlte
     """``emails/<template>_subject.txt``, ``.txt`` and ``.html`` rendered for the member."""
     language = member.language or settings.LANGUAGE_CODE
     with translation.override(language), timezone.override(member.zone):
-        context = {"member": member, "site_url": settings.SITE_URL, **context}
+        brand = current_brand()
+        context = {"member": member, "site_url": settings.SITE_URL, "branding": brand, **context}
         subject = render_to_string(f"emails/{template}_subject.txt", context)
         text = render_to_string(f"emails/{template}.txt", context)
         html = render_to_string(f"emails/{template}.html", context)
     message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()), body=text, to=[member.email]
+        subject=" ".join(subject.split()),
+        body=text,
+        from_email=from_email(brand),
+        to=[member.email],
     )
     message.attach_alternative(html, "text/html")
     return message

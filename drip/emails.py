@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from branding.selectors import current_brand, from_email
 from drip.models import LessonNotice
 from members.access import access_ends_at
 from members.models import AccessGrant
@@ -25,10 +26,11 @@ logger = logging.getLogger(__name__)
 def _message(*, member, template: str, context: dict) -> EmailMessage:
     language = member.language or settings.LANGUAGE_CODE
     with translation.override(language), timezone.override(member.zone):
-        context = {"member": member, "site_url": settings.SITE_URL, **context}
+        brand = current_brand()
+        context = {"member": member, "site_url": settings.SITE_URL, "branding": brand, **context}
         subject = " ".join(render_to_string(f"drip/emails/{template}_subject.txt", context).split())
         body = render_to_string(f"drip/emails/{template}.txt", context)
-    return EmailMessage(subject=subject, body=body, to=[member.email])
+    return EmailMessage(subject=subject, body=body, from_email=from_email(brand), to=[member.email])
 
 
 def _send(messages: list[EmailMessage]) -> int:

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from branding.selectors import from_email
 from invoices.models import Document, DocumentFile, DocumentMail, SellerSettings
 from invoices.pdf import render_document_pdf
 
@@ -123,6 +124,8 @@ def _build_message(*, document: Document, pdf: bytes) -> EmailMessage:
             "invoices/emails/document.txt",
             {"document": document, "site_url": settings.SITE_URL},
         )
-    message = EmailMessage(subject=subject, body=body, to=[document.buyer_email])
+    message = EmailMessage(
+        subject=subject, body=body, from_email=from_email(), to=[document.buyer_email]
+    )
     message.attach(document.pdf_filename, pdf, "application/pdf")
     return message

@@ -10,6 +10,12 @@ class AccountAdapter(DefaultAccountAdapter):
         """Accounts come from purchases; public sign-up is a setting (ACCOUNT_SIGNUP_OPEN)."""
         return settings.ACCOUNT_SIGNUP_OPEN
 
+    def get_from_email(self) -> str:
+        """allauth's mails (password reset, verification) come from the site's name too."""
+        from branding.selectors import from_email
+
+        return from_email()
+
 
 class MemberEmailView(EmailView):
     """allauth's e-mail page, but an address becomes the account's only once it is verified.

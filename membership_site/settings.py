@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "allauth",
     "allauth.account",
     "members",
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "invoices",
     "drip",
     "outbox",
+    "branding",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +84,9 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
 ]
 
+# Forms render through templates/components/ (_form.html, _form_field.html).
+FORM_RENDERER = "membership_site.forms.SiteFormRenderer"
+
 ROOT_URLCONF = "membership_site.urls"
 WSGI_APPLICATION = "membership_site.wsgi.application"
 
@@ -96,6 +101,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "branding.context_processors.branding",
+                "branding.context_processors.account_flags",
             ],
         },
     },

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from branding.views import logo as brand_logo
 from members import views as member_views
 from members.adapters import MemberEmailView
 from members.admin_login import throttled
@@ -19,6 +20,7 @@ urlpatterns = [
         admin.site.admin_view(admin_files.private_file),
         name="admin_private_file",
     ),
+    path("brand/logo/<int:version>/", brand_logo, name="branding_logo"),
     path("admin/", admin.site.urls),
     # Before allauth's own: its e-mail page, with unverified addresses kept from becoming primary.
     path("accounts/email/", MemberEmailView.as_view(), name="account_email"),

@@ -20,6 +20,8 @@ def to_decimal(amount: int, currency: str) -> Decimal:
 def format_money(amount: int, currency: str) -> str:
     """49.00 € in German and Dutch, €49.00 in English; a minus leads (-€49.00, -49.00 €).
 
+    The space before a symbol is a no-break space: a line never ends between amount and "€".
+
     Never goes through floats.
     """
     currency = currency.upper()
@@ -29,5 +31,5 @@ def format_money(amount: int, currency: str) -> str:
     symbol = SYMBOLS.get(currency, currency)
     sign = "-" if amount < 0 else ""
     if (get_language() or "en").startswith("en"):
-        return f"{sign}{symbol}{number}" if len(symbol) == 1 else f"{sign}{symbol} {number}"
-    return f"{sign}{number} {symbol}"
+        return f"{sign}{symbol}{number}" if len(symbol) == 1 else f"{sign}{symbol}\u00a0{number}"
+    return f"{sign}{number}\u00a0{symbol}"

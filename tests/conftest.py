@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 
@@ -20,6 +21,12 @@ def _site_language():
     """A request in German must not leave German switched on for the next test."""
     yield
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: no rate-limit counter or cached brand carries over."""
+    cache.clear()
 
 
 @pytest.fixture

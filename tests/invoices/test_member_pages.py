@@ -42,7 +42,7 @@ def test_after_a_purchase_the_member_sees_one_invoice_and_its_pdf(client, buyer_
     assert html.count(pdf_url) == 1
     assert "RE-2026-000001" in html
     assert "€49.00" in html
-    assert "10/03/2026" in html  # the issue date, day first (our English SHORT_DATE_FORMAT)
+    assert "10 Mar 2026" in html  # the issue date with its month spelled out, never 10/03/2026
     pdf = client.get(pdf_url)
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"

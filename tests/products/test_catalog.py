@@ -47,7 +47,7 @@ def test_unpublished_or_unknown_product_page_is_404(client):
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("en", "€1,234.50"), ("de", "1.234,50 €"), ("nl", "1.234,50 €")],
+    [("en", "€1,234.50"), ("de", "1.234,50\u00a0€"), ("nl", "1.234,50\u00a0€")],
 )
 def test_money_is_formatted_by_locale_without_floats(language, expected):
     with translation.override(language):
@@ -55,7 +55,7 @@ def test_money_is_formatted_by_locale_without_floats(language, expected):
 
 
 @pytest.mark.parametrize(
-    ("language", "expected"), [("en", "-€49.00"), ("de", "-49,00 €"), ("nl", "-49,00 €")]
+    ("language", "expected"), [("en", "-€49.00"), ("de", "-49,00\u00a0€"), ("nl", "-49,00\u00a0€")]
 )
 def test_negative_amounts_lead_with_the_minus(language, expected):
     with translation.override(language):

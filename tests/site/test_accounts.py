@@ -43,7 +43,7 @@ def test_public_sign_up_is_closed_by_default(client):
         {"email": "new@example.test", "password1": "Xy7!long-pass", "password2": "Xy7!long-pass"},
     )
 
-    assert "Sign Up Closed" in response.content.decode()
+    assert "Sign-up is closed" in response.content.decode()
     assert not get_user_model().objects.filter(email="new@example.test").exists()
 
 

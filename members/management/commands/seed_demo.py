@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from billing.providers.stripe import webhook_secrets
 from billing.providers.stripe_test_checkout import is_available as test_checkout_is_available
+from branding.services import seed_demo_branding
 from invoices.demo import seed_demo_seller_settings
 from members.login_links import mark_address_verified
 from products.demo import (
@@ -50,6 +51,7 @@ class Command(BaseCommand):
         member = user_model.objects.get(email__iexact=DEMO_MEMBER_EMAIL)
         seed_demo_member_products(member=member, products=products, now=timezone.now())
         seed_demo_seller_settings()
+        seed_demo_branding()
         self.stdout.write(self.style.SUCCESS(f"Demo catalog: {len(products)} products."))
         self.stdout.write(f"Site:         {settings.SITE_URL}/")
         self.stdout.write(

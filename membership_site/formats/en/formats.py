@@ -9,6 +9,7 @@ DATE_FORMAT = "j M Y"  # 4 Nov 2025
 TIME_FORMAT = "H:i"
 DATETIME_FORMAT = "j M Y, H:i"
 MONTH_DAY_FORMAT = "j M"  # 26 Nov
-SHORT_DATE_FORMAT = "d/m/Y"
-SHORT_DATETIME_FORMAT = "d/m/Y H:i"
+# Short dates too spell the month: "02/12/2026" reads as 12 February to an American.
+SHORT_DATE_FORMAT = "j M Y"  # 2 Dec 2026
+SHORT_DATETIME_FORMAT = "j M Y, H:i"
 FIRST_DAY_OF_WEEK = 1  # Monday

@@ -1,0 +1,99 @@
+"""The brand every page and e-mail shows, read from Django's cache (no query on a warm cache).
+
+``current_brand()`` returns a frozen ``Brand``; the cache holds a plain dict under a versioned
+key, so a deploy that changes the dataclass never unpickles an old shape. Saving the branding
+(admin or ``seed_demo``) calls ``forget_brand()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.urls import reverse
+
+from branding.colours import inverse_text, readable_on_white
+from branding.models import DEFAULT_ACCENT, DEFAULT_SITE_NAME, Branding
+
+CACHE_KEY = "branding:brand:v1"
+CACHE_SECONDS = 60 * 60
+
+
+@dataclass(frozen=True)
+class Brand:
+    site_name: str = DEFAULT_SITE_NAME
+    logo_url: str = ""
+    accent: str = DEFAULT_ACCENT
+    support_email: str = ""
+    imprint_url: str = ""
+    privacy_url: str = ""
+    terms_url: str = ""
+
+    @property
+    def accent_text(self) -> str:
+        """The accent darkened until it reads on white (WCAG AA), for links."""
+        return readable_on_white(self.accent)
+
+    @property
+    def accent_inverse(self) -> str:
+        """Black or white, whichever reads better on the accent (button labels)."""
+        return inverse_text(self.accent)
+
+    @property
+    def has_legal_links(self) -> bool:
+        return bool(self.imprint_url or self.privacy_url or self.terms_url)
+
+
+def _load() -> Brand:
+    row = Branding.objects.filter(slot=1).first()
+    if row is None:
+        return Brand()
+    return Brand(
+        site_name=row.site_name or DEFAULT_SITE_NAME,
+        logo_url=(
+            reverse("branding_logo", args=[int(row.updated_at.timestamp())]) if row.logo else ""
+        ),
+        accent=row.accent_colour or DEFAULT_ACCENT,
+        support_email=row.support_email,
+        imprint_url=row.imprint_url,
+        privacy_url=row.privacy_url,
+        terms_url=row.terms_url,
+    )
+
+
+def current_brand() -> Brand:
+    """The brand from the cache, or one query that fills it."""
+    cached = cache.get(CACHE_KEY)
+    if isinstance(cached, dict):
+        try:
+            return Brand(**cached)
+        except TypeError:  # a field was renamed since it was cached
+            pass
+    brand = _load()
+    cache.set(CACHE_KEY, asdict(brand), CACHE_SECONDS)
+    return brand
+
+
+def forget_brand() -> None:
+    cache.delete(CACHE_KEY)
+
+
+def request_brand(request: HttpRequest) -> Brand:
+    """The brand once per request, however many templates a response renders."""
+    brand = getattr(request, "_brand", None)
+    if brand is None:
+        brand = current_brand()
+        request._brand = brand
+    return brand
+
+
+def from_email(brand: Brand | None = None) -> str:
+    """DEFAULT_FROM_EMAIL with the site name as its display name (the address stays)."""
+    brand = brand or current_brand()
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if not address:
+        return settings.DEFAULT_FROM_EMAIL
+    return formataddr((brand.site_name, address))

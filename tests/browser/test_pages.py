@@ -1,0 +1,199 @@
+"""Every visitor and member page in Debian's chromium, at a phone's 390 px and a laptop's 1280 px,
+in English and German: no sideways scroll, the site's stylesheet loaded, the brand name from the
+settings in the header, and no serious or critical axe-core violation. A screenshot of each page
+at each width lands in ``var/screenshots/`` (or ``$SCREENSHOTS_DIR``), for a reviewer to look at.
+
+To cover another page, add a ``Page`` to ``PAGES``: a name, who sees it and how to build its URL
+from the ``Scene`` (the data every page can use).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from branding.models import Branding
+from invoices.services import issue_invoice_for_payment
+from invoices.tasks import deliver_document
+from tests.browser.test_course_flow import CHROMIUM, CHROMIUM_ARGS, INSTALL_HINT
+from tests.factories import PriceFactory
+from tests.invoices.helpers import checkout_buyer, make_payment, make_seller
+from tests.members.helpers import Course, grant, make_course, make_member
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe-4.14.1.min.js"
+WIDTHS = (390, 1280)
+# axe runs once per page, at the phone width with the menu opened: every control is then on
+# screen, and the run stays under a minute for both languages.
+AXE_WIDTH = 390
+MENU = {"en": "Menu", "de": "Menü"}
+BRAND = "Harness Academy"
+PASSWORD = "pw-pages-1"
+SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or settings.BASE_DIR / "var" / "screenshots")
+
+
+@dataclass(frozen=True)
+class Scene:
+    course: Course
+    invoice_number: str
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    url: Callable[[Scene], str]
+    member: bool  # logged in as the demo member, or a visitor
+    status: int = 200
+
+
+PAGES: list[Page] = [
+    Page("catalog", lambda s: "/", member=False),
+    Page("product", lambda s: s.course.product.get_catalog_url(), member=False),
+    Page("login", lambda s: "/accounts/login/", member=False),
+    Page("password-reset", lambda s: "/accounts/password/reset/", member=False),
+    Page("login-link-request", lambda s: "/login/new/", member=False),
+    Page("signup-closed", lambda s: "/accounts/signup/", member=False),
+    Page("not-found", lambda s: "/no-such-page/", member=False, status=404),
+    Page("dashboard", lambda s: "/members/", member=True),
+    Page("course-outline", lambda s: s.course.product.get_absolute_url(), member=True),
+    Page("lesson-open", lambda s: s.course.lessons[0].get_absolute_url(), member=True),
+    Page("lesson-locked", lambda s: s.course.lessons[1].get_absolute_url(), member=True),
+    Page("profile", lambda s: "/members/profile/", member=True),
+    Page("invoices", lambda s: "/members/invoices/", member=True),
+    Page("invoice", lambda s: f"/members/invoices/{s.invoice_number}/", member=True),
+    Page("email", lambda s: "/accounts/email/", member=True),
+    Page("password-change", lambda s: "/accounts/password/change/", member=True),
+]
+
+AXE_SERIOUS = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => {
+      const where = v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ");
+      return `${v.id} (${v.impact}): ${v.help} at ${where}`;
+    });
+}"""
+
+PAGE_FACTS = """() => ({
+  scrollWidth: document.documentElement.scrollWidth,
+  innerWidth: window.innerWidth,
+  siteCss: [...document.styleSheets].some(
+    s => s.href && s.href.includes("/static/css/site.css") && s.cssRules.length > 0
+  ),
+  brand: (document.querySelector(".site-header .brand-name") || {}).textContent || "",
+  h1s: document.querySelectorAll("h1").length,
+})"""
+
+
+def build_scene(language: str) -> Scene:
+    Branding.objects.create(
+        site_name=BRAND,
+        accent_colour="#0f766e",
+        support_email="help@example.test",
+        imprint_url="https://example.test/imprint",
+        privacy_url="https://example.test/privacy",
+    )
+    course = make_course(days=(0, 3, 6))
+    PriceFactory(product=course.product)
+    member = make_member(email="ada@example.test", name="Ada Lovelace", language=language)
+    member.set_password(PASSWORD)
+    member.save()
+    grant(member, course.product, starts_at=timezone.now())
+    make_seller()
+    payment = make_payment(member=member, product=course.product, paid_at=timezone.now())
+    invoice = issue_invoice_for_payment(payment=payment, now=timezone.now(), buyer=checkout_buyer())
+    return Scene(course=course, invoice_number=invoice.number)
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    if not CHROMIUM.exists():
+        if os.environ.get("REQUIRE_SERVICES"):
+            pytest.fail(f"REQUIRE_SERVICES is set but the browser test {INSTALL_HINT}")
+        pytest.skip(INSTALL_HINT)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+            connections.close_all()
+
+
+def check_page(page, *, base_url: str, entry: Page, scene: Scene, language: str) -> list[str]:
+    """Load one page, then look at it at each width (a resize, not a reload); return what is
+    wrong with it (empty when all is well)."""
+    problems = []
+    response = page.goto(base_url + entry.url(scene))
+    if response is None or response.status != entry.status:
+        status = response and response.status
+        problems.append(f"{entry.name} [{language}]: status {status}, not {entry.status}")
+    for width in sorted(WIDTHS, reverse=True):
+        page.set_viewport_size({"width": width, "height": 900})
+        where = f"{entry.name} @{width}px [{language}]"
+        facts = page.evaluate(PAGE_FACTS)
+        if facts["scrollWidth"] > facts["innerWidth"]:
+            problems.append(
+                f"{where}: scrolls sideways ({facts['scrollWidth']} > {facts['innerWidth']} px)"
+            )
+        if not facts["siteCss"]:
+            problems.append(f"{where}: site.css is not loaded")
+        if facts["brand"].strip() != BRAND:
+            problems.append(f"{where}: header brand is {facts['brand']!r}, not {BRAND!r}")
+        if facts["h1s"] != 1:
+            problems.append(f"{where}: {facts['h1s']} h1 elements, not one")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot = SCREENSHOTS / f"{language}-{entry.name}-{width}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        if width == AXE_WIDTH:
+            # On a phone the menu folds behind its button: open it, so axe checks the links too.
+            page.get_by_role("button", name=MENU[language]).click()
+            if not page.locator("#site-menu a").first.is_visible():
+                problems.append(f"{where}: the menu button does not show the menu")
+            if entry.name == "dashboard":
+                page.screenshot(path=str(SCREENSHOTS / f"{language}-menu-open-{width}.png"))
+            page.add_script_tag(path=str(AXE))
+            problems.extend(f"{where}: axe {found}" for found in page.evaluate(AXE_SERIOUS))
+    return problems
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_every_page_fits_a_phone_is_branded_and_accessible(
+    live_server, chromium, language, monkeypatch
+):
+    monkeypatch.setattr(deliver_document, "delay", lambda *args, **kwargs: None)  # no PDF needed
+    scene = build_scene(language)
+    context = chromium.new_context(locale={"en": "en-GB", "de": "de-DE"}[language])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems = []
+    for entry in [p for p in PAGES if not p.member]:
+        problems += check_page(
+            page, base_url=live_server.url, entry=entry, scene=scene, language=language
+        )
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill('input[name="login"]', "ada@example.test")
+    page.fill('input[name="password"]', PASSWORD)
+    page.locator("form.login-form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/members/")
+    for entry in [p for p in PAGES if p.member]:
+        problems += check_page(
+            page, base_url=live_server.url, entry=entry, scene=scene, language=language
+        )
+    context.close()
+    assert problems == []
