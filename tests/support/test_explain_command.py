@@ -105,4 +105,3 @@ def test_a_member_without_the_product_and_a_free_preview(setup):
 def test_explain_refuses_bad_input(setup, args, message):
     with pytest.raises(CommandError, match=message):
         run("explain", *args)
-
