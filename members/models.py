@@ -186,8 +186,48 @@ class AccessGrant(models.Model):
         return f"{self.member} → {self.product} ({self.state})"
 
 
-class GrantEvent(models.Model):
-    """The audit trail of an access grant: what changed, why, and who or which event did it."""
+class AppendOnlyError(Exception):
+    """An audit row was about to be changed or deleted; audit rows are written once."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name} rows cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name} rows cannot be deleted.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name} rows cannot be changed.")
+
+
+class AppendOnlyModel(models.Model):
+    """Rows are inserted once: every later save or delete raises (on every database; on
+    PostgreSQL a trigger also refuses UPDATE and DELETE from raw SQL and other clients).
+
+    Nothing may delete what an audit row points at either: its foreign keys PROTECT, so a
+    grant, an acting staff account or a provider event with audit rows is kept (deactivate a
+    staff account rather than deleting it; erasing a member anonymises, it does not delete).
+    """
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.verbose_name} {self.pk} cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.verbose_name} {self.pk} cannot be deleted.")
+
+
+class GrantEvent(AppendOnlyModel):
+    """The audit trail of an access grant: what changed, why, and who or which event did it.
+    Append-only (see ``AppendOnlyModel``)."""
 
     class Kind(models.TextChoices):
         GRANTED = "granted", _("granted")
@@ -203,12 +243,12 @@ class GrantEvent(models.Model):
         NOTE = "note", _("note")
         SWAPPED = "swapped", _("swapped for another product")
 
-    grant = models.ForeignKey(AccessGrant, on_delete=models.CASCADE, related_name="events")
+    grant = models.ForeignKey(AccessGrant, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     at = models.DateTimeField(_("at"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -216,7 +256,7 @@ class GrantEvent(models.Model):
     )
     source_event = models.ForeignKey(
         "billing.ProviderEvent",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="grant_events",
@@ -285,7 +325,7 @@ class DownloadUse(models.Model):
         return f"{self.member_id} · {self.download_id}: {self.count}"
 
 
-class StoreCreditEntry(models.Model):
+class StoreCreditEntry(AppendOnlyModel):
     """One line of a member's store-credit ledger: a credit, a use or an expiry.
 
     Amounts are positive minor units; ``balance_after`` is the running balance, which can never
@@ -337,7 +377,7 @@ class StoreCreditEntry(models.Model):
         return f"{self.member_id} {self.kind} {self.amount} {self.currency}"
 
 
-class MemberEvent(models.Model):
+class MemberEvent(AppendOnlyModel):
     """Audit rows of support actions on a member that touch no grant (e-mails sent again)."""
 
     class Kind(models.TextChoices):
