@@ -19,7 +19,7 @@ from django.db import transaction
 
 from members.models import StoreCreditEntry, User
 from members.support import SupportError, require_reason
-from products.money import ZERO_DECIMAL_CURRENCIES, to_decimal
+from products.money import ZERO_DECIMAL_CURRENCIES, format_money, to_decimal
 
 Kind = StoreCreditEntry.Kind
 
@@ -28,6 +28,11 @@ Kind = StoreCreditEntry.Kind
 class Balance:
     amount: int  # minor units
     currency: str  # "" before the first entry
+
+    @property
+    def formatted(self) -> str:
+        """For members: in the active language's form (€20.00, 20,00 €)."""
+        return format_money(self.amount, self.currency) if self.currency else ""
 
     @property
     def display(self) -> str:

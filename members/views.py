@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from members import downloads, usage
 from members.access import effective_state, grant_allows_access, grant_for
+from members.credit import credit_balance
 from members.forms import ProfileForm
 from members.models import AccessGrant, User
 from members.selectors import (
@@ -186,7 +187,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
         messages.success(request, _("Your profile is saved."))
         return response
-    return render(request, "members/profile.html", {"form": form})
+    context = {"form": form, "store_credit": credit_balance(member=request.user)}
+    return render(request, "members/profile.html", context)
 
 
 @require_POST

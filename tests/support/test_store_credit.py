@@ -43,6 +43,18 @@ def test_credit_puts_an_amount_on_the_balance_with_an_audit_row(ada):
     assert credit_balance(member=ada).amount == 2550
 
 
+def test_the_member_sees_the_balance_on_the_profile_and_support_in_access(client, ada):
+    client.force_login(ada)
+    assert "Store credit" not in client.get("/members/profile/").content.decode()
+
+    run("credit", "ada@x.test", "20.00", "EUR", "--reason", "late delivery")
+
+    assert "Your store credit: €20.00" in client.get("/members/profile/").content.decode()
+    assert run("access", "ada@x.test")["store_credit"] == {
+        "balance": "20.00", "balance_minor": 2000, "currency": "EUR",
+    }  # fmt: skip
+
+
 def test_the_same_credit_with_the_same_reason_lands_once(ada):
     run("credit", "ada@x.test", "20", "EUR", "--reason", "late delivery")
     before = everything()
