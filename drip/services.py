@@ -27,6 +27,7 @@ OutboxKind = OutboxMessage.Kind
 
 LAPSE_REASON = "paid-through date plus grace passed without a payment"
 CANCELLED_RAN_OUT_REASON = "cancelled subscription: paid time ran out"
+COMPLIMENTARY_ENDED_REASON = "complimentary access reached its end"
 ACTIVATION_EXPIRED_REASON = "activation window passed unused: access expired"
 ACTIVATION_MARKED_REASON = "activation window passed unused: access kept and marked"
 # A lesson opens at local midnight of (local start date + offset): never more than about 25
@@ -185,16 +186,23 @@ def expire_lapsed_grants(*, now: datetime, limit: int = 5000) -> list[int]:
         pks = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
         if not pks:
             return []
-        # A subscription the member cancelled simply ran out: no "we got no payment" mail.
+        # A subscription the member cancelled simply ran out: no "we got no payment" mail;
+        # nor for complimentary access (given by support) that reached its end.
         ran_out = set(
             AccessGrant.objects.filter(pk__in=pks, order__isnull=False)
             .filter(Exists(cancelled))
             .values_list("pk", flat=True)
         )
-        unpaid = [pk for pk in pks if pk not in ran_out]
+        gifts = set(
+            AccessGrant.objects.filter(
+                pk__in=pks, source=AccessGrant.Source.COMPLIMENTARY
+            ).values_list("pk", flat=True)
+        )
+        unpaid = [pk for pk in pks if pk not in ran_out and pk not in gifts]
         for chosen, reason, is_unpaid in (
             (unpaid, LAPSE_REASON, True),
-            (sorted(ran_out), CANCELLED_RAN_OUT_REASON, False),
+            (sorted(ran_out - gifts), CANCELLED_RAN_OUT_REASON, False),
+            (sorted(gifts), COMPLIMENTARY_ENDED_REASON, False),
         ):
             if not chosen:
                 continue

@@ -4,7 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import AccessGrant, GrantEvent, User
-from members.services import end_grant, grant_access
+from members.services import end_grant
+from members.support import SupportError, give_access_anyway
 from outbox.admin import UndeliveredMessageInline
 
 
@@ -68,12 +69,14 @@ class AccessGrantAdmin(admin.ModelAdmin):
     @admin.action(description=_("Give access anyway (support), keeping the paid-through date"))
     def restore_access(self, request, queryset):
         now = timezone.now()
-        for grant in queryset.select_related("member", "product"):
-            grant_access(
-                member=grant.member, product=grant.product, order=grant.order,
-                paid_through=None, source=AccessGrant.Source.ADMIN, now=now,
-                actor=request.user, reason=_("given by support"),
-            )  # fmt: skip
+        for pk in queryset.values_list("pk", flat=True):
+            try:
+                give_access_anyway(
+                    grant_pk=pk, actor=request.user, reason=str(_("given by support")), now=now
+                )
+            except SupportError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return
         self.message_user(request, _("Access given."), messages.SUCCESS)
 
     @admin.action(description=_("Revoke access (support)"))

@@ -142,6 +142,7 @@ class AccessGrant(models.Model):
         DIGISTORE24 = "digistore24", _("Digistore24")
         ADMIN = "admin", _("admin")
         FREE = "free", _("free")
+        COMPLIMENTARY = "complimentary", _("complimentary")
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grants"
@@ -191,8 +192,48 @@ class AccessGrant(models.Model):
         return f"{self.member} → {self.product} ({self.state})"
 
 
-class GrantEvent(models.Model):
-    """The audit trail of an access grant: what changed, why, and who or which event did it."""
+class AppendOnlyError(Exception):
+    """An audit row was about to be changed or deleted; audit rows are written once."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name} rows cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name} rows cannot be deleted.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name} rows cannot be changed.")
+
+
+class AppendOnlyModel(models.Model):
+    """Rows are inserted once: every later save or delete raises (on every database; on
+    PostgreSQL a trigger also refuses UPDATE and DELETE from raw SQL and other clients).
+
+    Nothing may delete what an audit row points at either: its foreign keys PROTECT, so a
+    grant, an acting staff account or a provider event with audit rows is kept (deactivate a
+    staff account rather than deleting it; erasing a member anonymises, it does not delete).
+    """
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.verbose_name} {self.pk} cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.verbose_name} {self.pk} cannot be deleted.")
+
+
+class GrantEvent(AppendOnlyModel):
+    """The audit trail of an access grant: what changed, why, and who or which event did it.
+    Append-only (see ``AppendOnlyModel``)."""
 
     class Kind(models.TextChoices):
         GRANTED = "granted", _("granted")
@@ -206,13 +247,14 @@ class GrantEvent(models.Model):
         FIRST_USE = "first_use", _("first used")
         ACTIVATION_MISSED = "activation_missed", _("activation window missed")
         NOTE = "note", _("note")
+        SWAPPED = "swapped", _("swapped for another product")
 
-    grant = models.ForeignKey(AccessGrant, on_delete=models.CASCADE, related_name="events")
+    grant = models.ForeignKey(AccessGrant, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     at = models.DateTimeField(_("at"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -220,7 +262,7 @@ class GrantEvent(models.Model):
     )
     source_event = models.ForeignKey(
         "billing.ProviderEvent",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="grant_events",
@@ -287,3 +329,86 @@ class DownloadUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} · {self.download_id}: {self.count}"
+
+
+class StoreCreditEntry(AppendOnlyModel):
+    """One line of a member's store-credit ledger: a credit, a use or an expiry.
+
+    Amounts are positive minor units; ``balance_after`` is the running balance, which can never
+    be negative. A balance holds one currency at a time. Entries are written under the member's
+    row lock and never changed; ``key`` makes a repeated entry (same action, same reason, or the
+    same order) land once.
+    """
+
+    class Kind(models.TextChoices):
+        CREDIT = "credit", _("credit")
+        USE = "use", _("use")
+        EXPIRE = "expire", _("expiry")
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credit_entries"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    amount = models.PositiveIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    balance_after = models.PositiveIntegerField(_("balance after (minor units)"))
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The admin who made the change, if any."),
+    )
+    order = models.ForeignKey(
+        "billing.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    key = models.CharField(_("idempotency key"), max_length=200)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("store credit entry")
+        verbose_name_plural = _("store credit entries")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "key"], name="credit_entry_once"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(balance_after__gte=0), name="credit_balance_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.kind} {self.amount} {self.currency}"
+
+
+class MemberEvent(AppendOnlyModel):
+    """Audit rows of support actions on a member that touch no grant (e-mails sent again)."""
+
+    class Kind(models.TextChoices):
+        LOGIN_LINK_SENT = "login_link_sent", _("login link sent")
+        WELCOME_RESENT = "welcome_resent", _("welcome e-mail sent again")
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="member_events"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The admin who made the change, if any."),
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("member event")
+        verbose_name_plural = _("member events")
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"

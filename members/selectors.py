@@ -199,10 +199,16 @@ class DashboardItem:
         return self.state in LIVE_STATES
 
     @property
+    def is_complimentary(self) -> bool:
+        return self.grant.source == AccessGrant.Source.COMPLIMENTARY
+
+    @property
     def is_lapsed(self) -> bool:
         """Ended for want of payment (billing can fix it), not by a cancellation: recorded so,
-        or run out of paid time before anything recorded it."""
+        or run out of paid time before anything recorded it. A gift that ran out is not."""
         if self.state != AccessGrant.State.EXPIRED or self.grant.paid_through is None:
+            return False
+        if self.is_complimentary:
             return False
         return self.grant.ended_unpaid or self.grant.state in LIVE_STATES
 

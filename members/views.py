@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from billing.selectors import billing_lines_for_grants, member_billing_lines, support_email
 from members import downloads, usage
 from members.access import effective_state, grant_allows_access, grant_for
+from members.credit import credit_balance
 from members.forms import ProfileForm
 from members.models import AccessGrant, User
 from members.selectors import (
@@ -193,6 +194,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "form": form,
         "billing_lines": member_billing_lines(member=request.user),
         "support_email": support_email(),
+        "store_credit": credit_balance(member=request.user),
     }
     return render(request, "members/profile.html", context)
 

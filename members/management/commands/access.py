@@ -14,7 +14,9 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from members.access import LIVE_STATES, access_ends_at, effective_state
+from members.credit import credit_balance
 from members.models import AccessGrant, GrantEvent, User
+from products.money import to_decimal
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -89,7 +91,15 @@ class Command(BaseCommand):
             self._print_text(member, rows)
 
     def _print_json(self, member: User, rows: list[dict]) -> None:
-        self.stdout.write(json.dumps({"member": member.email, "products": rows}, indent=2))
+        balance = credit_balance(member=member)
+        credit = {
+            "balance": str(to_decimal(balance.amount, balance.currency)) if balance.currency
+            else "0",
+            "balance_minor": balance.amount,
+            "currency": balance.currency,
+        }  # fmt: skip
+        data = {"member": member.email, "products": rows, "store_credit": credit}
+        self.stdout.write(json.dumps(data, indent=2))
 
     def _print_text(self, member: User, rows: list[dict]) -> None:
         if not rows:
