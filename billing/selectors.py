@@ -79,7 +79,10 @@ def provider_page_url(url: str, *, provider: str) -> str:
 
 
 def support_email() -> str:
-    return settings.SUPPORT_EMAIL
+    """The branding's support address (admin → Branding), else the ``SUPPORT_EMAIL`` setting."""
+    from branding.selectors import current_brand
+
+    return current_brand().support_email or settings.SUPPORT_EMAIL
 
 
 def can_change_at_stripe(*, is_test: bool) -> bool:

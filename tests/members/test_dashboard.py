@@ -145,6 +145,25 @@ def test_grace_that_nothing_online_can_fix_names_the_support_address(client, mem
     assert 'To settle the payment, write to <a href="mailto:help@creator.test">' in page
 
 
+def test_the_support_address_set_in_the_branding_wins_over_the_setting(client, member, settings):
+    from branding.models import Branding
+    from branding.selectors import forget_brand
+
+    settings.SUPPORT_EMAIL = "env@creator.test"
+    Branding.objects.update_or_create(slot=1, defaults={"support_email": "desk@creator.test"})
+    forget_brand()
+    product = ProductFactory(name="Inner circle")
+    access = grant(
+        member, product, state=AccessGrant.State.GRACE, paid_through=NOW - timedelta(days=1)
+    )
+    paid_by_subscription(access, provider="digistore24")
+
+    page = dashboard(client)
+
+    assert 'To settle the payment, write to <a href="mailto:desk@creator.test">' in page
+    assert "env@creator.test" not in page
+
+
 def test_a_lapse_without_any_webhook_shows_as_ended_with_a_banner(client, member, settings):
     settings.MEMBERSHIP_GRACE_DAYS = 3
     product = ProductFactory(name="Inner circle")
