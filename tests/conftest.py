@@ -133,3 +133,12 @@ def run_concurrently(function, *, times: int = 5, arguments: list | None = None)
     for thread in threads:
         thread.join(timeout=60)
     return errors
+
+
+@pytest.fixture
+def warm_brand_cache(db):
+    """Pages read the brand from the cache; a running site has it warm (tests/branding counts
+    the one query of a cold cache). Query-count tests start from the warm state."""
+    from branding.selectors import current_brand
+
+    current_brand()

@@ -7,7 +7,6 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from branding.selectors import current_brand
 from drip.models import LessonNotice
 from members.models import LessonProgress
 from products.models import Lesson, Module
@@ -21,14 +20,10 @@ NOW = BOUGHT_AT + timedelta(days=5)
 DASHBOARD_CAP = 5
 OUTLINE_CAP = 11
 LESSON_CAP = 7
-PROFILE_CAP = 3  # session, user, the member's subscriptions with their orders
+PROFILE_CAP = 4  # session, user, the member's subscriptions with their orders, store credit
 
 
-@pytest.fixture(autouse=True)
-def _warm_brand_cache():
-    """Pages read the brand from the cache; a running site has it warm (tests/branding counts
-    the one query of a cold cache)."""
-    current_brand()
+pytestmark = pytest.mark.usefixtures("warm_brand_cache")
 
 
 def build(member, *, products: int, lessons: int) -> list[Lesson]:

@@ -188,7 +188,7 @@ def test_whats_included_is_shown_sanitized(client):
     assert "<script>alert" not in html
 
 
-def test_the_catalog_marks_owned_products_in_a_fixed_number_of_queries(client):
+def test_the_catalog_marks_owned_products_in_a_fixed_number_of_queries(client, warm_brand_cache):
     member = make_member()
     client.force_login(member)
 
@@ -211,7 +211,7 @@ def test_the_catalog_marks_owned_products_in_a_fixed_number_of_queries(client):
     assert f'href="{owned.get_absolute_url()}"' in html
 
 
-def test_the_sales_page_runs_a_fixed_number_of_queries(client, course):
+def test_the_sales_page_runs_a_fixed_number_of_queries(client, course, warm_brand_cache):
     product, _lessons = course
     member = make_member()
     grant(member, product)
