@@ -307,3 +307,90 @@ def test_a_2020_shaped_subscription_is_read_too(stripe_list, membership_price):
     (finding,) = run["findings"]
     assert finding["evidence"]["stripe"]["current_period_end"] == at(PERIOD_1).isoformat()
     assert finding["fix"] == "replay_invoice_paid"
+
+
+# --- the admin page ------------------------------------------------------------------------
+
+PAGE = "/admin/billing/reconcilefinding/"
+
+
+def fix_url(finding: ReconcileFinding) -> str:
+    return f"{PAGE}{finding.pk}/fix/"
+
+
+@pytest.fixture
+def last_run(three_differences):
+    with time_machine.travel(at(NOW), tick=False):
+        return run_reconcile(provider="stripe", now=at(NOW))
+
+
+def test_the_admin_lists_the_last_runs_findings_and_fixes_one_with_a_click(
+    last_run, creator, creator_client, django_capture_on_commit_callbacks
+):
+    page = creator_client.get(PAGE)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "paid, no access" in text
+    assert "access, not paying" in text
+    assert "sub_paid" in text
+    assert "sub_cancelled" in text
+    assert "sub_match" not in text
+    finding = last_run.findings.get(subject_ref="sub_paid")
+
+    with (
+        time_machine.travel(at(NOW), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = creator_client.post(fix_url(finding))
+        after = creator_client.get(PAGE).content.decode()  # (the session is as old as NOW)
+
+    assert response.status_code == 302
+    assert AccessGrant.objects.get(member__email="paid@x.test").paid_through == at(PERIOD_1)
+    fix = ReconcileFix.objects.get()
+    assert (fix.finding, fix.actor, fix.succeeded) == (finding, creator, True)
+    assert "Fixed: invoice.paid reconcile_invoice.paid_in_paid: processed" in after
+    # The other finding is still open; only the one clicked was fixed.
+    assert not AccessGrant.objects.filter(state="expired").exists()
+
+
+def test_the_fix_needs_a_post_with_a_csrf_token(last_run, creator):
+    from django.test import Client
+
+    finding = last_run.findings.get(subject_ref="sub_paid")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(creator)
+
+    assert client.get(fix_url(finding)).status_code == 405
+    assert client.post(fix_url(finding)).status_code == 403
+    assert not User.objects.filter(email="paid@x.test").exists()
+
+
+def test_the_fix_needs_staff_who_may_change_findings(last_run, client, django_user_model):
+    finding = last_run.findings.get(subject_ref="sub_paid")
+    member = django_user_model.objects.create_user("member@x.test", "pw-member-1")
+    client.force_login(member)
+    assert client.post(fix_url(finding)).status_code == 302  # to the admin login
+    staff = django_user_model.objects.create_user("staff@x.test", "pw-staff-1", is_staff=True)
+    client.force_login(staff)
+    assert client.post(fix_url(finding)).status_code == 403
+    assert not User.objects.filter(email="paid@x.test").exists()
+    assert ReconcileFix.objects.count() == 0
+
+
+def test_the_nightly_job_reports_every_provider_and_fixes_nothing(three_differences, settings):
+    from billing.tasks import reconcile_providers
+
+    assert settings.CELERY_BEAT_SCHEDULE["billing-reconcile-providers"]["task"] == (
+        "billing.tasks.reconcile_providers"
+    )
+    with time_machine.travel(at(NOW), tick=False):
+        run_pks = reconcile_providers()
+
+    runs = ReconcileRun.objects.filter(pk__in=run_pks)
+    assert sorted(runs.values_list("provider", "status")) == [
+        ("digistore24", "done"),
+        ("stripe", "done"),
+    ]
+    assert ReconcileFinding.objects.count() == 2
+    assert ReconcileFix.objects.count() == 0
+    assert not User.objects.filter(email="paid@x.test").exists()
