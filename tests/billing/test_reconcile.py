@@ -394,3 +394,15 @@ def test_the_nightly_job_reports_every_provider_and_fixes_nothing(three_differen
     assert ReconcileFinding.objects.count() == 2
     assert ReconcileFix.objects.count() == 0
     assert not User.objects.filter(email="paid@x.test").exists()
+
+
+def test_a_fix_audit_row_cannot_be_rewritten_on_postgresql(postgres_only, three_differences):
+    from django.db import IntegrityError, connection, transaction
+
+    reconcile("--fix")
+    assert ReconcileFix.objects.count() == 2
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE billing_reconcilefix SET result = 'rewritten'")
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM billing_reconcilefix")
+    assert set(ReconcileFix.objects.values_list("succeeded", flat=True)) == {True}
