@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
+from django.db.models import Q
+
 from billing import stripe_api
 from billing.models import Customer, Payment, ReconcileFinding, Subscription
 from billing.providers.stripe import site_is_live
@@ -30,16 +32,32 @@ Fix = ReconcileFinding.Fix
 
 
 def _ours(*, is_live: bool) -> tuple[dict[str, Subscription], dict[int, list[AccessGrant]]]:
+    """Our Stripe subscriptions by id, and per subscription the grants that stand for it: those
+    its order gave (a bundle's items too), and the member's grant of the order's product when
+    another order last extended it."""
     subscriptions = {
         subscription.provider_ref: subscription
         for subscription in Subscription.objects.filter(
             provider=NAME, order__is_test=not is_live
-        ).select_related("member")
+        ).select_related("member", "order")
     }
-    grants: dict[int, list[AccessGrant]] = defaultdict(list)
     order_pks = {subscription.order_id for subscription in subscriptions.values()}
-    for grant in AccessGrant.objects.filter(order_id__in=order_pks).select_related("product"):
-        grants[grant.order_id].append(grant)
+    member_pks = {subscription.member_id for subscription in subscriptions.values()}
+    candidates = AccessGrant.objects.filter(
+        Q(order_id__in=order_pks) | Q(member_id__in=member_pks)
+    ).select_related("product")
+    by_order: dict[int, list[AccessGrant]] = defaultdict(list)
+    by_member_product: dict[tuple[int, int], AccessGrant] = {}
+    for grant in candidates:
+        by_order[grant.order_id].append(grant)
+        by_member_product[(grant.member_id, grant.product_id)] = grant
+    grants: dict[int, list[AccessGrant]] = {}
+    for subscription in subscriptions.values():
+        its = list(by_order.get(subscription.order_id, []))
+        held = by_member_product.get((subscription.member_id, subscription.order.product_id))
+        if held is not None and held not in its:
+            its.append(held)
+        grants[subscription.order_id] = its
     return subscriptions, grants
 
 
@@ -138,6 +156,12 @@ def _access_not_paying(raw, listed, subscription, grants, *, now):
     )
 
 
+def _running(subscription: Subscription | None) -> bool:
+    """We have not recorded its end. Access to an ended subscription's product is a support
+    decision (given anyway, extended, complimentary), not a difference with Stripe."""
+    return subscription is not None and subscription.status != Subscription.Status.CANCELED
+
+
 def compare(*, now: datetime) -> tuple[int, list[ReconcileFinding]]:
     """(subscriptions checked, findings not yet saved). Reads only; raises on API errors that
     outlast the retries."""
@@ -170,11 +194,12 @@ def compare(*, now: datetime) -> tuple[int, list[ReconcileFinding]]:
                     recorded_invoices=recorded_invoices,
                 )
             )
-        elif listed.has_ended and has_access:
+        elif listed.has_ended and has_access and _running(subscription):
             findings.append(_access_not_paying(raw, listed, subscription, its_grants, now=now))
     listed_refs = {listed.ref for _, listed in listed_all}
     for ref, subscription in ours.items():
         its_grants = grants.get(subscription.order_id, [])
-        if ref not in listed_refs and any(grant_allows_access(g, now=now) for g in its_grants):
+        has_access = any(grant_allows_access(grant, now=now) for grant in its_grants)
+        if ref not in listed_refs and has_access and _running(subscription):
             findings.append(_access_not_paying(None, None, subscription, its_grants, now=now))
     return len(listed_all), findings

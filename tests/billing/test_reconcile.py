@@ -406,3 +406,16 @@ def test_a_fix_audit_row_cannot_be_rewritten_on_postgresql(postgres_only, three_
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM billing_reconcilefix")
     assert set(ReconcileFix.objects.values_list("succeeded", flat=True)) == {True}
+
+
+def test_access_given_anyway_after_the_end_is_not_a_difference(three_differences):
+    from members.support import give_access_anyway
+
+    reconcile("--fix")
+    grant = AccessGrant.objects.get(member__email="cancelled@x.test")
+    give_access_anyway(grant_pk=grant.pk, actor=None, reason="goodwill", now=at(NOW))
+    assert grant_allows_access(AccessGrant.objects.get(pk=grant.pk), now=at(NOW))
+
+    (run,) = reconcile()["runs"]
+
+    assert run["findings"] == []
