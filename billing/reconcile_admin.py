@@ -31,6 +31,9 @@ class ReconcileFindingAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]  # evidence is kept as found
+
     def get_urls(self):
         fix = self.admin_site.admin_view(self.fix_view)
         return [
