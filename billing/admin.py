@@ -205,3 +205,7 @@ class CustomerAdmin(ReadOnlyAdmin):
 class CheckoutLinkAdmin(ReadOnlyAdmin):
     list_display = ["checkout_ref", "order_ref", "provider", "created_at"]
     search_fields = ["checkout_ref", "order_ref"]
+
+
+# Reconcile findings: the last run's page with a one-click fix per finding.
+from billing import reconcile_admin  # noqa: E402, F401

@@ -285,3 +285,20 @@ class CancellationFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscription} {self.reason or '-'}"
+
+
+# Reconcile runs and findings live in their own module; imported here so Django finds them.
+from billing.reconcile_models import ReconcileFinding, ReconcileFix, ReconcileRun  # noqa: E402
+
+__all__ = [
+    "CancellationFeedback",
+    "CheckoutLink",
+    "Customer",
+    "Order",
+    "Payment",
+    "ProviderEvent",
+    "ReconcileFinding",
+    "ReconcileFix",
+    "ReconcileRun",
+    "Subscription",
+]

@@ -7,8 +7,18 @@ parsing run for real while nothing leaves the machine.
 
 from __future__ import annotations
 
+import json
+import random
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from functools import partial
+from typing import TypeVar
+
 import stripe
 from django.conf import settings
+
+T = TypeVar("T")
 
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 20
@@ -31,7 +41,7 @@ def use_http_client(http_client: stripe.HTTPClient | None) -> None:
     _http_client = http_client
 
 
-def client() -> stripe.StripeClient:
+def client(*, max_network_retries: int = MAX_NETWORK_RETRIES) -> stripe.StripeClient:
     if not is_configured():
         raise StripeNotConfigured("STRIPE_SECRET_KEY is not set")
     http_client = _http_client or stripe.RequestsClient(
@@ -40,7 +50,7 @@ def client() -> stripe.StripeClient:
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         http_client=http_client,
-        max_network_retries=MAX_NETWORK_RETRIES,
+        max_network_retries=max_network_retries,
     )
 
 
@@ -90,3 +100,62 @@ def set_cancel_at_period_end(*, subscription_ref: str, cancel: bool) -> dict:
         subscription_ref, {"cancel_at_period_end": cancel}
     )
     return subscription.to_dict()
+
+
+# --- Listing (reconcile) ----------------------------------------------------------------------
+
+LIST_ATTEMPTS = 5
+LIST_PAGE_SIZE = 100  # Stripe's maximum
+MAX_BACKOFF_SECONDS = 30.0
+# What waiting can fix: a rate limit (429), a connection problem, a 5xx or a lock conflict.
+RETRYABLE = (stripe.RateLimitError, stripe.APIConnectionError, stripe.APIError)
+sleep: Callable[[float], None] = time.sleep  # tests replace it to record the waits
+
+
+def backoff_seconds(attempt: int) -> float:
+    """1, 2, 4, 8 … seconds (plus up to 25% jitter) after the n-th failed attempt, at most 30."""
+    base = min(2.0 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+    return base + random.uniform(0, base / 4)  # noqa: S311 (jitter, not a secret)
+
+
+def with_backoff(call: Callable[[], T], *, attempts: int = LIST_ATTEMPTS) -> T:
+    """Call, and on a rate limit or a passing API error wait and call again, ``attempts`` times
+    at most; the last error is raised. Errors a retry cannot fix (bad key, bad request) raise
+    at once."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except RETRYABLE:
+            if attempt == attempts:
+                raise
+            sleep(backoff_seconds(attempt))
+    raise AssertionError("unreachable")
+
+
+def _plain(value: dict) -> dict:
+    """JSON-safe: the library turns ``*_decimal`` fields into Decimal; back to their string."""
+    return json.loads(json.dumps(value, default=_decimal_text))
+
+
+def _decimal_text(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} in a Stripe object")
+
+
+def list_subscriptions(*, page_size: int | None = None) -> Iterator[dict]:
+    """Every subscription of the account, of any status, with its latest invoice expanded.
+
+    Paged with ``starting_after`` while ``has_more``; each page is retried on its own (the
+    library's retries are off here, so waits are ours and bounded).
+    """
+    limit = page_size or LIST_PAGE_SIZE
+    params: dict = {"status": "all", "limit": limit, "expand": ["data.latest_invoice"]}
+    api = client(max_network_retries=0)
+    while True:
+        page = with_backoff(partial(api.v1.subscriptions.list, dict(params)))
+        for subscription in page.data:
+            yield _plain(subscription.to_dict())
+        if not page.has_more or not page.data:
+            return
+        params["starting_after"] = page.data[-1].id

@@ -60,3 +60,11 @@ def send_payment_failed_email(order_pk: int) -> bool:
     from billing.emails import send_payment_failed_email as send
 
     return send(order_pk=order_pk)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def reconcile_providers() -> list[int]:
+    """Nightly: compare with each provider and store the findings (report only, never fix)."""
+    from billing.reconcile.services import run_all
+
+    return [run.pk for run in run_all(now=timezone.now())]

@@ -250,3 +250,20 @@ def build_event(event_type: str, **fields) -> str:
     if account is not None:
         envelope["account"] = account
     return json.dumps(envelope)
+
+
+def subscription_object(**fields) -> dict:
+    """A subscription as the API lists it (``status=all``), its latest invoice expanded if
+    given as ``latest_invoice`` (an invoice object)."""
+    latest_invoice = fields.pop("latest_invoice", None)
+    subscription = _subscription(fields)
+    subscription["latest_invoice"] = latest_invoice
+    return subscription
+
+
+def invoice_object(**fields) -> dict:
+    """An invoice as the API returns it; ``paid_at`` fills ``status_transitions.paid_at``."""
+    paid_at = fields.pop("paid_at", None)
+    invoice = _invoice(fields)
+    invoice["status_transitions"] = {"paid_at": paid_at, "finalized_at": paid_at}
+    return invoice
