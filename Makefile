@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# One pytest worker per core (pytest-xdist); `make test PYTEST_ARGS=` runs in one process.
+PYTEST_ARGS ?= -n auto
 export PORT
 
 .PHONY: run test lint format install migrate bench clean
