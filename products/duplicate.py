@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from products.models import (
     BundleItem,
@@ -49,7 +50,7 @@ def duplicate_product(*, product: Product) -> Product:
     copy = Product.objects.get(pk=source_pk)
     copy = _copy(
         copy,
-        name=f"{product.name} (copy)"[:200],
+        name=(_("%(name)s (copy)") % {"name": product.name})[:200],
         slug=free_copy_slug(product.slug),
         is_published=False,
         digistore24_product_id="",
