@@ -68,7 +68,9 @@ class ModuleAddForm(forms.Form):
 
 
 class LessonAddForm(forms.Form):
-    module = forms.ModelChoiceField(queryset=Module.objects.none(), label=_("module"))
+    module = forms.ModelChoiceField(
+        queryset=Module.objects.none(), label=_("Add to module"), empty_label=None
+    )
     title = forms.CharField(label=_("Lesson title"), max_length=200)
     drip_days = forms.IntegerField(
         label=_("opens after (days)"), min_value=0, required=False, initial=0
@@ -83,6 +85,9 @@ class LessonAddForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["module"].queryset = Module.objects.filter(product=product)
         self.fields["module"].label_from_instance = lambda module: module.title
+        modules = list(self.fields["module"].queryset.order_by("position", "pk"))
+        if modules:  # new lessons usually go into the module added last
+            self.fields["module"].initial = modules[-1].pk
 
     def clean(self):
         cleaned = super().clean()

@@ -41,6 +41,7 @@
 
   Sortable.create(root.querySelector(".builder-modules"), {
     handle: ".module-handle",
+    forceFallback: true, // mouse and touch events: works the same in every browser
     animation: 150,
     onEnd: save,
   });
@@ -48,6 +49,7 @@
     Sortable.create(list, {
       group: "lessons",
       handle: ".lesson-handle",
+      forceFallback: true,
       draggable: ".builder-lesson",
       animation: 150,
       onEnd: save,

@@ -142,4 +142,3 @@ def test_an_image_uploaded_into_a_lesson_is_resized_once_and_served_publicly(
     assert response["Content-Type"] == "image/webp"
     page = creator_client.get(url).content.decode()
     assert image.image.url in page  # the address to paste into the text
-
