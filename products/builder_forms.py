@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorFormField
 
@@ -47,8 +48,8 @@ class RichTextField(ProseEditorFormField):
 
 
 class ProductForm(forms.ModelForm):
-    description = RichTextField(label=_("description"), required=False)
-    whats_included = RichTextField(label=_("what's included"), required=False)
+    description = RichTextField(label=capfirst(_("description")), required=False)
+    whats_included = RichTextField(label=capfirst(_("what's included")), required=False)
 
     class Meta:
         model = Product
@@ -56,7 +57,7 @@ class ProductForm(forms.ModelForm):
 
 
 class LessonForm(forms.ModelForm):
-    body = RichTextField(label=_("body"), required=False)
+    body = RichTextField(label=capfirst(_("body")), required=False)
 
     class Meta:
         model = Lesson

@@ -77,5 +77,21 @@ def test_creator_builds_a_course_and_reorders_it_by_drag_and_drop(
     page.reload()
     titles = page.locator(".builder-lesson td:nth-child(2)").all_inner_texts()
     assert [title.strip() for title in titles] == ["Water", "Flour", "Starter", "Live bake"]
-    if os.environ.get("BROWSER_SCREENSHOT"):
-        page.screenshot(path=os.environ["BROWSER_SCREENSHOT"], full_page=True)
+    shots = os.environ.get("BROWSER_SCREENSHOT")
+    if shots:
+        page.screenshot(path=shots, full_page=True)
+
+    # The lesson's text is written in the rich-text editor and read back in the preview.
+    page.locator(".builder-lesson", has_text="Water").get_by_role("link").click()
+    editor = page.locator(".ProseMirror:visible").first
+    editor.click()
+    page.keyboard.type("Use lukewarm water.")
+    if shots:
+        page.screenshot(path=shots.replace(".png", "-lesson.png"), full_page=True)
+    page.locator('input[name="_save"]').click()
+    assert "lukewarm" in Lesson.objects.get(title="Water").body
+    page.goto(f"{live_server.url}/members/preview/{course.slug}/")
+    expect(page.get_by_text("Use lukewarm water.")).to_be_visible()
+    expect(page.locator(".preview-banner")).to_be_visible()
+    if shots:
+        page.screenshot(path=shots.replace(".png", "-preview.png"), full_page=True)
