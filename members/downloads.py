@@ -19,9 +19,10 @@ from django.core import signing
 from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 
-from products.models import Download
+from products.models import Download, LessonAttachment
 
 SALT = "members.download-link"
+ATTACHMENT_SALT = "members.lesson-attachment-link"
 
 
 class LinkRefused(Exception):  # noqa: N818 - a refusal, not a crash
@@ -58,7 +59,25 @@ def read_link(*, token: str, member) -> LinkTarget:
     return LinkTarget(download_pk=data["d"], member_pk=data["m"])
 
 
-def serve_download(download: Download) -> HttpResponse:
+def attachment_url(*, member, attachment: LessonAttachment) -> str:
+    token = signing.dumps({"a": attachment.pk, "m": member.pk}, salt=ATTACHMENT_SALT)
+    return reverse("members:lesson_attachment", kwargs={"token": token})
+
+
+def read_attachment_link(*, token: str, member) -> int:
+    """The attachment's pk; raise ``LinkRefused`` like ``read_link`` on any failure."""
+    try:
+        data = signing.loads(token, salt=ATTACHMENT_SALT, max_age=max_age_seconds())
+    except signing.BadSignature as error:
+        raise LinkRefused(str(error)) from error
+    if not isinstance(data, dict) or data.get("m") != member.pk:
+        raise LinkRefused("link belongs to another member")
+    if not isinstance(data.get("a"), int):
+        raise LinkRefused("link belongs to another member")
+    return data["a"]
+
+
+def serve_download(download: Download | LessonAttachment) -> HttpResponse:
     filename = PurePosixPath(download.file.name).name
     prefix = settings.DOWNLOAD_X_ACCEL_REDIRECT_PREFIX
     if prefix:

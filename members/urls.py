@@ -14,6 +14,8 @@ urlpatterns = [
         name="lesson_complete",
     ),
     path("downloads/<str:token>/", views.download, name="download"),
+    path("lesson-files/<str:token>/", views.lesson_attachment, name="lesson_attachment"),
+    path("preview/<slug:slug>/", views.course_preview, name="course_preview"),
     path("profile/", views.profile, name="profile"),
     path("profile/sessions/end-others/", views.end_other_sessions, name="end_other_sessions"),
 ]

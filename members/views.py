@@ -7,10 +7,11 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from billing.selectors import billing_lines_for_grants, member_billing_lines, support_email
 from members import downloads, usage
-from members.access import effective_state, grant_allows_access, grant_for
+from members.access import effective_state, grant_allows_access, grant_for, lesson_state
 from members.credit import credit_balance
 from members.forms import ProfileForm
 from members.models import AccessGrant, User
@@ -32,7 +33,8 @@ from members.selectors import (
     published_product_or_404,
 )
 from products.embeds import embed_url
-from products.models import Download
+from products.models import Download, LessonAttachment
+from products.selectors import course_preview as course_preview_data
 
 
 def member_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -133,6 +135,10 @@ def lesson(request: HttpRequest, slug: str, lesson_pk: int) -> HttpResponse:
     if grant_allows_access(grant, now=now):
         usage.record_first_use(grant=grant, now=now)
     context["video_url"] = embed_url(context["lesson"].video_url)
+    context["attachments"] = [
+        (item, downloads.attachment_url(member=request.user, attachment=item))
+        for item in context["lesson"].attachments.all()
+    ]
     return render(request, "members/lesson.html", context)
 
 
@@ -155,6 +161,37 @@ def lesson_complete(request: HttpRequest, slug: str, lesson_pk: int) -> HttpResp
     context = _lesson_context(request, slug, lesson_pk)
     context["is_htmx"] = True
     return render(request, "members/_lesson_complete.html", context)
+
+
+@staff_member_required
+@member_view
+def course_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """Staff read a course as a member would, every lesson open; no grant is read or written."""
+    data = course_preview_data(slug=slug)
+    if data is None:
+        raise Http404
+    product, modules = data
+    return render(request, "members/preview.html", {"product": product, "modules": modules})
+
+
+@member_view
+def lesson_attachment(request: HttpRequest, token: str) -> HttpResponse:
+    """A lesson's file, for a member to whom the lesson is open now."""
+    now = timezone.now()
+    try:
+        attachment_pk = downloads.read_attachment_link(token=token, member=request.user)
+    except downloads.LinkRefused:
+        return render(request, "members/link_refused.html", status=403)
+    item = (
+        LessonAttachment.objects.select_related("lesson__module__product")
+        .filter(pk=attachment_pk, lesson__module__product__is_published=True)
+        .first()
+    )
+    if item is None:
+        return render(request, "members/link_refused.html", status=404)
+    if not lesson_state(member=request.user, lesson=item.lesson, now=now).is_open:
+        return _no_access(request, item.lesson.module.product, None)
+    return downloads.serve_download(item)
 
 
 @member_view

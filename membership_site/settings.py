@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.forms",
+    "django_prose_editor",  # rich-text editor for lesson bodies and descriptions (static in wheel)
     "allauth",
     "allauth.account",
     "members",

@@ -1,15 +1,31 @@
+from functools import partial
+
 from django.conf import settings
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
+from django.urls import path, reverse
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from products.admin_builder import course_builder_view, course_order_view
 from products.admin_files import PrivateFileWidget
-from products.covers import store_cover
-from products.models import BundleItem, Download, Lesson, Module, Price, Product
+from products.builder_forms import LessonForm, ProductForm
+from products.course_builder import next_lesson_position, next_module_position
+from products.covers import store_cover, store_lesson_image
+from products.duplicate import duplicate_product
+from products.models import (
+    BundleItem,
+    Download,
+    Lesson,
+    LessonAttachment,
+    LessonImage,
+    Module,
+    Price,
+    Product,
+)
 from products.selectors import drip_preview
 
 DIGISTORE24_HELP = format_lazy(
@@ -40,11 +56,11 @@ class PriceInline(admin.TabularInline):
 class ModuleInline(admin.TabularInline):
     model = Module
     extra = 0
-    fields = ["position", "title", "lesson_count"]
+    fields = ["title", "lesson_count"]
     readonly_fields = ["lesson_count"]
     ordering = ["position", "pk"]
     show_change_link = True
-    verbose_name_plural = _("modules (open a module to edit its lessons)")
+    verbose_name_plural = _("modules (reorder them and their lessons in the course builder)")
 
     @admin.display(description=_("lessons"))
     def lesson_count(self, module: Module) -> int:
@@ -75,7 +91,8 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "digistore24_product_id", "prices__stripe_price_id"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["drip_schedule"]
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", "duplicate"]
+    form = ProductForm
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "description", "is_published", "position"]}),
         (_("Sales page"), {"fields": ["cover", "whats_included"]}),
@@ -109,6 +126,19 @@ class ProductAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("prices")
+
+    def get_urls(self):
+        builder = self.admin_site.admin_view(partial(course_builder_view, self))
+        order = self.admin_site.admin_view(partial(course_order_view, self))
+        return [
+            path("<int:pk>/builder/", builder, name="products_product_builder"),
+            path("<int:pk>/builder/order/", order, name="products_product_builder_order"),
+            *super().get_urls(),
+        ]
+
+    def save_formset(self, request, form, formset, change):
+        place_new_items_last(formset)
+        super().save_formset(request, form, formset, change)
 
     def save_model(self, request, obj, form, change):
         upload = form.cleaned_data.get("cover")
@@ -145,19 +175,72 @@ class ProductAdmin(admin.ModelAdmin):
         updated = queryset.update(is_published=True)
         self.message_user(request, _("%(count)d products published.") % {"count": updated})
 
+    @admin.action(description=_("Duplicate the selected products (unpublished copies)"))
+    def duplicate(self, request, queryset):
+        for product in queryset.order_by("pk"):
+            copy = duplicate_product(product=product)
+            self.message_user(
+                request,
+                format_html(
+                    _(
+                        'Copied “{name}” as <a href="{url}">{copy}</a> (unpublished; give its '
+                        "prices their own Stripe price ids)."
+                    ),
+                    name=product.name,
+                    copy=copy.name,
+                    url=reverse("admin:products_product_change", args=[copy.pk]),
+                ),
+            )
+
     @admin.action(description=_("Unpublish the selected products"))
     def unpublish(self, request, queryset):
         updated = queryset.update(is_published=False)
         self.message_user(request, _("%(count)d products unpublished.") % {"count": updated})
 
 
+def place_new_items_last(formset) -> None:
+    """A module or lesson added through an inline goes after the last one, not at 0."""
+    for inline_form in formset.forms:
+        item = inline_form.instance
+        if item.pk is not None or not inline_form.has_changed():
+            continue
+        if isinstance(item, Module) and "position" not in inline_form.changed_data:
+            item.position = next_module_position(product=item.product)
+        if isinstance(item, Lesson) and "position" not in inline_form.changed_data:
+            item.position = next_lesson_position(module=item.module)
+
+
 class LessonInline(admin.StackedInline):
     model = Lesson
+    form = LessonForm
     extra = 0
     ordering = ["position", "pk"]
+    show_change_link = True
     fields = [
-        ("position", "title"), "body", "video_url", ("drip_days", "opens_on"), "is_free_preview",
+        "title", "body", "video_url", ("drip_days", "opens_on"), "is_free_preview",
     ]  # fmt: skip
+
+
+class LessonImageInline(admin.TabularInline):
+    model = LessonImage
+    extra = 0
+    fields = ["image", "alt_text", "markup"]
+    readonly_fields = ["markup"]
+    verbose_name_plural = _("images (upload, save, then paste the address into the text)")
+
+    @admin.display(description=_("address to use in the text"))
+    def markup(self, image: LessonImage) -> str:
+        if not image.pk or not image.image:
+            return "—"
+        return format_html('<code class="lesson-image-url">{}</code>', image.image.url)
+
+
+class LessonAttachmentInline(admin.TabularInline):
+    model = LessonAttachment
+    extra = 0
+    fields = ["position", "title", "file"]
+    ordering = ["position", "pk"]
+    formfield_overrides = {models.FileField: {"widget": PrivateFileWidget}}
 
 
 @admin.register(Module)
@@ -166,6 +249,15 @@ class ModuleAdmin(admin.ModelAdmin):
     list_filter = ["product"]
     search_fields = ["title", "product__name"]
     inlines = [LessonInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change and "position" not in form.changed_data:
+            obj.position = next_module_position(product=obj.product)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        place_new_items_last(formset)
+        super().save_formset(request, form, formset, change)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(lesson_total=Count("lessons"))
@@ -181,3 +273,19 @@ class LessonAdmin(admin.ModelAdmin):
     list_filter = ["module__product", "is_free_preview"]
     search_fields = ["title", "module__title", "module__product__name"]
     list_select_related = ["module__product"]
+    form = LessonForm
+    inlines = [LessonImageInline, LessonAttachmentInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change and "position" not in form.changed_data:
+            obj.position = next_lesson_position(module=obj.module)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            image = inline_form.instance
+            if isinstance(image, LessonImage) and "image" in inline_form.changed_data:
+                upload = inline_form.cleaned_data.get("image")
+                if upload:
+                    store_lesson_image(image=image, upload=upload)
+        super().save_formset(request, form, formset, change)

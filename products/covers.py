@@ -7,13 +7,14 @@ stored, so the original never reaches the public media folder.
 
 from __future__ import annotations
 
+import secrets
 from io import BytesIO
 from pathlib import PurePath
 
 from django.core.files.base import ContentFile, File
 from PIL import Image, ImageOps
 
-from products.models import Product
+from products.models import LessonImage, Product
 
 COVER_MAX_SIZE = (1600, 1600)  # sharp on a 2x screen at the page's widest (800 css px)
 COVER_QUALITY = 82
@@ -43,3 +44,14 @@ def store_cover(*, product: Product, upload: File) -> Product:
     cover = resized_cover(upload)
     product.cover.save(cover.name, cover, save=False)  # also sets cover_width / cover_height
     return product
+
+
+def store_lesson_image(*, image: LessonImage, upload: File) -> LessonImage:
+    """Resize ``upload`` like a cover and store it under an unguessable name.
+
+    Lesson images are served from the public media folder so they load with the lesson page;
+    the random name keeps them from being found by guessing. The caller saves ``image``.
+    """
+    resized = resized_cover(upload)
+    image.image.save(f"{secrets.token_urlsafe(16)}.webp", resized, save=False)
+    return image

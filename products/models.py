@@ -342,3 +342,53 @@ class BundleItem(models.Model):
             raise ValidationError(_("Only bundle products contain other products."))
         if self.product.kind == Product.Kind.BUNDLE:
             raise ValidationError({"product": _("A bundle contains products, not other bundles.")})
+
+
+class LessonAttachment(models.Model):
+    """A private file offered beside one lesson, downloaded like a product's Download."""
+
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("lesson")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), storage=private_storage, upload_to="lesson-files/%Y/%m/")
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["lesson", "position", "pk"]
+        verbose_name = _("lesson attachment")
+        verbose_name_plural = _("lesson attachments")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LessonImage(models.Model):
+    """An image uploaded into a lesson: resized once, served from the public media folder."""
+
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.CASCADE, related_name="images", verbose_name=_("lesson")
+    )
+    image = models.ImageField(
+        _("image"),
+        upload_to="lesson-images/",
+        width_field="width",
+        height_field="height",
+        help_text=_("Resized to at most 1600 × 1600 pixels when saved."),
+    )
+    alt_text = models.CharField(
+        _("text alternative"),
+        max_length=300,
+        blank=True,
+        help_text=_("Describes the image for members who cannot see it."),
+    )
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["lesson", "pk"]
+        verbose_name = _("lesson image")
+        verbose_name_plural = _("lesson images")
+
+    def __str__(self) -> str:
+        return self.alt_text or self.image.name

@@ -9,7 +9,8 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from products.models import BundleItem, Lesson, Module, Price, Product
+from products.embeds import embed_url
+from products.models import BundleItem, Lesson, LessonAttachment, Module, Price, Product
 
 
 def published_products() -> QuerySet[Product]:
@@ -129,3 +130,41 @@ def drip_preview(product: Product) -> list[DripPreviewRow]:
         )
         for number, lesson in enumerate(lessons, start=1)
     ]
+
+
+@dataclass(frozen=True)
+class PreviewLesson:
+    lesson: Lesson
+    opening: str  # the drip setting in words
+    attachments: list[LessonAttachment]
+    video_url: str | None
+
+
+@dataclass(frozen=True)
+class PreviewModule:
+    module: Module
+    lessons: list[PreviewLesson]
+
+
+def course_preview(*, slug: str) -> tuple[Product, list[PreviewModule]] | None:
+    """A course (published or not) with every lesson's text and attachments, for staff to
+    read as a member would; three queries, and nothing about any grant."""
+    product = Product.objects.filter(slug=slug, kind=Product.Kind.COURSE).first()
+    if product is None:
+        return None
+    lessons = (
+        Lesson.objects.filter(module__product=product)
+        .select_related("module")
+        .prefetch_related("attachments")
+    )
+    modules: dict[int, PreviewModule] = {}
+    for lesson in lessons:
+        lesson.module.product = product
+        row = PreviewLesson(
+            lesson=lesson,
+            opening=describe_opening(drip_days=lesson.drip_days, opens_on=lesson.opens_on),
+            attachments=list(lesson.attachments.all()),
+            video_url=embed_url(lesson.video_url),
+        )
+        modules.setdefault(lesson.module_id, PreviewModule(lesson.module, [])).lessons.append(row)
+    return product, list(modules.values())

@@ -51,14 +51,15 @@ def lesson_preview(request: HttpRequest, slug: str, lesson_pk: int) -> HttpRespo
     return render(request, "products/preview.html", context)
 
 
-PUBLIC_MEDIA_FOLDERS = {"covers"}  # other uploads (the seller's invoice logo) stay unlisted
+# Other uploads (the seller's invoice logo) stay unlisted; lesson images have random names.
+PUBLIC_MEDIA_FOLDERS = {"covers", "lesson-images"}
 COVER_CACHE_SECONDS = 60 * 60 * 24 * 30  # a new upload gets a new name
 
 
 @require_safe
 @cache_control(public=True, max_age=COVER_CACHE_SECONDS)
 def public_media(request: HttpRequest, path: str) -> FileResponse:
-    """Serve product covers from MEDIA_ROOT (in development and behind a plain proxy).
+    """Serve covers and lesson images from MEDIA_ROOT (in development and behind a plain proxy).
 
     Only the folders in PUBLIC_MEDIA_FOLDERS; a path that leaves them is a 404.
     """

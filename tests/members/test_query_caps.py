@@ -19,7 +19,7 @@ NOW = BOUGHT_AT + timedelta(days=5)
 # the first visit also stamps first use (4 statements). Tight: a new query per page shows here.
 DASHBOARD_CAP = 5
 OUTLINE_CAP = 11
-LESSON_CAP = 7
+LESSON_CAP = 8  # 7, plus one for the lesson's files (issue 14)
 PROFILE_CAP = 4  # session, user, the member's subscriptions with their orders, store credit
 
 
