@@ -133,3 +133,15 @@ def run_concurrently(function, *, times: int = 5, arguments: list | None = None)
     for thread in threads:
         thread.join(timeout=60)
     return errors
+
+
+@pytest.fixture
+def post_committed(client, django_capture_on_commit_callbacks):
+    """``client.post`` that also runs what the request's commit queued (as in production), such
+    as the outbox row of a login link asked for at /login/new/."""
+
+    def post(*args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(*args, **kwargs)
+
+    return post
