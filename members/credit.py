@@ -24,6 +24,8 @@ from members.support import SupportError, require_reason
 from products.money import ZERO_DECIMAL_CURRENCIES, format_money, to_decimal
 
 Kind = StoreCreditEntry.Kind
+# The ledger's columns are 32-bit integers (PostgreSQL refuses more with a DataError).
+MAX_MINOR_UNITS = 2_147_483_647
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,13 @@ def _write(
             f"{member.email}'s store credit is in {balance.currency} ({balance.display}), "
             f"not {currency}"
         )
+    if amount > MAX_MINOR_UNITS:
+        raise SupportError(f"{Balance(amount, currency).display} is too large an amount")
     after = balance.amount + amount if kind == Kind.CREDIT else balance.amount - amount
+    if after > MAX_MINOR_UNITS:
+        raise SupportError(
+            f"{member.email}'s balance would be too large: {Balance(after, currency).display}"
+        )
     if after < 0:
         raise SupportError(f"{member.email} has only {balance.display} of store credit")
     entry = StoreCreditEntry.objects.create(
