@@ -91,9 +91,14 @@ def request_brand(request: HttpRequest) -> Brand:
 
 
 def from_email(brand: Brand | None = None) -> str:
-    """DEFAULT_FROM_EMAIL with the site name as its display name (the address stays)."""
+    """DEFAULT_FROM_EMAIL with the site name as its display name (the address stays).
+
+    Line breaks and other whitespace runs in the name become one space: a header line cannot
+    carry them, and Django would refuse every e-mail (or, unchecked, a name could add a header).
+    """
     brand = brand or current_brand()
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     if not address:
         return settings.DEFAULT_FROM_EMAIL
-    return formataddr((brand.site_name, address))
+    name = " ".join("".join(c if c.isprintable() else " " for c in brand.site_name).split())
+    return formataddr((name, address))

@@ -4,15 +4,17 @@ The balance is the running ``balance_after`` of the member's latest entry; it is
 (the services refuse, and a check constraint stands behind them) and holds one currency at a
 time: while it is above zero, an entry in another currency is refused. Entries are written under
 a lock on the member's row, so two writers never both spend the same balance, and each carries a
-``key``: a repeated credit with the same reason, or a second use for the same order, is recorded
-once. Nothing here uses floats; amounts from people go through ``to_minor_units``.
+``key``: a repeated credit with the same reason on the same (UTC) day, or a second use for the
+same order, is recorded once. The day is part of it because the guard is against a command run
+twice by mistake: the same goodwill credit a month later is a new credit.
+Nothing here uses floats; amounts from people go through ``to_minor_units``.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -22,6 +24,8 @@ from members.support import SupportError, require_reason
 from products.money import ZERO_DECIMAL_CURRENCIES, format_money, to_decimal
 
 Kind = StoreCreditEntry.Kind
+# The ledger's columns are 32-bit integers (PostgreSQL refuses more with a DataError).
+MAX_MINOR_UNITS = 2_147_483_647
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,11 @@ def _fingerprint(*parts: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
+def _day(now: datetime) -> str:
+    """The UTC day of ``now``: a repeat within it is a slip, a repeat on another day is meant."""
+    return now.astimezone(UTC).date().isoformat()
+
+
 def _write(
     *, member: User, kind: str, amount: int, currency: str, key: str, audit: dict
 ) -> CreditChange:
@@ -99,7 +108,13 @@ def _write(
             f"{member.email}'s store credit is in {balance.currency} ({balance.display}), "
             f"not {currency}"
         )
+    if amount > MAX_MINOR_UNITS:
+        raise SupportError(f"{Balance(amount, currency).display} is too large an amount")
     after = balance.amount + amount if kind == Kind.CREDIT else balance.amount - amount
+    if after > MAX_MINOR_UNITS:
+        raise SupportError(
+            f"{member.email}'s balance would be too large: {Balance(after, currency).display}"
+        )
     if after < 0:
         raise SupportError(f"{member.email} has only {balance.display} of store credit")
     entry = StoreCreditEntry.objects.create(
@@ -122,10 +137,10 @@ def add_store_credit(
     key: str = "",
 ) -> CreditChange:
     """Put ``amount`` minor units on the member's balance. The same amount, currency and reason
-    is credited once (``key`` overrides that fingerprint)."""
+    is credited once a day (``key`` overrides that fingerprint)."""
     reason = require_reason(reason)
     currency = normalize_currency(currency)
-    key = key or "credit:" + _fingerprint(amount, currency, reason)
+    key = key or "credit:" + _fingerprint(amount, currency, reason, _day(now))
     audit = {"at": now, "actor": actor, "reason": reason}
     return _write(member=member, kind=Kind.CREDIT, amount=amount, currency=currency, key=key,
                   audit=audit)  # fmt: skip
@@ -170,7 +185,7 @@ def expire_store_credit(
     amount = balance.amount if amount is None else amount
     if amount == 0 and balance.amount == 0:
         return CreditChange(None, False, balance, "no store credit to expire")
-    key = key or "expire:" + _fingerprint(amount, balance.currency, reason)
+    key = key or "expire:" + _fingerprint(amount, balance.currency, reason, _day(now))
     audit = {"at": now, "actor": actor, "reason": reason}
     return _write(member=member, kind=Kind.EXPIRE, amount=amount, currency=balance.currency,
                   key=key, audit=audit)  # fmt: skip

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
@@ -34,6 +35,8 @@ from django.views.decorators.http import require_http_methods
 
 from members import throttle
 from members.models import User
+from outbox.models import OutboxMessage
+from outbox.services import Outgoing, enqueue
 
 DEFAULT_MAX_AGE_SECONDS = 3 * 24 * 60 * 60
 REQUESTS_PER_HOUR = 5
@@ -177,6 +180,15 @@ def send_login_link(*, member: User) -> None:
     message.send()
 
 
+def send_login_link_email(*, member_id: int, now: datetime) -> bool:
+    """The outbox handler: a new link to the member (none to a deactivated account)."""
+    member = User.objects.filter(pk=member_id, is_active=True).first()
+    if member is None:
+        return False
+    send_login_link(member=member)
+    return True
+
+
 def _allowed(request: HttpRequest, email: str) -> bool:
     """At most a few links per address and per client an hour (counters in the cache)."""
     per_address = throttle.count(f"login-link:{email.lower()}", period=3600)
@@ -193,7 +205,13 @@ def request_link(request: HttpRequest) -> HttpResponse:
         email = form.cleaned_data["email"]
         member = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
         if member is not None and _allowed(request, email):
-            send_login_link(member=member)
+            # Through the outbox, after the answer: neither the time the mail server takes nor
+            # its failure shows whether the address has an account.
+            with transaction.atomic():
+                message = Outgoing(
+                    OutboxMessage.Kind.LOGIN_LINK_EMAIL, member.pk, {"member_id": member.pk}
+                )
+                enqueue(message, now=timezone.now())
         return render(request, "members/login_link/sent.html", {"email": email})
     return render(request, "members/login_link/request.html", {"form": form})
 

@@ -220,8 +220,9 @@ def extend_access(
     """Lengthen a grant by ``days`` (from its paid-through date, or from now if that has passed)
     or to ``until``; an ended grant is reopened, keeping its order and source.
 
-    Repeating an extension by days with the same reason extends once: give a new reason to
-    extend again. Lifetime access cannot be extended, and a shorter until-date is refused.
+    Repeating an extension by days with the same reason on the same (UTC) day extends once (a
+    command run twice by mistake); on another day, or with a new reason, it extends again.
+    Lifetime access cannot be extended, and a shorter until-date is refused.
     """
     reason = require_reason(reason)
     if (days is None) == (until is None):
@@ -236,7 +237,12 @@ def extend_access(
     live = _is_live(grant, now=now)
     if live and grant.paid_through is None:
         raise SupportError(f"{member.email} has lifetime access to {slug}: nothing to extend")
-    if days is not None and grant.events.filter(kind=Kind.EXTENDED, reason=reason).exists():
+    day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    same_day = {"at__gte": day_start, "at__lt": day_start + timedelta(days=1)}
+    if (
+        days is not None
+        and grant.events.filter(kind=Kind.EXTENDED, reason=reason, **same_day).exists()
+    ):
         return GrantChange(grant, False, f"{slug}: already extended ({reason})")
     paid_through = _extended_until(grant, days=days, until=until, now=now)
     if live and paid_through == grant.paid_through:

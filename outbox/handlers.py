@@ -21,4 +21,5 @@ HANDLERS: dict[str, str] = {
     Kind.DOCUMENT_RESEND: "invoices.delivery.email_document_again",
     Kind.LESSON_NOTICE: "drip.emails.send_lesson_notice_email",
     Kind.LAPSE_EMAIL: "drip.emails.send_lapse_email",
+    Kind.LOGIN_LINK_EMAIL: "members.login_links.send_login_link_email",
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -61,12 +61,20 @@ COVER_CACHE_SECONDS = 60 * 60 * 24 * 30  # a new upload gets a new name
 def public_media(request: HttpRequest, path: str) -> FileResponse:
     """Serve covers and lesson images from MEDIA_ROOT (in development and behind a plain proxy).
 
-    Only the folders in PUBLIC_MEDIA_FOLDERS; a path that leaves them is a 404.
+    Only the folders in PUBLIC_MEDIA_FOLDERS; a path that leaves them is a 404, also through a
+    symbolic link (to the seller's invoice logo, the branding folder, or the private files).
     """
     parts = PurePosixPath(path).parts
     if len(parts) < 2 or parts[0] not in PUBLIC_MEDIA_FOLDERS or ".." in parts:
         raise Http404
     if not default_storage.exists(path):
         raise Http404
+    try:
+        folder = Path(default_storage.path(parts[0])).resolve()
+        target = Path(default_storage.path(path)).resolve()
+    except (ValueError, OSError):
+        raise Http404 from None
+    if not target.is_relative_to(folder) or not target.is_file():
+        raise Http404
     content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-    return FileResponse(default_storage.open(path), content_type=content_type)
+    return FileResponse(target.open("rb"), content_type=content_type)

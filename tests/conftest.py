@@ -142,3 +142,14 @@ def warm_brand_cache(db):
     from branding.selectors import current_brand
 
     current_brand()
+
+
+def post_committed(client, django_capture_on_commit_callbacks):
+    """``client.post`` that also runs what the request's commit queued (as in production), such
+    as the outbox row of a login link asked for at /login/new/."""
+
+    def post(*args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(*args, **kwargs)
+
+    return post

@@ -71,9 +71,11 @@ def test_member_with_a_password_goes_straight_to_the_member_area(client):
     assert response.url == "/members/"
 
 
-def test_asking_for_a_new_link_sends_one_without_revealing_accounts(client, new_member, mailoutbox):
-    sent = client.post("/login/new/", {"email": "ADA@x.test"})
-    unknown = client.post("/login/new/", {"email": "nobody@x.test"})
+def test_asking_for_a_new_link_sends_one_without_revealing_accounts(
+    client, post_committed, new_member, mailoutbox
+):
+    sent = post_committed("/login/new/", {"email": "ADA@x.test"})
+    unknown = post_committed("/login/new/", {"email": "nobody@x.test"})
 
     assert sent.status_code == unknown.status_code == 200
     assert b"a new login link is on its way" in sent.content
@@ -84,9 +86,9 @@ def test_asking_for_a_new_link_sends_one_without_revealing_accounts(client, new_
     assert client.post(path_of(link)).status_code == 302
 
 
-def test_new_links_are_rate_limited_per_address(client, new_member, mailoutbox):
+def test_new_links_are_rate_limited_per_address(client, post_committed, new_member, mailoutbox):
     for _ in range(7):
-        client.post("/login/new/", {"email": "ada@x.test"})
+        post_committed("/login/new/", {"email": "ada@x.test"})
     assert len(mailoutbox) == 5
 
 
@@ -147,10 +149,10 @@ def _link_in(message) -> str:
     return path_of(next(line for line in message.body.splitlines() if "/login/" in line).strip())
 
 
-def test_a_new_link_ends_the_older_unused_ones(client, new_member, mailoutbox):
+def test_a_new_link_ends_the_older_unused_ones(client, post_committed, new_member, mailoutbox):
     """Only the newest link works: a forwarded or leaked older e-mail no longer logs anyone in."""
-    client.post("/login/new/", {"email": "ada@x.test"})
-    client.post("/login/new/", {"email": "ada@x.test"})
+    post_committed("/login/new/", {"email": "ada@x.test"})
+    post_committed("/login/new/", {"email": "ada@x.test"})
     first, second = (_link_in(message) for message in mailoutbox)
 
     scanned = client.get(first)  # a mail scanner (or the member) opening the old e-mail

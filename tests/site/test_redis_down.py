@@ -77,11 +77,13 @@ def test_logout_works_while_redis_is_down(client, redis_down):
     assert client.get("/members/").status_code == 302  # logged out: the login page
 
 
-def test_login_links_and_the_admin_login_work_while_redis_is_down(client, redis_down, mailoutbox):
+def test_login_links_and_the_admin_login_work_while_redis_is_down(
+    client, post_committed, redis_down, mailoutbox
+):
     member = UserFactory(email="ada@x.test")
     UserFactory(email="boss@x.test", password="the-boss-pass-42", is_staff=True)
 
-    requested = client.post("/login/new/", {"email": "ada@x.test"})
+    requested = post_committed("/login/new/", {"email": "ada@x.test"})
     admin_wrong = client.post("/admin/login/", {"username": "boss@x.test", "password": "nope"})
     admin_right = client.post(
         "/admin/login/", {"username": "boss@x.test", "password": "the-boss-pass-42"}
