@@ -205,7 +205,11 @@ CELERY_TIMEZONE = "UTC"
 # so 30 minutes is safe, and the hard time limit below keeps every task shorter than that.
 # Redis' default is one hour. Side effects do not wait for it: the outbox job resends after
 # a few minutes, and a second copy of a task finds its rows done.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 30 * 60}
+# Only Redis knows this option; kombu hands the SQLAlchemy transport's options to create_engine,
+# which refuses unknown ones (the embedded broker then could not queue anything).
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"visibility_timeout": 30 * 60} if CELERY_BROKER_URL.startswith(("redis", "rediss")) else {}
+)
 CELERY_TASK_TIME_LIMIT = 20 * 60
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 for _schedule_module in ("billing.schedule", "drip.schedule", "outbox.schedule"):
