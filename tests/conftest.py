@@ -144,6 +144,7 @@ def warm_brand_cache(db):
     current_brand()
 
 
+@pytest.fixture
 def post_committed(client, django_capture_on_commit_callbacks):
     """``client.post`` that also runs what the request's commit queued (as in production), such
     as the outbox row of a login link asked for at /login/new/."""
