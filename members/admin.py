@@ -44,11 +44,8 @@ class GrantEventInline(admin.TabularInline):
 class AccessGrantAdmin(admin.ModelAdmin):
     """Grants are changed only through services (with an audit row), never by editing fields."""
 
-    list_display = [
-        "member", "product", "state", "source", "starts_at", "paid_through", "first_used_at",
-        "is_test",
-    ]  # fmt: skip
-    list_filter = ["state", "source", "is_test", "product"]
+    list_display = ["member", "product", "state", "source", "starts_at", "paid_through"]
+    list_filter = ["product", "state", "source", "is_test"]
     search_fields = ["member__email", "member__name", "product__name"]
     list_select_related = ["member", "product"]
     date_hierarchy = "starts_at"

@@ -17,7 +17,7 @@ from products.selectors import drip_preview
 
 def _connect_payments_help() -> str:
     return format_html(
-        "{} <a href='{}'>{}</a>",
+        '{} <a href="{}">{}</a>',
         _(
             "Stripe sells a price with a Stripe price id (price_…); Digistore24 sells the product "
             "with its number from your Digistore24 vendor account."

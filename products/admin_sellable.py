@@ -45,7 +45,7 @@ def warn_if_unsellable(request: HttpRequest, product: Product) -> None:
         messages.warning(
             request,
             format_html(
-                "{} <a href='{}'>{}</a>",
+                '{} <a href="{}">{}</a>',
                 gettext(
                     "“%(name)s” is published but cannot be sold: none of its active prices has "
                     "a Stripe price id, and it has no Digistore24 product id. Its sales page "
