@@ -95,6 +95,14 @@ class PriceForm(forms.ModelForm):
             "nickname", "amount", "currency", "billing_type", "interval", "interval_count",
             "trial_days", "stripe_price_id", "is_active",
         ]  # fmt: skip
+        # Narrow inputs: the Prices inline fits a 1280 px screen.
+        widgets = {
+            "nickname": forms.TextInput(attrs={"size": 12}),
+            "currency": forms.TextInput(attrs={"size": 3}),
+            "stripe_price_id": forms.TextInput(attrs={"size": 18}),
+            "interval_count": forms.NumberInput(attrs={"class": "vIntegerField", "min": 1}),
+            "trial_days": forms.NumberInput(attrs={"class": "vIntegerField", "min": 0}),
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
