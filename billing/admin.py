@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from billing import admin_connect
 from billing.models import (
     CancellationFeedback,
     CheckoutLink,
@@ -22,10 +23,24 @@ from billing.models import (
     Subscription,
 )
 from billing.services import reprocess_events
+from products.money import format_money
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records come from providers; the admin looks, support actions live in services."""
+    """Records come from providers; the admin looks, support actions live in services.
+
+    ``money_fields`` maps an amount field (minor units) to the method that shows it formatted
+    with its currency; the detail page shows the method in the field's place.
+    """
+
+    money_fields: dict[str, str] = {}
+
+    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        fields = [self.money_fields.get(name, name) for name in super().get_fields(request, obj)]
+        return list(dict.fromkeys(fields))
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), *self.money_fields.values()]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -39,18 +54,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ProviderEvent)
 class ProviderEventAdmin(ReadOnlyAdmin):
-    list_display = [
-        "received_at",
-        "provider",
-        "event_type",
-        "event_id",
-        "status",
-        "attempts",
-        "is_test",
-        "short_error",
-    ]
+    list_display = ["received_at", "provider", "event_type", "status", "is_test", "short_error"]
     list_filter = ["status", "event_type", "provider", "is_test"]
-    search_fields = ["event_id"]
+    search_fields = ["event_id", "event_type", "error"]
     date_hierarchy = "received_at"
     actions = ["reprocess"]
     readonly_fields = [
@@ -72,7 +78,7 @@ class ProviderEventAdmin(ReadOnlyAdmin):
     @admin.display(description=_("error"))
     def short_error(self, event: ProviderEvent) -> str:
         lines = [line for line in event.error.strip().splitlines() if line.strip()]
-        return lines[-1][:120] if lines else ""
+        return lines[-1][:80] if lines else ""
 
     @admin.display(description=_("error"))
     def error_block(self, event: ProviderEvent) -> str:
@@ -116,11 +122,25 @@ class ProviderEventAdmin(ReadOnlyAdmin):
             )
 
 
-class PaymentInline(admin.TabularInline):
+class MoneyColumns:
+    """Amounts in minor units shown as money with their currency (lists, details, inlines)."""
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_display(self, record: Order | Payment) -> str:
+        return format_money(record.amount, record.currency)
+
+    @admin.display(description=_("refunded"), ordering="amount_refunded")
+    def refunded_display(self, payment: Payment) -> str:
+        if not payment.amount_refunded:
+            return ""
+        return format_money(payment.amount_refunded, payment.currency)
+
+
+class PaymentInline(MoneyColumns, admin.TabularInline):
     model = Payment
     extra = 0
     can_delete = False
-    fields = ["provider_ref", "amount", "amount_refunded", "currency", "status", "paid_at"]
+    fields = ["provider_ref", "amount_display", "refunded_display", "status", "paid_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -128,50 +148,51 @@ class PaymentInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdmin):
+class OrderAdmin(MoneyColumns, ReadOnlyAdmin):
     list_display = [
-        "created_at",
-        "member",
-        "product",
-        "provider",
-        "provider_ref",
-        "status",
-        "amount",
-        "currency",
-        "is_test",
-    ]
-    list_filter = ["status", "provider", "is_test"]
-    search_fields = ["provider_ref", "member__email"]
+        "created_at", "member", "product", "provider", "status", "amount_display", "is_test",
+    ]  # fmt: skip
+    list_filter = ["provider", "status", "is_test", "created_at"]
+    search_fields = ["provider_ref", "member__email", "member__name", "product__name"]
     list_select_related = ["member", "product"]
+    date_hierarchy = "created_at"
     inlines = [PaymentInline]
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        # Payments protect their order; deleting a product that has orders is refused as
-        # "protected", not as a missing permission (the creator unpublishes it instead).
-        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+    money_fields = {"amount": "amount_display"}
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["paid_at", "order", "provider_ref", "amount", "amount_refunded", "status"]
-    list_filter = ["status", "provider"]
+class PaymentAdmin(MoneyColumns, ReadOnlyAdmin):
+    list_display = [
+        "paid_at", "member", "product", "provider", "status", "amount_display", "refunded_display",
+    ]  # fmt: skip
+    list_filter = ["status", "provider", "paid_at"]
     search_fields = ["provider_ref", "payment_intent_ref", "charge_ref", "order__member__email"]
-    list_select_related = ["order"]
+    list_select_related = ["order__member", "order__product"]
+    date_hierarchy = "paid_at"
+    money_fields = {"amount": "amount_display", "amount_refunded": "refunded_display"}
+
+    @admin.display(description=_("member"), ordering="order__member__email")
+    def member(self, payment: Payment) -> str:
+        return str(payment.order.member)
+
+    @admin.display(description=_("product"))
+    def product(self, payment: Payment) -> str:
+        return str(payment.order.product)
 
 
 @admin.register(Subscription)
 class SubscriptionAdmin(ReadOnlyAdmin):
     list_display = [
-        "provider_ref",
-        "member",
-        "status",
-        "current_period_end",
-        "cancel_at_period_end",
-        "ended_at",
-    ]
+        "member", "plan", "status", "current_period_end", "cancel_at_period_end", "ended_at",
+        "provider",
+    ]  # fmt: skip
     list_filter = ["status", "provider", "cancel_at_period_end"]
-    search_fields = ["provider_ref", "member__email"]
-    list_select_related = ["member"]
+    search_fields = ["provider_ref", "member__email", "member__name"]
+    list_select_related = ["member", "order__product"]
+
+    @admin.display(description=_("plan"), ordering="order__product__name")
+    def plan(self, subscription: Subscription) -> str:
+        return subscription.order.product.name
 
 
 @admin.register(CancellationFeedback)
@@ -206,6 +227,8 @@ class CheckoutLinkAdmin(ReadOnlyAdmin):
     list_display = ["checkout_ref", "order_ref", "provider", "created_at"]
     search_fields = ["checkout_ref", "order_ref"]
 
+
+admin_connect.register(admin.site)
 
 # Reconcile findings: the last run's page with a one-click fix per finding.
 from billing import reconcile_admin  # noqa: E402, F401

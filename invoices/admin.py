@@ -73,7 +73,31 @@ class ReadOnlyInline(admin.TabularInline):
 
 class LineInline(ReadOnlyInline):
     model = DocumentLine
-    fields = ["position", "description", "quantity", "vat_rate", "net", "vat", "gross"]
+    fields = [
+        "position",
+        "description",
+        "quantity",
+        "vat_rate",
+        "net_money",
+        "vat_money",
+        "gross_money",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("document")
+
+    @admin.display(description=gettext_lazy("net"))
+    def net_money(self, line: DocumentLine) -> str:
+        return format_money(line.net, line.document.currency)
+
+    @admin.display(description=gettext_lazy("VAT"))
+    def vat_money(self, line: DocumentLine) -> str:
+        return format_money(line.vat, line.document.currency)
+
+    @admin.display(description=gettext_lazy("gross"))
+    def gross_money(self, line: DocumentLine) -> str:
+        return format_money(line.gross, line.document.currency)
 
 
 class MailInline(ReadOnlyInline):
@@ -113,9 +137,21 @@ class DocumentAdmin(admin.ModelAdmin):
     inlines = [LineInline, MailInline]
     actions = ["send_again"]
     change_list_template = "admin/invoices/document/change_list.html"
+    exclude = ["net_total", "vat_total", "gross_total"]  # shown as money (get_readonly_fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return [*(field.name for field in self.model._meta.fields), "pdf_file"]
+        # Amounts in minor units show as money in their place ("net_total" -> "net_money").
+        money = {"net_total": "net_money", "vat_total": "vat_money", "gross_total": "gross_display"}
+        names = (money.get(field.name, field.name) for field in self.model._meta.fields)
+        return [*names, "pdf_file"]
+
+    @admin.display(description=gettext_lazy("net"))
+    def net_money(self, obj: Document) -> str:
+        return format_money(obj.net_total, obj.currency)
+
+    @admin.display(description=gettext_lazy("VAT"))
+    def vat_money(self, obj: Document) -> str:
+        return format_money(obj.vat_total, obj.currency)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -192,12 +228,21 @@ class DocumentAdmin(admin.ModelAdmin):
 
 @admin.register(PendingDocument)
 class PendingDocumentAdmin(admin.ModelAdmin):
-    list_display = ["pk", "kind", "payment", "amount", "requested_at", "document", "issued_at"]
+    list_display = [
+        "pk", "kind", "payment", "amount_money", "requested_at", "document", "issued_at",
+    ]  # fmt: skip
     list_filter = ["kind", ("document", admin.EmptyFieldListFilter)]
+    list_select_related = ["payment", "document"]
+    exclude = ["amount"]  # shown as money
     actions = ["issue_pending"]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return [field.name for field in self.model._meta.fields]
+        names = (field.name for field in self.model._meta.fields)
+        return ["amount_money" if name == "amount" else name for name in names]
+
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
+    def amount_money(self, obj: PendingDocument) -> str:
+        return format_money(obj.amount, obj.payment.currency)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

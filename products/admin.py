@@ -1,17 +1,18 @@
 from functools import partial
 
-from django.conf import settings
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
 from django.urls import path, reverse
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from billing.models import Order
 from products.admin_builder import course_builder_view, course_order_view
 from products.admin_files import PrivateFileWidget
+from products.admin_money import PriceForm
+from products.admin_sellable import SellableFilter, sales_state, warn_if_unsellable
 from products.builder_forms import LessonForm, ProductForm
 from products.course_builder import next_lesson_position, next_module_position
 from products.covers import store_cover, store_lesson_image
@@ -28,24 +29,25 @@ from products.models import (
 )
 from products.selectors import drip_preview
 
-DIGISTORE24_HELP = format_lazy(
-    _(
-        "Stripe: give each price its Stripe price id (price_…) below, and point a Stripe webhook "
-        "endpoint at {stripe}. Digistore24: enter the product's number from your Digistore24 "
-        "vendor account here; in Digistore24 add a generic IPN connection with the URL "
-        "{digistore24} and the passphrase from DIGISTORE24_IPN_PASSPHRASE, and enable the events "
-        "Payment, Missed payment, Refund, Chargeback, Rebilling cancelled, Rebilling resumed and "
-        "Last paid day."
-    ),
-    stripe=format_lazy("{}/billing/webhooks/stripe/", lazy(lambda: settings.SITE_URL, str)()),
-    digistore24=format_lazy(
-        "{}/billing/webhooks/digistore24/", lazy(lambda: settings.SITE_URL, str)()
-    ),
-)
+
+def _connect_payments_help() -> str:
+    return format_html(
+        '{} <a href="{}">{}</a>',
+        _(
+            "Stripe sells a price with a Stripe price id (price_…); Digistore24 sells the product "
+            "with its number from your Digistore24 vendor account."
+        ),
+        reverse("admin:connect_payments"),
+        _("Webhook addresses and checks: Connect payments"),
+    )
+
+
+CONNECT_PAYMENTS_HELP = lazy(_connect_payments_help, str)()
 
 
 class PriceInline(admin.TabularInline):
     model = Price
+    form = PriceForm
     extra = 0
     fields = [
         "nickname", "amount", "currency", "billing_type", "interval", "interval_count",
@@ -86,8 +88,8 @@ class BundleItemInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "is_published", "price_summary", "digistore24_product_id"]
-    list_filter = ["kind", "is_published"]
+    list_display = ["name", "kind", "is_published", "price_summary", "sales_state"]
+    list_filter = ["kind", "is_published", SellableFilter]
     search_fields = ["name", "slug", "digistore24_product_id", "prices__stripe_price_id"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["drip_schedule"]
@@ -108,7 +110,7 @@ class ProductAdmin(admin.ModelAdmin):
         ),
         (
             _("Payment providers"),
-            {"fields": ["digistore24_product_id"], "description": DIGISTORE24_HELP},
+            {"fields": ["digistore24_product_id"], "description": CONNECT_PAYMENTS_HELP},
         ),
         (_("Drip schedule"), {"fields": ["drip_schedule"]}),
     ]
@@ -145,6 +147,22 @@ class ProductAdmin(admin.ModelAdmin):
         if "cover" in form.changed_data and upload:
             store_cover(product=obj, upload=upload)
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        warn_if_unsellable(request, form.instance)
+
+    def get_deleted_objects(self, objs, request):
+        # Orders are read-only (no Delete), yet they only protect a product: show them as the
+        # protected reason ("unpublish instead"), not as a missing permission.
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            perms_needed.discard(Order._meta.verbose_name)
+        return deleted, model_count, perms_needed, protected
+
+    @admin.display(description=_("sales"))
+    def sales_state(self, product: Product) -> str:
+        return sales_state(product)
 
     @admin.display(description=_("prices"))
     def price_summary(self, product: Product) -> str:

@@ -12,9 +12,18 @@ ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "VND", "CLP", "ISK"})
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF", "JPY": "¥"}
 
 
+def exponent(currency: str) -> int:
+    """Digits after the decimal point in the currency's minor unit (EUR 2, JPY 0)."""
+    return 0 if currency.upper() in ZERO_DECIMAL_CURRENCIES else 2
+
+
 def to_decimal(amount: int, currency: str) -> Decimal:
-    exponent = 0 if currency.upper() in ZERO_DECIMAL_CURRENCIES else 2
-    return Decimal(amount).scaleb(-exponent)
+    return Decimal(amount).scaleb(-exponent(currency))
+
+
+def to_minor_units(value: Decimal, currency: str) -> int:
+    """29 EUR -> 2900, 29.9 EUR -> 2990, 29 JPY -> 29. The caller checks the decimal places."""
+    return int(value.scaleb(exponent(currency)))
 
 
 def format_money(amount: int, currency: str) -> str:
@@ -26,7 +35,7 @@ def format_money(amount: int, currency: str) -> str:
     """
     currency = currency.upper()
     value = to_decimal(abs(amount), currency)
-    places = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+    places = exponent(currency)
     number = formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
     symbol = SYMBOLS.get(currency, currency)
     sign = "-" if amount < 0 else ""

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 from members.selectors import owned_product_ids
 from products.embeds import embed_url
 from products.selectors import catalog_products, free_preview_lesson, sales_page
+from products.sellable import test_checkout_is_available
 
 
 def catalog(request: HttpRequest) -> HttpResponse:
@@ -34,6 +35,8 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "page": page,
         "is_owned": product.pk in owned,
         "owned": owned,
+        # Every active price has a buy button in offline test mode; elsewhere only Stripe's.
+        "test_checkout": test_checkout_is_available(),
     }
     return render(request, "products/detail.html", context)
 

@@ -22,6 +22,7 @@ from django.utils import translation
 
 from billing.providers.stripe import webhook_secrets
 from products.models import Price
+from products.sellable import offline_price_ref, test_checkout_is_available
 
 
 class TestCheckoutUnavailable(RuntimeError):
@@ -34,7 +35,7 @@ def is_available() -> bool:
     A production site that sells through Stripe Payment Links has a webhook secret but no key;
     there the test checkout would sign free purchases with the real secret, so it is off.
     """
-    return settings.DEBUG and not settings.STRIPE_SECRET_KEY
+    return test_checkout_is_available()
 
 
 def _add_months(moment: datetime, months: int) -> datetime:
@@ -96,7 +97,7 @@ def _session(*, price: Price, email: str, name: str, ids: dict, mode: str) -> di
         "customer": ids["customer"],
         "customer_details": {"email": email, "name": name, "address": None, "tax_ids": []},
         "customer_email": email,
-        "metadata": {"price_id": price.stripe_price_id, "language": language},
+        "metadata": {"price_id": offline_price_ref(price), "language": language},
         "locale": language.split("-")[0],
         "payment_intent": ids.get("payment_intent") if mode == "payment" else None,
         "subscription": ids.get("subscription"),
@@ -109,7 +110,7 @@ def _subscription_events(*, price: Price, email: str, name: str, ids: dict, now:
     start = datetime.fromtimestamp(now, tz=UTC)
     end = int(period_end(price=price, start=start).timestamp())
     amount = 0 if price.trial_days else price.amount
-    item = {"id": _local_id("si"), "price": {"id": price.stripe_price_id}, "quantity": 1}
+    item = {"id": _local_id("si"), "price": {"id": offline_price_ref(price)}, "quantity": 1}
     subscription = {
         "id": ids["subscription"],
         "object": "subscription",
@@ -135,7 +136,7 @@ def _subscription_events(*, price: Price, email: str, name: str, ids: dict, now:
                 {
                     "id": _local_id("il"),
                     "amount": amount,
-                    "pricing": {"price_details": {"price": price.stripe_price_id}},
+                    "pricing": {"price_details": {"price": offline_price_ref(price)}},
                     "period": {"start": now, "end": end},
                 }
             ],
@@ -144,7 +145,7 @@ def _subscription_events(*, price: Price, email: str, name: str, ids: dict, now:
             "type": "subscription_details",
             "subscription_details": {
                 "subscription": ids["subscription"],
-                "metadata": {"price_id": price.stripe_price_id, "language": _language()},
+                "metadata": {"price_id": offline_price_ref(price), "language": _language()},
             },
         },
         "livemode": False,
@@ -215,7 +216,7 @@ def subscription_object(subscription, *, cancel_at_period_end: bool) -> dict:
     order = subscription.order
     end = subscription.current_period_end
     end_stamp = int(end.timestamp()) if end else None
-    price_ref = order.price.stripe_price_id if order.price else ""
+    price_ref = offline_price_ref(order.price) if order.price else ""
     return {
         "id": subscription.provider_ref,
         "object": "subscription",
