@@ -365,12 +365,12 @@ def _subscribe_in_test_mode(*, member, product: Product, now: datetime) -> bool:
     (a Stripe key is set, or debug is off).
     """
     from billing.models import ProviderEvent
+    from billing.providers.stripe import webhook_secrets as secrets
     from billing.providers.stripe_test_checkout import (
         build_test_checkout_events,
         deliver,
         is_available,
     )
-    from billing.providers.stripe import webhook_secrets as secrets
     from billing.services import apply_provider_event
 
     price = product.prices.filter(is_active=True).exclude(stripe_price_id=None).first()

@@ -167,9 +167,7 @@ def test_seed_demo_on_a_live_site_without_a_key_says_checkout_is_off(settings, c
     ) in out
 
 
-def test_the_demo_membership_is_a_stripe_test_subscription_the_member_can_manage(
-    client, settings
-):
+def test_the_demo_membership_is_a_stripe_test_subscription_the_member_can_manage(client, settings):
     """In offline test mode the demo membership comes from the test checkout's signed events, so
     "Manage subscription" opens the local stand-in for Stripe's portal, and cancelling works."""
     from billing.models import Subscription
@@ -189,7 +187,7 @@ def test_the_demo_membership_is_a_stripe_test_subscription_the_member_can_manage
         portal["Location"], {"action": "cancel", "reason": "too_expensive"}, follow=True
     )
 
-    assert subscription.provider == "stripe" and subscription.order.is_test
+    assert (subscription.provider, subscription.order.is_test) == ("stripe", True)
     assert subscription.order.product.slug == "inner-circle-membership"
     assert "Manage subscription" in dashboard
     assert "/test-portal/" in portal["Location"]
