@@ -14,6 +14,7 @@ from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -115,6 +116,7 @@ PAGES: list[Page] = [
         "cancel",
         lambda s: f"/billing/subscriptions/{s.subscription_ref}/cancel/?back=dashboard",
         member=True,
+        test_mode=True,
     ),
     Page(
         "test-portal",
@@ -238,6 +240,8 @@ def _check_page(page, *, base_url: str, entry: Page, scene: Scene, language: str
         problems.append(f"{entry.name} [{language}]: status {status}, not {entry.status}")
     if entry.then is not None:
         entry.then(page)
+    elif urlsplit(page.url).path != urlsplit(base_url + entry.url(scene)).path:
+        problems.append(f"{entry.name} [{language}]: redirected to {page.url}")
     for width in sorted(WIDTHS, reverse=True):
         page.set_viewport_size({"width": width, "height": 900})
         where = f"{entry.name} @{width}px [{language}]"
