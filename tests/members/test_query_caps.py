@@ -21,7 +21,7 @@ NOW = BOUGHT_AT + timedelta(days=5)
 DASHBOARD_CAP = 5
 OUTLINE_CAP = 11
 LESSON_CAP = 7
-PROFILE_CAP = 3  # session, user, the member's subscriptions with their orders
+PROFILE_CAP = 4  # session, user, the member's subscriptions with their orders, store credit
 
 
 @pytest.fixture(autouse=True)
