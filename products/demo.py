@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -340,16 +341,48 @@ def seed_demo_member_products(*, member, products: dict[str, Product], now: date
     course_grant = grant_access(
         member=member, product=course, paid_through=None, now=bought, **audit
     )
-    grant_access(
-        member=member,
-        product=membership,
-        paid_through=bought + timedelta(days=30),
-        now=bought,
-        **audit,
-    )
+    if not _subscribe_in_test_mode(member=member, product=membership, now=now):
+        grant_access(
+            member=member,
+            product=membership,
+            paid_through=bought + timedelta(days=30),
+            now=bought,
+            **audit,
+        )
     lesson = Lesson.objects.filter(module__product=course).first()  # in course order
     if lesson is not None:
         read_at = bought + timedelta(hours=1)
         record_first_use(grant=course_grant, now=read_at)
         record_lesson_view(member=member, lesson=lesson, now=read_at)
         set_lesson_completed(member=member, lesson=lesson, completed=True, now=read_at)
+
+
+def _subscribe_in_test_mode(*, member, product: Product, now: datetime) -> bool:
+    """Subscribe the demo member to the membership the way the offline test checkout does: the
+    Stripe-shaped, signed test-mode events go through our own webhook and are applied at once,
+    so the membership is a Stripe test-mode subscription and "Manage subscription" opens the
+    local stand-in for Stripe's portal. False (nothing done) when the test checkout is off
+    (a Stripe key is set, or debug is off).
+    """
+    from billing.models import ProviderEvent
+    from billing.providers.stripe import webhook_secrets as secrets
+    from billing.providers.stripe_test_checkout import (
+        build_test_checkout_events,
+        deliver,
+        is_available,
+    )
+    from billing.services import apply_provider_event
+
+    price = product.prices.filter(is_active=True).exclude(stripe_price_id=None).first()
+    if price is None or not is_available() or not secrets():
+        return False
+    _session, bodies = build_test_checkout_events(price=price, email=member.email, name=member.name)
+    for body in bodies:
+        if deliver(body) >= 300:
+            raise RuntimeError(f"the demo subscription's event was refused: {body[:80]}")
+    event_ids = [json.loads(body)["id"] for body in bodies]
+    stored = ProviderEvent.objects.filter(provider="stripe", event_id__in=event_ids)
+    by_id = dict(stored.values_list("event_id", "pk"))
+    for event_id in event_ids:  # in the order Stripe sent them; the worker later finds them done
+        apply_provider_event(event_pk=by_id[event_id], now=now)
+    return True

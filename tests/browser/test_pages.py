@@ -11,18 +11,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from billing.models import Subscription
+from billing.providers.stripe_test_checkout import complete_test_checkout
 from branding.models import Branding
 from invoices.services import issue_invoice_for_payment
 from invoices.tasks import deliver_document
+from members.login_links import login_link_url
+from products.models import Product
 from tests.browser.test_course_flow import CHROMIUM, CHROMIUM_ARGS, INSTALL_HINT
-from tests.factories import PriceFactory
+from tests.factories import DownloadFactory, PriceFactory, RecurringPriceFactory
 from tests.invoices.helpers import checkout_buyer, make_payment, make_seller
 from tests.members.helpers import Course, grant, make_course, make_member
 
@@ -43,6 +49,18 @@ SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or settings.BASE_DIR / "var
 class Scene:
     course: Course
     invoice_number: str
+    download: Product
+    membership: Product
+    subscription_ref: str
+    session_ref: str
+    login_link: str
+
+
+def send_login_link(page) -> None:
+    """From the request page to "check your e-mail" (a POST's answer, not a URL of its own)."""
+    page.fill('input[name="email"]', "ada@example.test")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
 
 
 @dataclass(frozen=True)
@@ -51,25 +69,64 @@ class Page:
     url: Callable[[Scene], str]
     member: bool  # logged in as the demo member, or a visitor
     status: int = 200
+    # Offline test mode (the test checkout and the portal's stand-in) exists on a development
+    # site only: DEBUG is on while such a page is looked at.
+    test_mode: bool = False
+    then: Callable | None = None  # what the visitor does on the page to reach the one to check
 
 
 PAGES: list[Page] = [
     Page("catalog", lambda s: "/", member=False),
     Page("product", lambda s: s.course.product.get_catalog_url(), member=False),
+    Page("lesson-preview", lambda s: s.course.lessons[0].get_preview_url(), member=False),
+    Page(
+        "checkout",
+        lambda s: f"/billing/checkout/test/{s.membership.prices.get().pk}/",
+        member=False,
+        test_mode=True,
+    ),
+    Page(
+        "checkout-success",
+        lambda s: f"/billing/checkout/success/?session_id={s.session_ref}",
+        member=False,
+    ),  # fmt: skip
     Page("login", lambda s: "/accounts/login/", member=False),
     Page("password-reset", lambda s: "/accounts/password/reset/", member=False),
-    Page("login-link-request", lambda s: "/login/new/", member=False),
+    Page("password-reset-done", lambda s: "/accounts/password/reset/done/", member=False),
     Page("signup-closed", lambda s: "/accounts/signup/", member=False),
+    Page("login-link-request", lambda s: "/login/new/", member=False),
+    Page("login-link-confirm", lambda s: s.login_link, member=False),
+    # After the confirm page: sending a new link ends the older one.
+    Page("login-link-sent", lambda s: "/login/new/", member=False, then=send_login_link),
+    Page("login-link-invalid", lambda s: "/login/MQ/0-0/", member=False, status=410),
     Page("not-found", lambda s: "/no-such-page/", member=False, status=404),
     Page("dashboard", lambda s: "/members/", member=True),
     Page("course-outline", lambda s: s.course.product.get_absolute_url(), member=True),
     Page("lesson-open", lambda s: s.course.lessons[0].get_absolute_url(), member=True),
     Page("lesson-locked", lambda s: s.course.lessons[1].get_absolute_url(), member=True),
+    Page("downloads", lambda s: s.download.get_absolute_url(), member=True),
+    Page(
+        "download-link-refused", lambda s: "/members/downloads/expired/", member=True, status=403
+    ),  # fmt: skip
+    Page("membership", lambda s: s.membership.get_absolute_url(), member=True),
     Page("profile", lambda s: "/members/profile/", member=True),
     Page("invoices", lambda s: "/members/invoices/", member=True),
     Page("invoice", lambda s: f"/members/invoices/{s.invoice_number}/", member=True),
+    Page(
+        "cancel",
+        lambda s: f"/billing/subscriptions/{s.subscription_ref}/cancel/?back=dashboard",
+        member=True,
+        test_mode=True,
+    ),
+    Page(
+        "test-portal",
+        lambda s: f"/billing/subscriptions/{s.subscription_ref}/test-portal/",
+        member=True,
+        test_mode=True,
+    ),
     Page("email", lambda s: "/accounts/email/", member=True),
     Page("password-change", lambda s: "/accounts/password/change/", member=True),
+    Page("logout-confirm", lambda s: "/accounts/logout/", member=True),
 ]
 
 AXE_SERIOUS = """async () => {
@@ -93,7 +150,7 @@ PAGE_FACTS = """() => ({
 })"""
 
 
-def build_scene(language: str) -> Scene:
+def build_scene(language: str, settings) -> Scene:
     Branding.objects.create(
         site_name=BRAND,
         accent_colour="#0f766e",
@@ -102,15 +159,46 @@ def build_scene(language: str) -> Scene:
         privacy_url="https://example.test/privacy",
     )
     course = make_course(days=(0, 3, 6))
+    course.lessons[0].is_free_preview = True
+    course.lessons[0].save(update_fields=["is_free_preview"])
     PriceFactory(product=course.product)
+    download = DownloadFactory(title="Workbook", product__kind=Product.Kind.DOWNLOAD).product
+    membership = RecurringPriceFactory(
+        product__name="Inner circle", stripe_price_id="price_pages_monthly"
+    ).product
     member = make_member(email="ada@example.test", name="Ada Lovelace", language=language)
     member.set_password(PASSWORD)
     member.save()
     grant(member, course.product, starts_at=timezone.now())
+    grant(member, download, starts_at=timezone.now())
     make_seller()
     payment = make_payment(member=member, product=course.product, paid_at=timezone.now())
     invoice = issue_invoice_for_payment(payment=payment, now=timezone.now(), buyer=checkout_buyer())
-    return Scene(course=course, invoice_number=invoice.number)
+    # The membership the way the offline test checkout sells it: a Stripe test-mode subscription.
+    with override_test_mode(settings):
+        session_ref = complete_test_checkout(
+            price=membership.prices.get(), email=member.email, name=member.name
+        )
+    return Scene(
+        course=course,
+        invoice_number=invoice.number,
+        download=download,
+        membership=membership,
+        subscription_ref=Subscription.objects.get(order__member=member).public_ref,
+        session_ref=session_ref,
+        login_link=login_link_url(member).removeprefix(settings.SITE_URL),
+    )
+
+
+@contextmanager
+def override_test_mode(settings):
+    """Offline test mode for a moment: a development site without a Stripe key."""
+    before = settings.DEBUG
+    settings.DEBUG = True
+    try:
+        yield
+    finally:
+        settings.DEBUG = before
 
 
 @pytest.fixture
@@ -134,14 +222,26 @@ def chromium(monkeypatch):
             connections.close_all()
 
 
-def check_page(page, *, base_url: str, entry: Page, scene: Scene, language: str) -> list[str]:
+def check_page(
+    page, *, base_url: str, entry: Page, scene: Scene, language: str, settings
+) -> list[str]:
     """Load one page, then look at it at each width (a resize, not a reload); return what is
     wrong with it (empty when all is well)."""
+    with override_test_mode(settings) if entry.test_mode else nullcontext():
+        return _check_page(page, base_url=base_url, entry=entry, scene=scene, language=language)
+
+
+def _check_page(page, *, base_url: str, entry: Page, scene: Scene, language: str) -> list[str]:
     problems = []
+    page.set_viewport_size({"width": max(WIDTHS), "height": 900})
     response = page.goto(base_url + entry.url(scene))
     if response is None or response.status != entry.status:
         status = response and response.status
         problems.append(f"{entry.name} [{language}]: status {status}, not {entry.status}")
+    if entry.then is not None:
+        entry.then(page)
+    elif urlsplit(page.url).path != urlsplit(base_url + entry.url(scene)).path:
+        problems.append(f"{entry.name} [{language}]: redirected to {page.url}")
     for width in sorted(WIDTHS, reverse=True):
         page.set_viewport_size({"width": width, "height": 900})
         where = f"{entry.name} @{width}px [{language}]"
@@ -174,17 +274,24 @@ def check_page(page, *, base_url: str, entry: Page, scene: Scene, language: str)
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_every_page_fits_a_phone_is_branded_and_accessible(
-    live_server, chromium, language, monkeypatch
+    live_server, chromium, language, monkeypatch, settings
 ):
     monkeypatch.setattr(deliver_document, "delay", lambda *args, **kwargs: None)  # no PDF needed
-    scene = build_scene(language)
+    settings.STRIPE_SECRET_KEY = ""
+    settings.STRIPE_WEBHOOK_SECRET = settings.STRIPE_OFFLINE_WEBHOOK_SECRET
+    scene = build_scene(language, settings)
     context = chromium.new_context(locale={"en": "en-GB", "de": "de-DE"}[language])
     page = context.new_page()
     page.set_default_timeout(15_000)
     problems = []
     for entry in [p for p in PAGES if not p.member]:
         problems += check_page(
-            page, base_url=live_server.url, entry=entry, scene=scene, language=language
+            page,
+            base_url=live_server.url,
+            entry=entry,
+            scene=scene,
+            language=language,
+            settings=settings,
         )
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill('input[name="login"]', "ada@example.test")
@@ -193,7 +300,12 @@ def test_every_page_fits_a_phone_is_branded_and_accessible(
     page.wait_for_url(f"{live_server.url}/members/")
     for entry in [p for p in PAGES if p.member]:
         problems += check_page(
-            page, base_url=live_server.url, entry=entry, scene=scene, language=language
+            page,
+            base_url=live_server.url,
+            entry=entry,
+            scene=scene,
+            language=language,
+            settings=settings,
         )
     context.close()
     assert problems == []

@@ -165,3 +165,33 @@ def test_seed_demo_on_a_live_site_without_a_key_says_checkout_is_off(settings, c
         "STRIPE_WEBHOOK_SECRET is not set, so http://testserver/billing/webhooks/stripe/ "
         "refuses every event"
     ) in out
+
+
+def test_the_demo_membership_is_a_stripe_test_subscription_the_member_can_manage(client, settings):
+    """In offline test mode the demo membership comes from the test checkout's signed events, so
+    "Manage subscription" opens the local stand-in for Stripe's portal, and cancelling works."""
+    from billing.models import Subscription
+
+    settings.STRIPE_SECRET_KEY = ""
+    settings.STRIPE_WEBHOOK_SECRET = settings.STRIPE_OFFLINE_WEBHOOK_SECRET
+    call_command("seed_demo")
+    member = User.objects.get(email="member@example.com")
+    client.force_login(member)
+
+    subscription = Subscription.objects.get(order__member=member)
+    dashboard = client.get("/members/").content.decode()
+    portal = client.post(
+        f"/billing/subscriptions/{subscription.public_ref}/portal/", {"back": "dashboard"}
+    )
+    cancelled = client.post(
+        portal["Location"], {"action": "cancel", "reason": "too_expensive"}, follow=True
+    )
+
+    assert (subscription.provider, subscription.order.is_test) == ("stripe", True)
+    assert subscription.order.product.slug == "inner-circle-membership"
+    assert "Manage subscription" in dashboard
+    assert "/test-portal/" in portal["Location"]
+    assert cancelled.status_code == 200
+    subscription.refresh_from_db()
+    assert subscription.cancel_at_period_end
+    assert member.grants.get(product__slug="inner-circle-membership").paid_through is not None

@@ -48,10 +48,10 @@ class Command(BaseCommand):
         for email in (DEMO_CREATOR_EMAIL, DEMO_MEMBER_EMAIL):
             mark_address_verified(member=user_model.objects.get(email__iexact=email))
         products = seed_demo_catalog()
+        seed_demo_seller_settings()  # before the demo subscription, whose payment is invoiced
+        seed_demo_branding()
         member = user_model.objects.get(email__iexact=DEMO_MEMBER_EMAIL)
         seed_demo_member_products(member=member, products=products, now=timezone.now())
-        seed_demo_seller_settings()
-        seed_demo_branding()
         self.stdout.write(self.style.SUCCESS(f"Demo catalog: {len(products)} products."))
         self.stdout.write(f"Site:         {settings.SITE_URL}/")
         self.stdout.write(
