@@ -21,4 +21,6 @@ HANDLERS: dict[str, str] = {
     Kind.DOCUMENT_RESEND: "invoices.delivery.email_document_again",
     Kind.LESSON_NOTICE: "drip.emails.send_lesson_notice_email",
     Kind.LAPSE_EMAIL: "drip.emails.send_lapse_email",
+    Kind.LOGIN_LINK_EMAIL: "members.support_emails.email_login_link",
+    Kind.ORDER_EMAIL_AGAIN: "billing.emails.send_order_email_again",
 }

@@ -22,6 +22,8 @@ class OutboxMessage(models.Model):
         DOCUMENT_RESEND = "document_resend", _("invoice or credit note sent again")
         LESSON_NOTICE = "lesson_notice", _("new lesson e-mail")
         LAPSE_EMAIL = "lapse_email", _("access ended e-mail")
+        LOGIN_LINK_EMAIL = "login_link_email", _("login link e-mail (support)")
+        ORDER_EMAIL_AGAIN = "order_email_again", _("welcome e-mail sent again (support)")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
