@@ -70,6 +70,15 @@ class MemberPage:
     timeline: list[TimelineEntry]
     lessons_by_product: dict[int, list[Lesson]] = field(default_factory=dict)
     recorded_open_at: dict[int, datetime] = field(default_factory=dict)
+    noticed_lesson_pks: set[int] = field(default_factory=set)
+    limit: int | None = None
+
+    @property
+    def is_cut(self) -> bool:
+        """Some list shows only its newest ``limit`` rows: there may be more."""
+        lists = (self.orders, self.payments, self.documents, self.subscriptions, self.downloads,
+                 self.notices, self.undelivered, self.credit_entries, self.timeline)  # fmt: skip
+        return self.limit is not None and any(len(rows) >= self.limit for rows in lists)
 
     @property
     def grants(self) -> list[AccessGrant]:
@@ -118,63 +127,87 @@ def _product_lines(*, member: User, grants: list[AccessGrant], now: datetime):
     return lines, data
 
 
-def member_page(*, member: User, now: datetime) -> MemberPage:
-    """Everything on the member page (about 14 queries, none per row)."""
+LIST_LIMIT = 25  # rows per list (and timeline entries) on the page, newest first
+
+
+def _newest(queryset: QuerySet, limit: int | None) -> list:
+    return list(queryset if limit is None else queryset[:limit])
+
+
+def member_page(*, member: User, now: datetime, limit: int | None = LIST_LIMIT) -> MemberPage:
+    """Everything on the member page in a fixed number of queries, none per row: each list and
+    the timeline hold their newest ``limit`` rows (None: all), so the page costs the same for a
+    member with years of history."""
     grants = list(
         AccessGrant.objects.filter(member=member)
         .select_related("product", "order")
         .order_by("product__name", "pk")
     )
     products, course_data = _product_lines(member=member, grants=grants, now=now)
-    credit_entries = list(
-        StoreCreditEntry.objects.filter(member=member).select_related("actor", "order")
+    credit_entries = _newest(
+        StoreCreditEntry.objects.filter(member=member)
+        .select_related("actor", "order")
+        .order_by("-pk"),
+        limit,
     )
-    latest = credit_entries[-1] if credit_entries else None
+    latest = credit_entries[0] if credit_entries else None
     page = MemberPage(
         member=member,
         now=now,
         products=products,
         customers=list(Customer.objects.filter(member=member).order_by("pk")),
-        orders=list(
-            Order.objects.filter(member=member).select_related("product", "price").order_by("-pk")
+        orders=_newest(
+            Order.objects.filter(member=member).select_related("product", "price").order_by("-pk"),
+            limit,
         ),
-        payments=list(
+        payments=_newest(
             Payment.objects.filter(order__member=member)
             .select_related("order")
-            .order_by("-paid_at", "-pk")
+            .order_by("-paid_at", "-pk"),
+            limit,
         ),
-        documents=list(
+        documents=_newest(
             Document.objects.filter(member=member)
             .select_related("corrects")
-            .order_by("-issued_at", "-pk")
+            .order_by("-issued_at", "-pk"),
+            limit,
         ),
-        subscriptions=list(
+        subscriptions=_newest(
             Subscription.objects.filter(member=member)
             .select_related("order__product")
-            .order_by("-pk")
+            .order_by("-pk"),
+            limit,
         ),
-        downloads=list(
+        downloads=_newest(
             DownloadUse.objects.filter(member=member)
             .select_related("download__product")
-            .order_by("-last_at")
+            .order_by("-last_at"),
+            limit,
         ),
-        notices=list(
+        notices=_newest(
             LessonNotice.objects.filter(member=member)
             .select_related("lesson__module__product")
-            .order_by("-opened_at", "-pk")
+            .order_by("-opened_at", "-pk"),
+            limit,
         ),
-        undelivered=list(
+        undelivered=_newest(
             OutboxMessage.objects.filter(member=member)
             .exclude(state__in=[OutboxMessage.State.SENT, OutboxMessage.State.SKIPPED])
-            .order_by("-created_at", "-pk")
+            .order_by("-created_at", "-pk"),
+            limit,
         ),
         credit_entries=credit_entries,
         balance=Balance(latest.balance_after, latest.currency) if latest else Balance(0, ""),
         timeline=[],
+        noticed_lesson_pks=set(
+            LessonNotice.objects.filter(member=member).values_list("lesson_id", flat=True)
+        ),
         lessons_by_product=course_data.lessons_by_product,
         recorded_open_at=course_data.recorded_open_at,
     )
-    page.timeline = _timeline(page)
+    timeline = _timeline(page, limit=limit)
+    page.timeline = timeline if limit is None else timeline[:limit]
+    page.limit = limit
     return page
 
 
@@ -182,14 +215,16 @@ def _who(user: User | None) -> str:
     return user.email if user is not None else ""
 
 
-def _timeline(page: MemberPage) -> list[TimelineEntry]:
-    """Every audit row and provider event of the member, newest first (four more queries)."""
+def _timeline(page: MemberPage, *, limit: int | None) -> list[TimelineEntry]:
+    """Audit rows and provider events of the member, newest first (three more queries): the
+    newest ``limit`` of each kind, so the merged list's newest ``limit`` entries are exact."""
     member = page.member
     entries: list[TimelineEntry] = []
-    events = (
+    events = _newest(
         GrantEvent.objects.filter(grant__member=member)
         .select_related("grant__product", "actor", "source_event")
-        .order_by("pk")
+        .order_by("-at", "-pk"),
+        limit,
     )
     provider_events = {}
     for event in events:
@@ -225,7 +260,10 @@ def _timeline(page: MemberPage) -> list[TimelineEntry]:
     )
     entries.extend(
         TimelineEntry(event.at, "member", event.get_kind_display(), event.reason, _who(event.actor))
-        for event in MemberEvent.objects.filter(member=member).select_related("actor")
+        for event in _newest(
+            MemberEvent.objects.filter(member=member).select_related("actor").order_by("-pk"),
+            limit,
+        )
     )
     mails = DocumentMail.objects.filter(document__member=member).select_related("document", "actor")
     entries.extend(
@@ -269,7 +307,7 @@ def preview(page: MemberPage, *, days: int):
         member=page.member,
         grants=page.grants,
         lessons_by_product=page.lessons_by_product,
-        noticed_lesson_pks={notice.lesson_id for notice in page.notices},
+        noticed_lesson_pks=page.noticed_lesson_pks,
         recorded_open_at=page.recorded_open_at,
         subscriptions=page.subscriptions,
         days=days,

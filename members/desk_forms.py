@@ -8,8 +8,6 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Order
-from invoices.models import Document
 from members.models import AccessGrant, User
 from members.preview import DEFAULT_DAYS, MAX_DAYS
 from products.models import Product
@@ -113,31 +111,21 @@ class LoginLinkForm(ReasonForm):
 
 class WelcomeForm(ReasonForm):
     title = _("Resend the welcome e-mail")
-    order = forms.ModelChoiceField(
-        label=_("Order"), queryset=Order.objects.none(), required=False,
-        empty_label=_("the latest order"),
-    )  # fmt: skip
+    order = forms.CharField(
+        label=_("Order id"),
+        required=False,
+        max_length=255,
+        help_text=_("Empty: the latest order."),
+    )
     field_order = ["order", "reason"]
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        orders = Order.objects.filter(member=self.member).exclude(status=Order.Status.PENDING)
-        self.fields["order"].queryset = orders.order_by("-pk")
-        self.fields["order"].label_from_instance = lambda order: order.provider_ref
 
 
 class InvoiceForm(ReasonForm):
     title = _("Resend an invoice or credit note")
-    document = forms.ModelChoiceField(
-        label=_("Document"), queryset=Document.objects.none(), empty_label=None
+    number = forms.CharField(
+        label=_("Number"), max_length=60, help_text=_("As in the list of invoices.")
     )
-    field_order = ["document", "reason"]
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        documents = Document.objects.filter(member=self.member).order_by("-issued_at", "-pk")
-        self.fields["document"].queryset = documents
-        self.fields["document"].label_from_instance = lambda document: document.number
+    field_order = ["number", "reason"]
 
 
 class PreviewForm(forms.Form):

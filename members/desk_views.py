@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members import credit, support, support_emails
-from members.desk import member_page, preview
+from members.desk import LIST_LIMIT, member_page, preview
 from members.desk_forms import ACTION_FORMS, PreviewForm, ReasonForm
 from members.models import User
 from members.preview import DEFAULT_DAYS
@@ -81,16 +81,16 @@ def _login_link(form: ReasonForm, audit: dict) -> str:
 
 
 def _welcome(form: ReasonForm, audit: dict) -> str:
-    order = form.cleaned_data.get("order")
     support_emails.resend_welcome_email(
-        member=form.member, order_pk=order.pk if order else None, **audit
+        member=form.member, order_ref=form.cleaned_data["order"], **audit
     )
     return _("The welcome e-mail is on its way to %(email)s.") % {"email": form.member.email}
 
 
 def _invoice(form: ReasonForm, audit: dict) -> str:
-    document = form.cleaned_data["document"]
-    support_emails.resend_document(member=form.member, document_pk=document.pk, **audit)
+    document = support_emails.resend_document(
+        member=form.member, number=form.cleaned_data["number"], **audit
+    )
     return _("%(number)s is on its way to %(email)s.") % {
         "number": document.number,
         "email": document.buyer_email,
@@ -117,9 +117,10 @@ def _member_or_404(pk: int) -> User:
 
 
 def _render(request, admin_site, *, member: User, bound: ReasonForm | None, now: datetime):
-    preview_form = PreviewForm(request.GET or None)
+    preview_form = PreviewForm(request.GET if "days" in request.GET else None)
     days = preview_form.cleaned_data["days"] if preview_form.is_valid() else DEFAULT_DAYS
-    page = member_page(member=member, now=now)
+    show_all = request.GET.get("all") == "1"
+    page = member_page(member=member, now=now, limit=None if show_all else LIST_LIMIT)
     forms = {
         name: (bound if bound is not None and bound.prefix == name else form(member=member,
                                                                             prefix=name))
@@ -133,7 +134,9 @@ def _render(request, admin_site, *, member: User, bound: ReasonForm | None, now:
         "member": member,
         "page": page,
         "preview": preview(page, days=days),
-        "preview_form": preview_form if request.GET else PreviewForm(initial={"days": days}),
+        "preview_form": preview_form
+        if preview_form.is_bound
+        else PreviewForm(initial={"days": days}),
         "preview_days": days,
         "action_forms": forms,
         "can_act": request.user.has_perm(ACT_PERMISSION),

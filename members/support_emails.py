@@ -56,15 +56,29 @@ def email_login_link(*, member_pk: int, now: datetime) -> bool:
 
 @transaction.atomic
 def resend_welcome_email(
-    *, member: User, actor: User | None, reason: str, now: datetime, order_pk: int | None = None
+    *,
+    member: User,
+    actor: User | None,
+    reason: str,
+    now: datetime,
+    order_pk: int | None = None,
+    order_ref: str = "",
 ) -> MemberEvent:
     """Send the welcome (or "your purchase is ready") e-mail of the member's latest paid order,
-    or of ``order_pk``, again (``billing.emails.send_order_email_again``)."""
+    or of ``order_pk`` or the order with provider reference ``order_ref``, again
+    (``billing.emails.send_order_email_again``)."""
     from billing.models import Order
 
     reason = require_reason(reason)
+    order_ref = (order_ref or "").strip()
     orders = Order.objects.filter(member=member).exclude(status=Order.Status.PENDING)
-    order = orders.filter(pk=order_pk).first() if order_pk else orders.order_by("-pk").first()
+    if order_pk:
+        orders = orders.filter(pk=order_pk)
+    elif order_ref:
+        orders = orders.filter(provider_ref=order_ref)
+    order = orders.order_by("-pk").first()
+    if order is None and order_ref:
+        raise SupportError(f"{member.email} has no paid order {order_ref}")
     if order is None:
         raise SupportError(f"{member.email} has no order to send a welcome e-mail for")
     event = MemberEvent.objects.create(
@@ -83,22 +97,22 @@ def resend_welcome_email(
 
 
 @transaction.atomic
-def resend_document(
-    *, member: User, document_pk: int, actor: User | None, reason: str, now: datetime
-) -> MemberEvent:
-    """E-mail one of the member's invoices or credit notes again, with the PDF attached
-    (``invoices.services.send_documents_again``, which names the admin on the mail row)."""
+def resend_document(*, member: User, number: str, actor: User | None, reason: str, now: datetime):
+    """E-mail one of the member's invoices or credit notes (by its number) again, with the PDF
+    attached (``invoices.services.send_documents_again``, which names the admin on the mail
+    row); returns the document."""
     from invoices.models import Document
     from invoices.services import send_documents_again
 
     reason = require_reason(reason)
-    documents = Document.objects.filter(pk=document_pk, member=member)
+    number = (number or "").strip()
+    documents = Document.objects.filter(number=number, member=member)
     document = documents.first()
     if document is None:
-        raise SupportError(f"{member.email} has no invoice or credit note #{document_pk}")
-    event = MemberEvent.objects.create(
+        raise SupportError(f"{member.email} has no invoice or credit note {number}")
+    MemberEvent.objects.create(
         member=member, kind=MemberEvent.Kind.INVOICE_RESENT, at=now, actor=actor,
         reason=f"{document.number}: {reason}",
     )  # fmt: skip
     send_documents_again(documents=documents, actor=actor, now=now)
-    return event
+    return document

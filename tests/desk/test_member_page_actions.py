@@ -194,7 +194,7 @@ def test_resend_an_invoice_from_the_page(
         creator_client,
         ada,
         "invoice",
-        {"document": invoice.pk, "reason": "lost it"},
+        {"number": invoice.number, "reason": "lost it"},
         capture=django_capture_on_commit_callbacks,
     )
 
