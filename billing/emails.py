@@ -55,21 +55,35 @@ def send_order_email(*, order_pk: int, now: datetime) -> bool:
         )
         if order is None or order.welcome_sent_at is not None:
             return False
-        member = order.member
-        is_new = not member.has_usable_password()
-        message = build_email(
-            member=member,
-            template="welcome" if is_new else "purchase_ready",
-            context={
-                "order": order,
-                "products": products_granted_by(order.product),
-                "login_url": login_link_url(member),
-                "members_url": settings.SITE_URL + reverse("members:dashboard"),
-            },
-        )
-        message.send()
+        order_message(order).send()
         order.welcome_sent_at = now
         order.save(update_fields=["welcome_sent_at"])
+    return True
+
+
+def order_message(order: Order) -> EmailMultiAlternatives:
+    """The welcome e-mail (login link, then set a password) for a member without a password,
+    "your purchase is ready" for one who has one."""
+    member = order.member
+    return build_email(
+        member=member,
+        template="welcome" if not member.has_usable_password() else "purchase_ready",
+        context={
+            "order": order,
+            "products": products_granted_by(order.product),
+            "login_url": login_link_url(member),
+            "members_url": settings.SITE_URL + reverse("members:dashboard"),
+        },
+    )
+
+
+def send_order_email_again(*, order_pk: int, now: datetime) -> bool:
+    """Outbox handler for support's "resend the welcome e-mail": sends every time it is asked
+    (one outbox row per request) and leaves the order's sent-once stamp as it was."""
+    order = Order.objects.select_related("member", "product").filter(pk=order_pk).first()
+    if order is None:
+        return False
+    order_message(order).send()
     return True
 
 

@@ -56,6 +56,14 @@ def effective_state(grant: AccessGrant, *, now: datetime) -> str:
     return State.EXPIRED
 
 
+def access_until(grant: AccessGrant, *, state: str) -> datetime | None:
+    """Until when, as support reads it: the paid-through date of a live grant (None: lifetime),
+    or the moment an ended one ended (``manage.py access`` and the admin's member page)."""
+    if state in LIVE_STATES:
+        return grant.paid_through
+    return grant.ended_at or access_ends_at(grant)
+
+
 def grant_allows_access(grant: AccessGrant | None, *, now: datetime) -> bool:
     return grant is not None and effective_state(grant, now=now) in LIVE_STATES
 

@@ -1,8 +1,14 @@
+from functools import partial
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from members import desk_views
+from members.desk import find_members
 from members.models import AccessGrant, GrantEvent, User
 from members.services import end_grant
 from members.support import SupportError, give_access_anyway
@@ -12,9 +18,12 @@ from outbox.admin import UndeliveredMessageInline
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "name", "is_staff", "date_joined", "last_login"]
+    list_display = ["email", "name", "member_page", "is_staff", "date_joined", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active"]
     search_fields = ["email", "name"]
+    search_help_text = _(
+        "E-mail, name, order id (Stripe or Digistore24), payment, subscription or customer id."
+    )
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Profile"), {"fields": ["name", "time_zone", "language", "lesson_notifications"]}),
@@ -26,6 +35,34 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     inlines = [UndeliveredMessageInline]
+
+    @admin.display(description=_("Member page"))
+    def member_page(self, obj: User) -> str:
+        url = reverse("admin:members_user_member", kwargs={"object_id": obj.pk})
+        return format_html('<a href="{}">{}</a>', url, _("Open"))
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also find members by their orders', payments', subscriptions' and customers' ids."""
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(pk__in=find_members(search_term).values("pk")), False
+
+    def get_urls(self):
+        view = partial(desk_views.member_page_view, admin_site=self.admin_site)
+        act = partial(desk_views.member_action_view, admin_site=self.admin_site)
+        return [
+            path(
+                "<int:object_id>/member/",
+                self.admin_site.admin_view(view),
+                name="members_user_member",
+            ),
+            path(
+                "<int:object_id>/member/<slug:action>/",
+                self.admin_site.admin_view(act),
+                name="members_user_member_action",
+            ),
+            *super().get_urls(),
+        ]
 
 
 class GrantEventInline(admin.TabularInline):

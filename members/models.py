@@ -319,6 +319,12 @@ class DownloadUse(models.Model):
     count = models.PositiveIntegerField(_("downloads"), default=0)
     first_at = models.DateTimeField(_("first downloaded"))
     last_at = models.DateTimeField(_("last downloaded"))
+    last_ip = models.GenericIPAddressField(
+        _("last IP address"),
+        null=True,
+        blank=True,
+        help_text=_("The address of the last download (support evidence); empty before 2026-12."),
+    )
 
     class Meta:
         verbose_name = _("download use")
@@ -389,6 +395,7 @@ class MemberEvent(AppendOnlyModel):
     class Kind(models.TextChoices):
         LOGIN_LINK_SENT = "login_link_sent", _("login link sent")
         WELCOME_RESENT = "welcome_resent", _("welcome e-mail sent again")
+        INVOICE_RESENT = "invoice_resent", _("invoice or credit note sent again")
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="member_events"

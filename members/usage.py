@@ -53,19 +53,19 @@ def set_lesson_completed(*, member, lesson: Lesson, completed: bool, now: dateti
         rows.update(completed_at=None)
 
 
-def record_download(*, member, download: Download, now: datetime) -> None:
-    """Count one download for the member (first and last time kept)."""
+def record_download(*, member, download: Download, now: datetime, ip: str | None = None) -> None:
+    """Count one download for the member (first and last time, and the last address, kept)."""
     counted = DownloadUse.objects.filter(member=member, download=download).update(
-        count=F("count") + 1, last_at=now
+        count=F("count") + 1, last_at=now, last_ip=ip
     )
     if counted:
         return
     try:
         with transaction.atomic():
             DownloadUse.objects.create(
-                member=member, download=download, count=1, first_at=now, last_at=now
+                member=member, download=download, count=1, first_at=now, last_at=now, last_ip=ip
             )
     except IntegrityError:  # a parallel first download inserted the row: count on it
         DownloadUse.objects.filter(member=member, download=download).update(
-            count=F("count") + 1, last_at=now
+            count=F("count") + 1, last_at=now, last_ip=ip
         )

@@ -50,6 +50,19 @@ def member_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapper
 
 
+def _download_ip(request: HttpRequest) -> str | None:
+    """The client's address for the download record; None if it is not an IP address."""
+    import ipaddress
+
+    from members.throttle import client_ip
+
+    address = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
 def _no_access(request: HttpRequest, product, grant: AccessGrant | None) -> HttpResponse:
     state = effective_state(grant, now=timezone.now()) if grant else None
     context = {"product": product, "grant": grant, "state": state}
@@ -212,7 +225,7 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
     if not grant_allows_access(grant, now=now):
         return _no_access(request, item.product, grant)
     usage.record_first_use(grant=grant, now=now)
-    usage.record_download(member=request.user, download=item, now=now)
+    usage.record_download(member=request.user, download=item, now=now, ip=_download_ip(request))
     return downloads.serve_download(item)
 
 

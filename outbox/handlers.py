@@ -22,4 +22,5 @@ HANDLERS: dict[str, str] = {
     Kind.LESSON_NOTICE: "drip.emails.send_lesson_notice_email",
     Kind.LAPSE_EMAIL: "drip.emails.send_lapse_email",
     Kind.LOGIN_LINK_EMAIL: "members.login_links.send_login_link_email",
+    Kind.ORDER_EMAIL_AGAIN: "billing.emails.send_order_email_again",
 }

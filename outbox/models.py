@@ -23,6 +23,7 @@ class OutboxMessage(models.Model):
         LESSON_NOTICE = "lesson_notice", _("new lesson e-mail")
         LAPSE_EMAIL = "lapse_email", _("access ended e-mail")
         LOGIN_LINK_EMAIL = "login_link_email", _("login link e-mail")
+        ORDER_EMAIL_AGAIN = "order_email_again", _("welcome e-mail sent again (support)")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from members.access import LIVE_STATES, access_ends_at, effective_state
+from members.access import access_ends_at, access_until, effective_state
 from members.credit import credit_balance
 from members.models import AccessGrant, GrantEvent, User
 from products.money import to_decimal
@@ -25,12 +25,6 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _text(moment: datetime | None, empty: str) -> str:
     return empty if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _until(grant: AccessGrant, state: str) -> datetime | None:
-    if state in LIVE_STATES:
-        return grant.paid_through
-    return grant.ended_at or access_ends_at(grant)
 
 
 def describe(grant: AccessGrant, *, now: datetime) -> dict:
@@ -51,7 +45,7 @@ def describe(grant: AccessGrant, *, now: datetime) -> dict:
         "state": state,
         "stored_state": grant.state,
         "since": _iso(grant.starts_at),
-        "until": _iso(_until(grant, state)),
+        "until": _iso(access_until(grant, state=state)),
         "paid_through": _iso(grant.paid_through),
         "access_ends_at": _iso(access_ends_at(grant)),
         "source": grant.source,
