@@ -14,7 +14,6 @@ import re
 import pytest
 
 from billing.models import CancellationFeedback, Subscription
-from tests.browser.test_course_flow import browser_page  # noqa: F401 - the shared fixture
 from tests.factories import RecurringPriceFactory
 
 pytestmark = pytest.mark.browser
@@ -25,7 +24,7 @@ LINK = re.compile(r"https?://[^\s\"'<>]+/login/[^\s\"'<>]+/[^\s\"'<>]+/")
 @pytest.mark.django_db(transaction=True)
 def test_a_buyer_logs_in_by_link_cancels_with_a_reason_and_sees_until_when(
     live_server,
-    browser_page,  # noqa: F811
+    browser_page,
     settings,
     mailoutbox,
 ):

@@ -11,7 +11,6 @@ from django.utils import timezone
 from billing.models import ProviderEvent, Subscription
 from invoices.services import issue_invoice_for_payment
 from outbox.models import OutboxMessage
-from tests.browser.test_course_flow import browser_page  # noqa: F401 - the fixture
 from tests.browser.test_pages import SCREENSHOTS
 from tests.factories import GrantFactory, PriceFactory, ProductFactory, UserFactory
 from tests.invoices.helpers import checkout_buyer, make_payment, make_seller
@@ -68,7 +67,7 @@ def build_rows() -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_admin_lists_fit_1280_px(live_server, browser_page, django_user_model):  # noqa: F811
+def test_admin_lists_fit_1280_px(live_server, browser_page, django_user_model):
     product_pk = build_rows()
     django_user_model.objects.create_superuser("creator@example.test", "pw-creator-1")
     page = browser_page

@@ -9,7 +9,6 @@ import re
 import pytest
 
 from billing.models import CancellationFeedback, ProviderEvent, Subscription
-from tests.browser.test_course_flow import browser_page  # noqa: F401 - the shared fixture
 from tests.factories import RecurringPriceFactory
 from tests.members.helpers import make_member
 
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_member_cancels_in_test_mode_and_sees_until_when(
     live_server,
-    browser_page,  # noqa: F811
+    browser_page,
     settings,
 ):
     from playwright.sync_api import expect

@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 
 from products.models import Lesson
-from tests.browser.test_course_flow import browser_page  # noqa: F401 - the shared fixture
 from tests.factories import CourseFactory
 
 pytestmark = pytest.mark.browser
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_creator_builds_a_course_and_reorders_it_by_drag_and_drop(
     live_server,
-    browser_page,  # noqa: F811
+    browser_page,
     django_user_model,
 ):
     from playwright.sync_api import expect

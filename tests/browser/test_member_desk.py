@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_course_flow import browser_page  # noqa: F401 - the fixture
 from tests.desk.helpers import member_with_history, page_url
 from tests.invoices.helpers import make_seller
 
@@ -16,7 +15,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_member_page_at_1280_px(live_server, browser_page, django_user_model):  # noqa: F811
+def test_the_member_page_at_1280_px(live_server, browser_page, django_user_model):
     django_user_model.objects.create_superuser("creator@example.test", "pw-creator-1")
     make_seller()
     member, _grant, _lessons = member_with_history(3)

@@ -27,7 +27,6 @@ from invoices.services import issue_invoice_for_payment
 from invoices.tasks import deliver_document
 from members.login_links import login_link_url
 from products.models import Product
-from tests.browser.test_course_flow import CHROMIUM, CHROMIUM_ARGS, INSTALL_HINT
 from tests.factories import DownloadFactory, PriceFactory, RecurringPriceFactory
 from tests.invoices.helpers import checkout_buyer, make_payment, make_seller
 from tests.members.helpers import Course, grant, make_course, make_member
@@ -199,27 +198,6 @@ def override_test_mode(settings):
         yield
     finally:
         settings.DEBUG = before
-
-
-@pytest.fixture
-def chromium(monkeypatch):
-    if not CHROMIUM.exists():
-        if os.environ.get("REQUIRE_SERVICES"):
-            pytest.fail(f"REQUIRE_SERVICES is set but the browser test {INSTALL_HINT}")
-        pytest.skip(INSTALL_HINT)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from django.db import connections
-
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-            connections.close_all()
 
 
 def check_page(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from tests.browser.test_course_flow import browser_page  # noqa: F401 - the shared fixture
 from tests.factories import PriceFactory
 from tests.members.helpers import grant, make_course, make_member
 
@@ -23,7 +22,7 @@ def log_in(page, base: str, email: str, password: str) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_on_a_phone_the_lesson_comes_first_and_the_owner_sees_you_own_this(
     live_server,
-    browser_page,  # noqa: F811
+    browser_page,
 ):
     from playwright.sync_api import expect
 
