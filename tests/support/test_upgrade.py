@@ -251,3 +251,23 @@ def test_offline_test_checkout_upgrades_end_to_end(
     assert (offered.order.amount, offered.order.is_test) == (5000, True)
     grants = {g.product.slug: g.state for g in AccessGrant.objects.select_related("product")}
     assert grants == {"habits": "revoked", "mastery": "active"}
+
+
+def test_upgrade_command_offers_and_refuses(bought, mailoutbox, django_capture_on_commit_callbacks):
+    from django.core.management import CommandError
+
+    from tests.support.helpers import run
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = run("upgrade", "ada@x.test", "habits", "mastery", "--reason", "asked by mail")
+
+    offer = UpgradeOffer.objects.get()
+    assert result["changed"] is True
+    assert result["offer"]["amount_minor"] == 5000
+    assert result["offer"]["url"] == f"http://testserver/members/upgrade/{offer.token}/"
+    assert len(mailoutbox) == 1
+    again = run("upgrade", "ada@x.test", "habits", "mastery", "--reason", "asked by mail")
+    assert again["changed"] is False
+    with pytest.raises(CommandError, match="not dearer"):
+        run("upgrade", "ada@x.test", "habits", "focus", "--reason", "x")
+    assert UpgradeOffer.objects.count() == 1
