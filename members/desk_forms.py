@@ -98,6 +98,11 @@ class SwapForm(ReasonForm):
         self.fields["to_product"].label = _("To")
 
 
+class UpgradeForm(SwapForm):
+    title = _("Upgrade against a surcharge")
+    help = _("The member gets a link by e-mail to pay the difference; on payment they swap.")
+
+
 class CreditForm(ReasonForm):
     title = _("Add store credit")
     amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), decimal_places=2)
@@ -139,6 +144,7 @@ ACTION_FORMS: dict[str, type[ReasonForm]] = {
     "extend": ExtendForm,
     "give-anyway": GiveAnywayForm,
     "swap": SwapForm,
+    "upgrade": UpgradeForm,
     "credit": CreditForm,
     "login-link": LoginLinkForm,
     "welcome": WelcomeForm,

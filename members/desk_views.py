@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from members import credit, support, support_emails
+from members import credit, support, support_emails, upgrade
 from members.desk import LIST_LIMIT, member_page, preview
 from members.desk_forms import ACTION_FORMS, PreviewForm, ReasonForm
 from members.models import User
@@ -67,6 +67,20 @@ def _swap(form: ReasonForm, audit: dict) -> str:
     return _summaries(changes)
 
 
+def _upgrade(form: ReasonForm, audit: dict) -> str:
+    data = form.cleaned_data
+    offer, created = upgrade.offer_upgrade(
+        member=form.member, from_product=data["from_product"], to_product=data["to_product"],
+        **audit,
+    )  # fmt: skip
+    text = (
+        _("an offer for %(amount)s is on its way to %(email)s")
+        if created
+        else _("an offer for %(amount)s is already open for %(email)s")
+    )
+    return text % {"amount": upgrade.offer_display(offer), "email": form.member.email}
+
+
 def _credit(form: ReasonForm, audit: dict) -> str:
     data = form.cleaned_data
     currency = credit.normalize_currency(data["currency"])
@@ -102,6 +116,7 @@ RUNNERS: dict[str, Callable[[ReasonForm, dict], str]] = {
     "extend": _extend,
     "give-anyway": _give_anyway,
     "swap": _swap,
+    "upgrade": _upgrade,
     "credit": _credit,
     "login-link": _login_link,
     "welcome": _welcome,

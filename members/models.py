@@ -396,6 +396,7 @@ class MemberEvent(AppendOnlyModel):
         LOGIN_LINK_SENT = "login_link_sent", _("login link sent")
         WELCOME_RESENT = "welcome_resent", _("welcome e-mail sent again")
         INVOICE_RESENT = "invoice_resent", _("invoice or credit note sent again")
+        UPGRADE_OFFERED = "upgrade_offered", _("upgrade offered against a surcharge")
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="member_events"
@@ -419,3 +420,62 @@ class MemberEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class UpgradeOffer(models.Model):
+    """An offer to a member to move from one product to a dearer one for the difference.
+
+    Made by support (``members.upgrade.offer_upgrade``); the member pays it through a Stripe
+    Checkout that carries ``token`` in its metadata, and the paid webhook swaps the products
+    once (``members.upgrade.complete_upgrade``).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting for payment")
+        PAID = "paid", _("paid")
+        CANCELLED = "cancelled", _("cancelled")
+
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="upgrade_offers"
+    )
+    from_product = models.ForeignKey(
+        "products.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+    )
+    to_product = models.ForeignKey(
+        "products.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("to")
+    )
+    amount = models.PositiveIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    order = models.ForeignKey(
+        "billing.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("upgrade offer")
+        verbose_name_plural = _("upgrade offers")
+        constraints = [
+            # One open offer per member and pair: a second request returns the first.
+            models.UniqueConstraint(
+                fields=["member", "from_product", "to_product"],
+                condition=models.Q(state="pending"),
+                name="one_open_upgrade_offer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.from_product_id} → {self.to_product_id} ({self.state})"

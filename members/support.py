@@ -353,8 +353,15 @@ def swap_product(
 
 
 def _do_swap(
-    *, old: AccessGrant, to_product: Product, actor: User | None, reason: str, now: datetime
+    *,
+    old: AccessGrant,
+    to_product: Product,
+    actor: User | None,
+    reason: str,
+    now: datetime,
+    order=None,
 ) -> list[GrantChange]:
+    """The new grant belongs to ``order`` (an upgrade's own order) or else to the old one's."""
     old.state = State.REVOKED
     old.ended_at = now
     old.end_reason = _swap_note(to_product)
@@ -362,7 +369,8 @@ def _do_swap(
     record_grant_event(grant=old, kind=Kind.SWAPPED, now=now, actor=actor,
                        reason=f"{_swap_note(to_product)}: {reason}")  # fmt: skip
     new = grant_access(
-        member=old.member, product=to_product, order=old.order, paid_through=old.paid_through,
+        member=old.member, product=to_product, order=order or old.order,
+        paid_through=old.paid_through,
         source=old.source, now=now, is_test=old.is_test, actor=actor,
         reason=f"swapped from {old.product.slug}: {reason}",
     )  # fmt: skip

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import views
+from members import upgrade_views, views
 
 app_name = "members"
 
@@ -17,5 +17,6 @@ urlpatterns = [
     path("lesson-files/<str:token>/", views.lesson_attachment, name="lesson_attachment"),
     path("preview/<slug:slug>/", views.course_preview, name="course_preview"),
     path("profile/", views.profile, name="profile"),
+    path("upgrade/<str:token>/", upgrade_views.upgrade_offer, name="upgrade_offer"),
     path("profile/sessions/end-others/", views.end_other_sessions, name="end_other_sessions"),
 ]

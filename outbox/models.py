@@ -24,6 +24,7 @@ class OutboxMessage(models.Model):
         LAPSE_EMAIL = "lapse_email", _("access ended e-mail")
         LOGIN_LINK_EMAIL = "login_link_email", _("login link e-mail")
         ORDER_EMAIL_AGAIN = "order_email_again", _("welcome e-mail sent again (support)")
+        UPGRADE_OFFER_EMAIL = "upgrade_offer_email", _("upgrade offer e-mail")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

@@ -45,6 +45,9 @@ class PaymentSucceeded:
     invoice_url: str = ""
     receipt_url: str = ""
     rebilling_stop_url: str = ""
+    # Our own upgrade checkout (``members.upgrade``): the offer's token; the purchase then
+    # replaces the member's old product instead of adding one.
+    upgrade_offer: str = ""
 
 
 @dataclass(frozen=True)

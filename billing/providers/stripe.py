@@ -262,6 +262,7 @@ def _checkout_completed(event: dict) -> list[DomainEvent]:
             paid_through=None,
             payment_intent_ref=_ref(session.get("payment_intent")),
             is_test=not event.get("livemode", False),
+            upgrade_offer=(session.get("metadata") or {}).get("upgrade_offer") or "",
         ),
         *linked,
     ]

@@ -208,6 +208,19 @@ def complete_test_checkout(*, price: Price, email: str, name: str = "") -> str:
     return session_ref
 
 
+def complete_test_upgrade(*, price: Price, email: str, amount: int, metadata: dict) -> str:
+    """The one-off purchase of ``price`` for ``amount`` (an upgrade's difference) with our
+    ``metadata`` (which names the upgrade offer); returns the Checkout Session id."""
+    session_ref, bodies = build_test_checkout_events(price=price, email=email)
+    event = json.loads(bodies[0])
+    session = event["data"]["object"]
+    session.update(amount_subtotal=amount, amount_total=amount, metadata=dict(metadata))
+    status = deliver(json.dumps(event))
+    if status >= 300:
+        raise TestCheckoutUnavailable(f"our webhook answered {status}")
+    return session_ref
+
+
 # --- the stand-in for Stripe's customer portal ------------------------------------------------
 
 

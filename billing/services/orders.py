@@ -296,15 +296,23 @@ def record_payment_succeeded(
         )
         if _ended_before(subscription, event):
             return f"subscription {event.subscription_ref} has ended: access not extended"
-    _grant_purchases(
-        order=order,
-        purchases=purchases,
-        paid_through=event.paid_through,
-        is_test=event.is_test,
-        source_event=source_event,
-        now=now,
-        reason=f"payment {event.provider_ref}",
-    )
+    note = ""
+    if event.upgrade_offer:  # support's upgrade offer: the new product replaces the old one
+        from members.upgrade import complete_upgrade
+
+        note = complete_upgrade(
+            token=event.upgrade_offer, order=order, source_event=source_event, now=now
+        )
+    else:
+        _grant_purchases(
+            order=order,
+            purchases=purchases,
+            paid_through=event.paid_through,
+            is_test=event.is_test,
+            source_event=source_event,
+            now=now,
+            reason=f"payment {event.provider_ref}",
+        )
     if created:  # the welcome (or "ready") e-mail, sent after commit and once per order
         enqueue(
             Outgoing(
@@ -314,7 +322,7 @@ def record_payment_succeeded(
             ),
             now=now,
         )
-    return ""
+    return note
 
 
 def record_renewal(

@@ -13,7 +13,7 @@ from billing.models import Order
 from drip.services import apply_activation_windows
 from invoices.models import DocumentMail
 from invoices.services import issue_invoice_for_payment
-from members.models import AccessGrant, GrantEvent, MemberEvent, StoreCreditEntry
+from members.models import AccessGrant, GrantEvent, MemberEvent, StoreCreditEntry, UpgradeOffer
 from outbox.models import OutboxMessage
 from tests.desk.helpers import NOW, action_url, page_url
 from tests.factories import GrantFactory, PriceFactory, ProductFactory, UserFactory
@@ -255,3 +255,54 @@ def test_a_post_without_the_csrf_token_is_refused(creator, ada):
     )
     assert response.status_code == 403
     assert everything() == before
+
+
+def test_upgrade_from_the_page_mails_an_offer_for_the_difference(
+    creator_client, ada, mailoutbox, django_capture_on_commit_callbacks
+):
+    habits = PriceFactory(product__name="Habits", product__slug="habits", amount=4900).product
+    mastery = PriceFactory(product__name="Mastery", product__slug="mastery", amount=9900).product
+    GrantFactory(member=ada, product=habits)
+    page = creator_client.get(page_url(ada)).content.decode()
+    assert 'id="action-upgrade"' in page
+
+    response = post(
+        creator_client,
+        ada,
+        "upgrade",
+        {"from_product": habits.pk, "to_product": mastery.pk, "reason": "wants more"},
+        capture=django_capture_on_commit_callbacks,
+    )
+
+    assert response.status_code == 302
+    offer = UpgradeOffer.objects.get()
+    assert (offer.amount, offer.created_by.email, offer.reason) == (
+        5000,
+        "creator@example.test",
+        "wants more",
+    )
+    assert [message.to for message in mailoutbox] == [["ada@x.test"]]
+    assert f"/members/upgrade/{offer.token}/" in mailoutbox[0].body
+    events = MemberEvent.objects.filter(kind="upgrade_offered")
+    assert list(events.values_list("actor__email", "reason")) == [
+        ("creator@example.test", "habits → mastery for €50.00: wants more")
+    ]
+
+
+def test_upgrade_to_a_cheaper_product_is_a_form_error(creator_client, ada):
+    habits = PriceFactory(product__name="Habits", product__slug="habits", amount=9900).product
+    focus = PriceFactory(product__name="Focus", product__slug="focus", amount=4900).product
+    GrantFactory(member=ada, product=habits)
+    before = everything()
+
+    response = post(
+        creator_client,
+        ada,
+        "upgrade",
+        {"from_product": habits.pk, "to_product": focus.pk, "reason": "x"},
+    )
+
+    assert response.status_code == 400
+    assert "is not dearer than habits" in response.content.decode()
+    assert everything() == before
+    assert not UpgradeOffer.objects.exists()
