@@ -4,7 +4,7 @@ As the creator (a superuser) in the admin: create a course, build it on the buil
 modules and four lessons (one drag), drip days 0, 2 and 5 and a fixed date, type the price as "29",
 publish. Then, as a new buyer in a fresh browser context: buy it at the local test checkout (signed
 Stripe-shaped events through our own webhook), log in with the link from the mail, and see the
-outline open lesson by lesson on the right days.
+outline open lesson by lesson on the right days, then two days later (time-machine) lesson 2 open.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
@@ -148,4 +149,11 @@ def test_creator_builds_prices_and_publishes_a_course_a_buyer_sees_it_drip(
         expect(row[title]).to_have_class(re.compile(r"\blocked\b"))
         expect(row[title]).to_contain_text(f"opens on {format_date(opens, 'j M')}")
         expect(row[title].locator("a")).to_have_count(0)
+
+    # Two days on (time-machine moves the clock of the whole process, live server included).
+    with time_machine.travel(grant.starts_at + timedelta(days=2, hours=1), tick=True):
+        page.reload()
+        expect(row["Water"]).to_have_class(re.compile(r"\bopen\b"))
+        expect(row["Water"].locator("a")).to_have_count(1)
+        expect(row["Starter"]).to_have_class(re.compile(r"\blocked\b"))
     buyer.close()
