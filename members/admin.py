@@ -12,6 +12,7 @@ from members.desk import find_members
 from members.models import AccessGrant, GrantEvent, User
 from members.services import end_grant
 from members.support import SupportError, give_access_anyway
+from membership_site.admin_rows import PlainActionCheckbox
 from outbox.admin import UndeliveredMessageInline
 
 
@@ -78,7 +79,7 @@ class GrantEventInline(admin.TabularInline):
 
 
 @admin.register(AccessGrant)
-class AccessGrantAdmin(admin.ModelAdmin):
+class AccessGrantAdmin(PlainActionCheckbox, admin.ModelAdmin):
     """Grants are changed only through services (with an audit row), never by editing fields."""
 
     list_display = ["member", "product", "state", "source", "starts_at", "paid_through"]

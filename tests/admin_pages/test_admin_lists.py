@@ -10,10 +10,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from billing.models import ProviderEvent, Subscription
 from invoices.services import issue_invoice_for_payment
-from members.models import GrantEvent
+from members.models import AccessGrant, GrantEvent
 from outbox.models import OutboxMessage
 from tests.factories import GrantFactory, PriceFactory, UserFactory
 from tests.invoices.helpers import NOW, checkout_buyer, make_payment, make_seller
@@ -164,3 +165,18 @@ def test_lists_filter_as_a_creator_asks(creator_client):
     assert count("billing_providerevent", provider__exact="stripe") == 1
     assert count("members_accessgrant", product__id__exact=habits.pk, state__exact="revoked") == 1
     assert count("members_accessgrant", q="ADA@x") == 1
+
+
+def test_grant_rows_keep_django_s_action_checkbox(creator_client):
+    """The grants list writes its row checkboxes without a template: Django's element, exactly."""
+    from django.contrib.admin import ModelAdmin, site
+
+    grant = GrantFactory()
+    ours = site._registry[AccessGrant].action_checkbox(grant)
+    assert ours == ModelAdmin.action_checkbox(site._registry[AccessGrant], grant)
+    with translation.override("de"):
+        assert "Dieses Objekt für eine Aktion auswählen" in site._registry[
+            AccessGrant
+        ].action_checkbox(grant)
+    page = creator_client.get("/admin/members/accessgrant/").content.decode()
+    assert f'name="_selected_action" value="{grant.pk}" class="action-select"' in page
