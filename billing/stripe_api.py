@@ -159,3 +159,13 @@ def list_subscriptions(*, page_size: int | None = None) -> Iterator[dict]:
         if not page.has_more or not page.data:
             return
         params["starting_after"] = page.data[-1].id
+
+
+def create_refund(*, params: dict, idempotency_key: str) -> dict:
+    """``Refund.create(payment_intent=… or charge=…, amount=…, …)``; Stripe's refund object.
+
+    The idempotency key makes a repeated request (a double submit) return the first refund
+    instead of refunding again.
+    """
+    refund = client().v1.refunds.create(params, {"idempotency_key": idempotency_key})
+    return refund.to_dict()

@@ -396,6 +396,7 @@ class MemberEvent(AppendOnlyModel):
         LOGIN_LINK_SENT = "login_link_sent", _("login link sent")
         WELCOME_RESENT = "welcome_resent", _("welcome e-mail sent again")
         INVOICE_RESENT = "invoice_resent", _("invoice or credit note sent again")
+        REFUND_REQUESTED = "refund_requested", _("refund requested at Stripe")
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="member_events"
