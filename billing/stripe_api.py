@@ -83,6 +83,11 @@ def create_checkout_session(params: dict) -> stripe.checkout.Session:
     return client().v1.checkout.sessions.create(params)
 
 
+def create_coupon(params: dict) -> str:
+    """A coupon (``Coupon.create``); its id."""
+    return client().v1.coupons.create(params).id
+
+
 def create_portal_session(*, customer_ref: str, return_url: str) -> str:
     session = client().v1.billing_portal.sessions.create(
         {"customer": customer_ref, "return_url": return_url}

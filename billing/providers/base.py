@@ -45,6 +45,11 @@ class PaymentSucceeded:
     invoice_url: str = ""
     receipt_url: str = ""
     rebilling_stop_url: str = ""
+    # Store credit our checkout took off with a one-off coupon (minor units), the checkout's
+    # key for the ledger and the member it belongs to (our own Checkout metadata).
+    store_credit: int = 0
+    store_credit_key: str = ""
+    store_credit_member: str = ""
 
 
 @dataclass(frozen=True)
