@@ -83,6 +83,11 @@ def create_checkout_session(params: dict) -> stripe.checkout.Session:
     return client().v1.checkout.sessions.create(params)
 
 
+def create_coupon(params: dict) -> str:
+    """A coupon (``Coupon.create``); its id."""
+    return client().v1.coupons.create(params).id
+
+
 def create_portal_session(*, customer_ref: str, return_url: str) -> str:
     session = client().v1.billing_portal.sessions.create(
         {"customer": customer_ref, "return_url": return_url}
@@ -159,3 +164,13 @@ def list_subscriptions(*, page_size: int | None = None) -> Iterator[dict]:
         if not page.has_more or not page.data:
             return
         params["starting_after"] = page.data[-1].id
+
+
+def create_refund(*, params: dict, idempotency_key: str) -> dict:
+    """``Refund.create(payment_intent=… or charge=…, amount=…, …)``; Stripe's refund object.
+
+    The idempotency key makes a repeated request (a double submit) return the first refund
+    instead of refunding again.
+    """
+    refund = client().v1.refunds.create(params, {"idempotency_key": idempotency_key})
+    return refund.to_dict()

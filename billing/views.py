@@ -32,7 +32,7 @@ from billing.selectors import (
     subscription_of_member_or_404,
     support_email,
 )
-from billing.services.checkout import portal_url, start_checkout
+from billing.services.checkout import portal_url, start_checkout, store_credit_discount
 from billing.services.self_service import (
     BillingUnavailable,
     cancel_subscription,
@@ -92,16 +92,27 @@ def test_checkout(request: HttpRequest, price_pk: int) -> HttpResponse:
     initial = {"email": member.email, "name": member.name} if member else {}
     form = TestCheckoutForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        # The member's store credit, as on Stripe (only when they buy for their own address).
+        buyer = member if member and member.email.lower() == email.lower() else None
         try:
             session_ref = complete_test_checkout(
-                price=price, email=form.cleaned_data["email"], name=form.cleaned_data["name"]
+                price=price,
+                email=email,
+                name=form.cleaned_data["name"],
+                credit=store_credit_discount(price=price, member=buyer),
             )
         except TestCheckoutUnavailable as error:
             logger.error("local test checkout failed: %s", error)
             messages.error(request, _("The test checkout could not reach the webhook."))
         else:
             return redirect(f"{reverse('billing:checkout_success')}?session_id={session_ref}")
-    return render(request, "billing/test_checkout.html", {"price": price, "form": form})
+    context = {
+        "price": price,
+        "form": form,
+        "store_credit": store_credit_discount(price=price, member=member),
+    }
+    return render(request, "billing/test_checkout.html", context)
 
 
 def _status_context(request: HttpRequest) -> dict:

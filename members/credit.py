@@ -168,6 +168,38 @@ def use_store_credit(
                   currency=normalize_currency(currency), key=f"use:{key}", audit=audit)  # fmt: skip
 
 
+def credit_for_checkout(*, member: User, amount: int, currency: str) -> int:
+    """How much of the member's balance a checkout of ``amount`` may take off: at most the
+    balance and the amount, and nothing when the balance is in another currency."""
+    balance = credit_balance(member=member)
+    if balance.amount <= 0 or balance.currency != (currency or "").upper():
+        return 0
+    return min(balance.amount, amount)
+
+
+@transaction.atomic
+def use_checkout_credit(
+    *, member: User, amount: int, currency: str, key: str, order, now: datetime
+) -> CreditChange | None:
+    """Record what a paid checkout took off the balance, once per checkout ``key``.
+
+    Called from the paid webhook, not when the checkout opens: an expired or failed checkout
+    uses nothing. If the balance shrank meanwhile (two checkouts paid at once, an expiry),
+    only what is left is recorded, so it never goes negative; a balance now in another
+    currency is left alone.
+    """
+    User.objects.select_for_update().filter(pk=member.pk).first()
+    key = f"use:checkout:{key}"
+    if StoreCreditEntry.objects.filter(member=member, key=key).exists():
+        return None  # the unique (member, key) constraint stands behind this re-check
+    amount = credit_for_checkout(member=member, amount=amount, currency=currency)
+    if amount <= 0:
+        return None
+    audit = {"at": now, "actor": None, "reason": f"checkout {order.provider_ref}", "order": order}
+    return _write(member=member, kind=Kind.USE, amount=amount,
+                  currency=normalize_currency(currency), key=key, audit=audit)  # fmt: skip
+
+
 @transaction.atomic
 def expire_store_credit(
     *,

@@ -8,9 +8,11 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from billing.models import Payment
 from members.models import AccessGrant, User
 from members.preview import DEFAULT_DAYS, MAX_DAYS
 from products.models import Product
+from products.money import format_money
 
 
 class ReasonForm(forms.Form):
@@ -110,6 +112,30 @@ class CreditForm(ReasonForm):
     field_order = ["amount", "currency", "reason"]
 
 
+class RefundForm(ReasonForm):
+    title = _("Refund a Stripe payment")
+    payment = forms.ModelChoiceField(label=_("Payment"), queryset=Payment.objects.none())
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        required=False,
+        decimal_places=2,
+        help_text=_(
+            "Empty: everything not yet refunded. Access and the credit note follow when "
+            "Stripe confirms the refund."
+        ),
+    )
+    field_order = ["payment", "amount", "reason"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        payments = Payment.objects.filter(order__member=self.member).order_by("-paid_at", "-pk")
+        self.fields["payment"].queryset = payments
+        self.fields["payment"].label_from_instance = lambda payment: (
+            f"{payment.provider_ref} · {format_money(payment.amount, payment.currency)}"
+            f" · {payment.get_status_display()}"
+        )
+
+
 class LoginLinkForm(ReasonForm):
     title = _("Send a fresh login link")
 
@@ -146,6 +172,7 @@ ACTION_FORMS: dict[str, type[ReasonForm]] = {
     "swap": SwapForm,
     "upgrade": UpgradeForm,
     "credit": CreditForm,
+    "refund": RefundForm,
     "login-link": LoginLinkForm,
     "welcome": WelcomeForm,
     "invoice": InvoiceForm,

@@ -19,11 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from billing.services.refunds import request_stripe_refund
 from members import credit, support, support_emails, upgrade
 from members.desk import LIST_LIMIT, member_page, preview
 from members.desk_forms import ACTION_FORMS, PreviewForm, ReasonForm
 from members.models import User
 from members.preview import DEFAULT_DAYS
+from products.money import to_minor_units
 
 ACT_PERMISSION = "members.change_accessgrant"
 
@@ -89,6 +91,16 @@ def _credit(form: ReasonForm, audit: dict) -> str:
     return f"{change.summary}; {_('balance')} {change.balance.display}"
 
 
+def _refund(form: ReasonForm, audit: dict) -> str:
+    payment = form.cleaned_data["payment"]
+    amount = form.cleaned_data.get("amount")
+    minor = None if amount is None else to_minor_units(amount, payment.currency)
+    request_stripe_refund(member=form.member, payment_pk=payment.pk, amount=minor, **audit)
+    return _("Stripe was asked to refund %(payment)s; access follows its confirmation.") % {
+        "payment": payment.provider_ref
+    }
+
+
 def _login_link(form: ReasonForm, audit: dict) -> str:
     support_emails.send_fresh_login_link(member=form.member, **audit)
     return _("A fresh login link is on its way to %(email)s.") % {"email": form.member.email}
@@ -118,6 +130,7 @@ RUNNERS: dict[str, Callable[[ReasonForm, dict], str]] = {
     "swap": _swap,
     "upgrade": _upgrade,
     "credit": _credit,
+    "refund": _refund,
     "login-link": _login_link,
     "welcome": _welcome,
     "invoice": _invoice,

@@ -397,6 +397,7 @@ class MemberEvent(AppendOnlyModel):
         WELCOME_RESENT = "welcome_resent", _("welcome e-mail sent again")
         INVOICE_RESENT = "invoice_resent", _("invoice or credit note sent again")
         UPGRADE_OFFERED = "upgrade_offered", _("upgrade offered against a surcharge")
+        REFUND_REQUESTED = "refund_requested", _("refund requested at Stripe")
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="member_events"

@@ -48,6 +48,11 @@ class PaymentSucceeded:
     # Our own upgrade checkout (``members.upgrade``): the offer's token; the purchase then
     # replaces the member's old product instead of adding one.
     upgrade_offer: str = ""
+    # Store credit our checkout took off with a one-off coupon (minor units), the checkout's
+    # key for the ledger and the member it belongs to (our own Checkout metadata).
+    store_credit: int = 0
+    store_credit_key: str = ""
+    store_credit_member: str = ""
 
 
 @dataclass(frozen=True)

@@ -263,9 +263,26 @@ def _checkout_completed(event: dict) -> list[DomainEvent]:
             payment_intent_ref=_ref(session.get("payment_intent")),
             is_test=not event.get("livemode", False),
             upgrade_offer=(session.get("metadata") or {}).get("upgrade_offer") or "",
+            **_store_credit(session.get("metadata") or {}),
         ),
         *linked,
     ]
+
+
+def _store_credit(metadata: dict) -> dict:
+    """The store credit our own Checkout Session applied (``billing.services.checkout``)."""
+    try:
+        amount = int(metadata.get("store_credit") or 0)
+    except (TypeError, ValueError):
+        amount = 0
+    key = str(metadata.get("store_credit_key") or "")
+    if amount <= 0 or not key:
+        return {}
+    return {
+        "store_credit": amount,
+        "store_credit_key": key[:100],
+        "store_credit_member": str(metadata.get("store_credit_member") or ""),
+    }
 
 
 def _async_payment_failed(event: dict) -> list[DomainEvent]:
@@ -356,6 +373,7 @@ def _invoice_paid(event: dict) -> list[DomainEvent]:
             payment_intent_ref=_invoice_payment_intent_ref(invoice),
             charge_ref=_ref(invoice.get("charge")),
             is_test=not event.get("livemode", False),
+            **_store_credit(_invoice_subscription_metadata(invoice)),
         )
     ]
 

@@ -13,6 +13,7 @@ import json
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import stripe
 from django.conf import settings
@@ -23,6 +24,9 @@ from django.utils import translation
 from billing.providers.stripe import webhook_secrets
 from products.models import Price
 from products.sellable import offline_price_ref, test_checkout_is_available
+
+if TYPE_CHECKING:
+    from billing.services.checkout import StoreCreditDiscount
 
 
 class TestCheckoutUnavailable(RuntimeError):
@@ -83,8 +87,17 @@ def _language() -> str:
     return translation.get_language() or settings.LANGUAGE_CODE
 
 
-def _session(*, price: Price, email: str, name: str, ids: dict, mode: str) -> dict:
+def _credit_metadata(credit: StoreCreditDiscount | None) -> dict:
+    return credit.metadata() if credit is not None else {}
+
+
+def _discount(credit: StoreCreditDiscount | None) -> int:
+    return credit.amount if credit is not None else 0
+
+
+def _session(*, price: Price, email: str, name: str, ids: dict, mode: str, credit=None) -> dict:
     language = _language()
+    total = price.amount - _discount(credit) if mode == "payment" else price.amount
     return {
         "id": ids["session"],
         "object": "checkout.session",
@@ -92,12 +105,17 @@ def _session(*, price: Price, email: str, name: str, ids: dict, mode: str) -> di
         "status": "complete",
         "payment_status": "paid" if price.amount else "no_payment_required",
         "amount_subtotal": price.amount,
-        "amount_total": price.amount,
+        "amount_total": total,
+        "total_details": {"amount_discount": price.amount - total},
         "currency": price.currency.lower(),
         "customer": ids["customer"],
         "customer_details": {"email": email, "name": name, "address": None, "tax_ids": []},
         "customer_email": email,
-        "metadata": {"price_id": offline_price_ref(price), "language": language},
+        "metadata": {
+            "price_id": offline_price_ref(price),
+            "language": language,
+            **_credit_metadata(credit),
+        },
         "locale": language.split("-")[0],
         "payment_intent": ids.get("payment_intent") if mode == "payment" else None,
         "subscription": ids.get("subscription"),
@@ -106,10 +124,12 @@ def _session(*, price: Price, email: str, name: str, ids: dict, mode: str) -> di
     }
 
 
-def _subscription_events(*, price: Price, email: str, name: str, ids: dict, now: int) -> list[str]:
+def _subscription_events(
+    *, price: Price, email: str, name: str, ids: dict, now: int, credit=None
+) -> list[str]:
     start = datetime.fromtimestamp(now, tz=UTC)
     end = int(period_end(price=price, start=start).timestamp())
-    amount = 0 if price.trial_days else price.amount
+    amount = 0 if price.trial_days else price.amount - _discount(credit)
     item = {"id": _local_id("si"), "price": {"id": offline_price_ref(price)}, "quantity": 1}
     subscription = {
         "id": ids["subscription"],
@@ -145,12 +165,18 @@ def _subscription_events(*, price: Price, email: str, name: str, ids: dict, now:
             "type": "subscription_details",
             "subscription_details": {
                 "subscription": ids["subscription"],
-                "metadata": {"price_id": offline_price_ref(price), "language": _language()},
+                "metadata": {
+                    "price_id": offline_price_ref(price),
+                    "language": _language(),
+                    **_credit_metadata(credit),
+                },
             },
         },
         "livemode": False,
     }
-    session = _session(price=price, email=email, name=name, ids=ids, mode="subscription")
+    session = _session(
+        price=price, email=email, name=name, ids=ids, mode="subscription", credit=credit
+    )
     return [
         _envelope("customer.subscription.created", subscription, created=now),
         _envelope("checkout.session.completed", session, created=now),
@@ -158,17 +184,20 @@ def _subscription_events(*, price: Price, email: str, name: str, ids: dict, now:
     ]
 
 
-def build_test_checkout_events(*, price: Price, email: str, name: str = "") -> tuple[str, list]:
-    """The session id and the event bodies Stripe would send for this purchase."""
+def build_test_checkout_events(
+    *, price: Price, email: str, name: str = "", credit: StoreCreditDiscount | None = None
+) -> tuple[str, list]:
+    """The session id and the event bodies Stripe would send for this purchase (with the
+    member's store credit taken off as a real session's one-off coupon would)."""
     now = int(time.time())
     ids = {"session": _local_id("cs"), "customer": _local_id("cus")}
     if price.is_recurring:
         ids.update(subscription=_local_id("sub"), invoice=_local_id("in"))
         return ids["session"], _subscription_events(
-            price=price, email=email, name=name, ids=ids, now=now
+            price=price, email=email, name=name, ids=ids, now=now, credit=credit
         )
     ids["payment_intent"] = _local_id("pi")
-    session = _session(price=price, email=email, name=name, ids=ids, mode="payment")
+    session = _session(price=price, email=email, name=name, ids=ids, mode="payment", credit=credit)
     return ids["session"], [_envelope("checkout.session.completed", session, created=now)]
 
 
@@ -198,9 +227,13 @@ def deliver(body: str) -> int:
     return resolve(path).func(request).status_code
 
 
-def complete_test_checkout(*, price: Price, email: str, name: str = "") -> str:
+def complete_test_checkout(
+    *, price: Price, email: str, name: str = "", credit: StoreCreditDiscount | None = None
+) -> str:
     """Deliver the purchase's events; returns the Checkout Session id for the success page."""
-    session_ref, bodies = build_test_checkout_events(price=price, email=email, name=name)
+    session_ref, bodies = build_test_checkout_events(
+        price=price, email=email, name=name, credit=credit
+    )
     for body in bodies:
         status = deliver(body)
         if status >= 300:

@@ -2,17 +2,56 @@
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
 from billing import stripe_api
 from billing.selectors import stripe_customer_for
+from members.credit import credit_for_checkout
 from members.models import User
 from products.models import Price
 
 
-def checkout_session_params(*, price: Price, member: User | None) -> dict:
+@dataclass(frozen=True)
+class StoreCreditDiscount:
+    """Store credit a checkout takes off the price; ``key`` names the checkout in the ledger."""
+
+    amount: int  # minor units
+    currency: str
+    key: str
+    member_id: int
+
+    def metadata(self) -> dict:
+        return {
+            "store_credit": str(self.amount),
+            "store_credit_key": self.key,
+            "store_credit_member": str(self.member_id),
+        }
+
+
+def store_credit_discount(*, price: Price, member: User | None) -> StoreCreditDiscount | None:
+    """The member's store credit for this price: none without a balance in the price's
+    currency, and none for a free trial (a once-coupon would be spent on its 0.00 invoice)."""
+    if member is None or price.trial_days or not price.amount:
+        return None
+    amount = credit_for_checkout(member=member, amount=price.amount, currency=price.currency)
+    if not amount:
+        return None
+    key = "sc_" + secrets.token_hex(12)
+    return StoreCreditDiscount(amount, price.currency.upper(), key, member.pk)
+
+
+def checkout_session_params(
+    *,
+    price: Price,
+    member: User | None,
+    credit: StoreCreditDiscount | None = None,
+    coupon_ref: str = "",
+) -> dict:
     """The Checkout Session for one price: ``metadata.price_id`` names our Stripe price.
 
     Stripe's page speaks the language the buyer browses our site in, and ``metadata.language``
@@ -38,6 +77,13 @@ def checkout_session_params(*, price: Price, member: User | None) -> dict:
         params["subscription_data"] = subscription_data
     else:
         params["customer_creation"] = "always"  # so the member can open the portal later
+    if credit is not None and coupon_ref:
+        # The credit and its key travel in our metadata (on the subscription too: its first
+        # invoice is the paid event), so the webhook records the use once the payment succeeds.
+        params["discounts"] = [{"coupon": coupon_ref}]
+        params["metadata"].update(credit.metadata())
+        if price.is_recurring:
+            params["subscription_data"]["metadata"].update(credit.metadata())
     customer = stripe_customer_for(member=member) if member is not None else None
     if customer is not None:
         params["customer"] = customer.provider_customer_id
@@ -47,9 +93,32 @@ def checkout_session_params(*, price: Price, member: User | None) -> dict:
 
 
 def start_checkout(*, price: Price, member: User | None) -> str:
-    """Create the Checkout Session through Stripe's API; returns the URL to send the buyer to."""
+    """Create the Checkout Session through Stripe's API; returns the URL to send the buyer to.
+
+    Store credit is applied as a one-off coupon (``duration=once``, ``amount_off`` in the
+    price's currency, ``max_redemptions=1``), not as a Stripe customer balance: a customer
+    balance only reduces invoices, so it would not touch a one-time payment-mode Checkout; it
+    needs a Stripe customer the buyer may not have yet; and it stays on Stripe's side, so an
+    abandoned checkout would leave it there to be spent silently by a later renewal, a second
+    ledger to reconcile with ours. The coupon belongs to this one session: paying it is the
+    only way it is used, and our ledger (``members.credit``) records the use from the paid
+    webhook, once, by the key in the metadata. Opening the checkout changes no balance.
+    """
+    credit = store_credit_discount(price=price, member=member)
+    coupon_ref = ""
+    if credit is not None:
+        coupon_ref = stripe_api.create_coupon(
+            {
+                "amount_off": credit.amount,
+                "currency": credit.currency.lower(),
+                "duration": "once",
+                "max_redemptions": 1,
+                "name": "Store credit",
+                "metadata": credit.metadata(),
+            }
+        )
     session = stripe_api.create_checkout_session(
-        checkout_session_params(price=price, member=member)
+        checkout_session_params(price=price, member=member, credit=credit, coupon_ref=coupon_ref)
     )
     return session.url
 

@@ -22,6 +22,7 @@ from billing.providers.base import (
 from billing.services.catalog import Purchase, resolve_purchases
 from billing.services.coverage import grant_source_for
 from invoices.services import issue_invoice_for_payment
+from members.credit import use_checkout_credit
 from members.models import AccessGrant, GrantEvent, User
 from members.services import find_or_create_member, grant_access, record_grant_event
 from outbox.models import OutboxMessage
@@ -237,6 +238,21 @@ def _grant_purchases(
             )
 
 
+def _use_store_credit(*, order: Order, event: PaymentSucceeded, now: datetime) -> None:
+    """The store credit our checkout's coupon took off, recorded in the member's ledger once
+    per checkout key; only for the member who opened that checkout."""
+    if not event.store_credit or str(order.member_id) != event.store_credit_member:
+        return
+    use_checkout_credit(
+        member=order.member,
+        amount=event.store_credit,
+        currency=event.currency,
+        key=event.store_credit_key,
+        order=order,
+        now=now,
+    )
+
+
 def record_payment_succeeded(
     *, event: PaymentSucceeded, source_event: ProviderEvent | None, now: datetime
 ) -> str:
@@ -284,6 +300,7 @@ def record_payment_succeeded(
     _remember_links(order=order, event=event)
     if _record_payment(order=order, event=event, now=now) is None:
         return f"payment {event.provider_ref} was recorded before"
+    _use_store_credit(order=order, event=event, now=now)
     if _older_than_reversal(order, event):
         return _note_older_payment(order=order, event=event, source_event=source_event, now=now)
     _reopen_if_reversed(order)

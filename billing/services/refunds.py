@@ -11,16 +11,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import stripe
+from django.db import transaction
 from django.db.models import Q
 
+from billing import stripe_api
 from billing.locks import orders_for_update, payments_for_update
 from billing.models import Order, Payment, ProviderEvent
 from billing.providers import get_provider
 from billing.providers.base import ChargedBack, Refunded
 from billing.services.coverage import end_order_grants, grant_source_for
 from invoices.services import issue_credit_note_for_refund
-from members.models import AccessGrant
+from members.models import AccessGrant, MemberEvent, User
 from members.services import grant_access
+from members.support import SupportError, require_reason
+from products.money import to_decimal
 from products.selectors import products_granted_by
 
 PaymentStatus = Payment.Status
@@ -223,3 +228,85 @@ def _dispute_won(
             reason=f"dispute on payment {payment.provider_ref} won",
         )
     return ""
+
+
+# --- Support: a refund asked of Stripe ---------------------------------------------------------
+
+
+@transaction.atomic
+def request_stripe_refund(
+    *,
+    member: User,
+    payment_pk: int,
+    amount: int | None,
+    actor: User | None,
+    reason: str,
+    now: datetime,
+) -> MemberEvent:
+    """Ask Stripe to refund ``amount`` minor units of one of the member's payments (None: all
+    that is left); an audit row names the actor and reason.
+
+    Only the request is made here: access and the credit note follow from Stripe's
+    ``charge.refunded`` webhook, exactly as for a refund made in Stripe's dashboard. The
+    idempotency key is the payment, the amount and what was refunded before, so a double
+    submit refunds once. Bad input raises ``SupportError`` before Stripe is asked.
+    """
+    reason = require_reason(reason)
+    payment = payments_for_update().filter(pk=payment_pk, order__member=member).first()
+    if payment is None:
+        raise SupportError(f"{member.email} has no such payment")
+    if payment.provider != "stripe":
+        raise SupportError(
+            f"payment {payment.provider_ref} was made through {payment.provider}: "
+            f"refunds are made in {payment.provider}"
+        )
+    if not (payment.payment_intent_ref or payment.charge_ref):
+        raise SupportError(
+            f"payment {payment.provider_ref} has no Stripe payment intent or charge to refund"
+        )
+    left = payment.amount - payment.amount_refunded
+    amount = left if amount is None else amount
+    if amount <= 0:
+        raise SupportError("the amount to refund must be above zero")
+    if amount > left:
+        raise SupportError(
+            f"at most {_money(left, payment)} of payment {payment.provider_ref} can be "
+            f"refunded ({_money(payment.amount, payment)} paid, "
+            f"{_money(payment.amount_refunded, payment)} already refunded)"
+        )
+    target = (
+        {"payment_intent": payment.payment_intent_ref}
+        if payment.payment_intent_ref
+        else {"charge": payment.charge_ref}
+    )
+    try:
+        refund = stripe_api.create_refund(
+            params={
+                **target,
+                "amount": amount,
+                "reason": "requested_by_customer",
+                "metadata": {
+                    "payment": payment.provider_ref,
+                    "member": member.email,
+                    "actor": actor.email if actor else "",
+                },
+            },
+            idempotency_key=f"refund-{payment.pk}-{payment.amount_refunded}-{amount}",
+        )
+    except (stripe_api.StripeNotConfigured, stripe.StripeError) as error:
+        message = getattr(error, "user_message", None) or str(error)
+        raise SupportError(f"Stripe refused the refund: {message}") from error
+    return MemberEvent.objects.create(
+        member=member,
+        kind=MemberEvent.Kind.REFUND_REQUESTED,
+        at=now,
+        actor=actor,
+        reason=(
+            f"payment {payment.provider_ref}: {_money(amount, payment)} "
+            f"({refund.get('id', '')}): {reason}"
+        )[:500],
+    )
+
+
+def _money(amount: int, payment: Payment) -> str:
+    return f"{to_decimal(amount, payment.currency)} {payment.currency.upper()}"
