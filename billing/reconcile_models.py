@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from members.models import AppendOnlyModel
+from members.models import AppendOnlyModel, audit_actor_field
 
 
 class ReconcileRun(models.Model):
@@ -86,14 +86,7 @@ class ReconcileFix(AppendOnlyModel):
 
     finding = models.ForeignKey(ReconcileFinding, on_delete=models.PROTECT, related_name="fixes")
     at = models.DateTimeField(_("at"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("The admin who applied the fix; empty from the command line."),
-    )
+    actor = audit_actor_field(_("The admin who applied the fix; empty from the command line."))
     source_event = models.ForeignKey(
         "billing.ProviderEvent",
         on_delete=models.PROTECT,

@@ -207,6 +207,18 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise AppendOnlyError(f"{self.model._meta.verbose_name} rows cannot be changed.")
 
 
+def audit_actor_field(help_text=None) -> models.ForeignKey:
+    """The acting admin of an audit row: kept when the account is deactivated, never deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=help_text or _("The admin who made the change, if any."),
+    )
+
+
 class AppendOnlyModel(models.Model):
     """Rows are inserted once: every later save or delete raises (on every database; on
     PostgreSQL a trigger also refuses UPDATE and DELETE from raw SQL and other clients).
@@ -252,14 +264,7 @@ class GrantEvent(AppendOnlyModel):
     grant = models.ForeignKey(AccessGrant, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     at = models.DateTimeField(_("at"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("The admin who made the change, if any."),
-    )
+    actor = audit_actor_field()
     source_event = models.ForeignKey(
         "billing.ProviderEvent",
         on_delete=models.PROTECT,
@@ -359,14 +364,7 @@ class StoreCreditEntry(AppendOnlyModel):
     currency = models.CharField(_("currency"), max_length=3)
     balance_after = models.PositiveIntegerField(_("balance after (minor units)"))
     at = models.DateTimeField(_("at"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("The admin who made the change, if any."),
-    )
+    actor = audit_actor_field()
     order = models.ForeignKey(
         "billing.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -404,14 +402,7 @@ class MemberEvent(AppendOnlyModel):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     at = models.DateTimeField(_("at"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("The admin who made the change, if any."),
-    )
+    actor = audit_actor_field()
     reason = models.CharField(_("reason"), max_length=500)
 
     class Meta:
