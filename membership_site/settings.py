@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "drip",
     "outbox",
     "branding",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
