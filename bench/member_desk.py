@@ -44,7 +44,6 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connections
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from members.models import User
     from tests.desk.helpers import member_with_history, page_url
@@ -60,8 +59,28 @@ def main() -> None:
     url = page_url(member)
     if client.get(url).status_code != 200:  # warm up
         sys.exit("the member page did not render")
-    with CaptureQueriesContext(connections["default"]) as queries:
+    # Counted with an execute wrapper: CaptureQueriesContext reads the debug log, which the
+    # request_started signal empties mid-request when DEBUG is off, and printed 0.
+    queries = []
+    with connections["default"].execute_wrapper(
+        lambda execute, sql, params, many, context: queries.append(sql)
+        or execute(sql, params, many, context)
+    ):
         client.get(url)
+    if os.environ.get("BENCH_QUERIES"):
+        timed = []
+
+        def timing(execute, sql, params, many, context):
+            start = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                timed.append(((time.perf_counter() - start) * 1000, sql))
+
+        with connections["default"].execute_wrapper(timing):
+            client.get(url)
+        for took, sql in sorted(timed, key=lambda item: item[0], reverse=True)[:12]:
+            print(f"{took:7.1f} ms  {sql[:160]}")  # noqa: T201
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
         import pstats
@@ -70,7 +89,7 @@ def main() -> None:
         profiler.enable()
         client.get(url)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(40)
     wall, cpu = [], []
     for _ in range(REQUESTS):
         start, start_cpu = time.perf_counter(), time.process_time()

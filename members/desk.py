@@ -223,6 +223,7 @@ def _timeline(page: MemberPage, *, limit: int | None) -> list[TimelineEntry]:
     events = _newest(
         GrantEvent.objects.filter(grant__member=member)
         .select_related("grant__product", "actor", "source_event")
+        .defer("source_event__payload")  # a whole webhook body each, never shown here
         .order_by("-at", "-pk"),
         limit,
     )
@@ -265,7 +266,12 @@ def _timeline(page: MemberPage, *, limit: int | None) -> list[TimelineEntry]:
             limit,
         )
     )
-    mails = DocumentMail.objects.filter(document__member=member).select_related("document", "actor")
+    mails = _newest(
+        DocumentMail.objects.filter(document__member=member)
+        .select_related("document", "actor")
+        .order_by("-sent_at", "-pk"),
+        limit,
+    )
     entries.extend(
         TimelineEntry(
             mail.sent_at,
