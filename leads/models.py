@@ -142,8 +142,10 @@ class Consent(AppendOnlyModel):
     product = models.ForeignKey(
         "products.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
     )
+    # DO_NOTHING lets the cleanup delete pending sign-ups in one statement (they never have a
+    # consent); the database's foreign key still refuses to delete a confirmed one.
     signup = models.OneToOneField(
-        SignUp, on_delete=models.PROTECT, related_name="consent", verbose_name=_("sign-up")
+        SignUp, on_delete=models.DO_NOTHING, related_name="consent", verbose_name=_("sign-up")
     )
     email = models.EmailField(_("e-mail address"), max_length=254)
     text = models.TextField(_("text as shown"))

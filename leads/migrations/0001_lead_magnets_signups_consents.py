@@ -87,7 +87,7 @@ class Migration(migrations.Migration):
                 ('confirmed_ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='confirmed from IP address')),
                 ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consents', to=settings.AUTH_USER_MODEL, verbose_name='member')),
                 ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='products.product', verbose_name='product')),
-                ('signup', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='consent', to='leads.signup', verbose_name='sign-up')),
+                ('signup', models.OneToOneField(on_delete=django.db.models.deletion.DO_NOTHING, related_name='consent', to='leads.signup', verbose_name='sign-up')),
             ],
             options={
                 'verbose_name': 'consent',
