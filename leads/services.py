@@ -126,7 +126,7 @@ class ConfirmationError(Exception):
 
 @dataclass(frozen=True)
 class Confirmation:
-    member: User
+    member: User | None
     product: Product
     newly_confirmed: bool
 
@@ -135,16 +135,14 @@ class Confirmation:
 def confirm_signup(*, signup_pk: int, ip_address: str | None, now: datetime) -> Confirmation:
     """Confirm once: the member (found or created, address verified), the product granted
     with source "free", and one Consent with the text as shown. Repeating changes nothing."""
-    signup = (
-        SignUp.objects.select_for_update(of=("self",))
-        .select_related("product", "member")
-        .filter(pk=signup_pk)
-        .first()
-    )
+    # Only the sign-up's own columns: after waiting for the lock, PostgreSQL re-reads the locked
+    # row but not the rows joined to it, which would still show the member as missing.
+    signup = SignUp.objects.select_for_update().filter(pk=signup_pk).first()
     if signup is None:
         raise ConfirmationError("sign-up not found")
     if signup.confirmed_at is not None:
-        return Confirmation(member=signup.member, product=signup.product, newly_confirmed=False)
+        member = User.objects.filter(pk=signup.member_id).first()
+        return Confirmation(member=member, product=signup.product, newly_confirmed=False)
     member, _created = find_or_create_member(
         email=signup.email, name=signup.name, language=signup.language, now=now
     )

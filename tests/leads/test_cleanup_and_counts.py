@@ -103,7 +103,9 @@ def test_counts_per_product_and_day_survive_the_cleanup(client, post_committed, 
 
 
 @pytest.mark.django_db(transaction=True)  # the foreign key is checked at commit
-def test_a_confirmed_sign_up_cannot_be_deleted_under_its_consent(client, post_committed, mailoutbox):
+def test_a_confirmed_sign_up_cannot_be_deleted_under_its_consent(
+    client, post_committed, mailoutbox
+):
     from django.db import IntegrityError, transaction
 
     product = free_product()

@@ -69,7 +69,8 @@ def test_the_button_confirms_grants_records_the_consent_and_logs_in(client, prod
         "free",
         "active",
     )
-    assert grant.paid_through is None and grant.order is None
+    assert grant.paid_through is None
+    assert grant.order is None
     assert GrantEvent.objects.get().reason == "lead magnet: sign-up confirmed by e-mail"
     consent = Consent.objects.get()
     signup = SignUp.objects.get()
@@ -104,7 +105,8 @@ def test_a_second_post_or_a_double_click_grants_nothing_twice(client, signed_up,
     first = client.post(signed_up)
     second = client.post(signed_up)  # same browser, now logged in: straight to the product
 
-    assert second.status_code == 302 and second.url == first.url
+    assert second.status_code == 302
+    assert second.url == first.url
     assert AccessGrant.objects.count() == 1
     assert GrantEvent.objects.count() == 1
     assert Consent.objects.count() == 1
@@ -174,7 +176,8 @@ def test_an_existing_member_gets_the_product_and_keeps_their_password(
     client.post(link_path(mailoutbox[0]))
 
     member.refresh_from_db()
-    assert member.has_usable_password() and member.language == "nl"
+    assert member.has_usable_password()
+    assert member.language == "nl"
     assert AccessGrant.objects.get().member == member
     assert User.objects.count() == 1
 

@@ -30,7 +30,8 @@ def test_a_free_products_page_shows_the_form_with_the_default_consent_text(clien
     product = free_product()
     page = client.get(product.get_catalog_url()).content.decode()
     assert f'action="/free/{product.slug}/"' in page
-    assert 'name="email"' in page and 'name="name"' in page
+    assert 'name="email"' in page
+    assert 'name="name"' in page
     assert "I agree to receive this free product" in page
     # The honeypot: off screen, out of the tab order, hidden from screen readers.
     assert '<div class="form-trap" aria-hidden="true">' in page
@@ -55,7 +56,8 @@ def test_a_paid_or_owned_product_has_no_form(client):
     GrantFactory(member=member, product=product, source=AccessGrant.Source.FREE)
     client.force_login(member)
     page = client.get(product.get_catalog_url()).content.decode()
-    assert "You own this" in page and "signup-form" not in page
+    assert "You own this" in page
+    assert "signup-form" not in page
 
 
 def test_the_form_also_works_for_a_free_membership(client, post_committed, mailoutbox):
