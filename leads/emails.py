@@ -33,9 +33,11 @@ def send_signup_confirmation(*, signup_id: int, now: datetime) -> bool:
     )
     if signup is None:
         return False
-    with translation.override(signup.language or settings.LANGUAGE_CODE):
+    language = signup.language or settings.LANGUAGE_CODE
+    with translation.override(language):
         brand = current_brand()
         context = {
+            "LANGUAGE_CODE": language,  # the layout's <html lang>
             "signup": signup,
             "product": signup.product,
             "confirm_url": confirmation_url(signup),
