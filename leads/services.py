@@ -28,6 +28,7 @@ from members.services import find_or_create_member, grant_access, normalize_emai
 from outbox.models import OutboxMessage
 from outbox.services import Outgoing, enqueue
 from products.models import Product
+from products.selectors import products_granted_by
 
 RESEND_INTERVAL = timedelta(minutes=10)
 PENDING_MAX_AGE = timedelta(days=7)
@@ -149,15 +150,16 @@ def confirm_signup(*, signup_pk: int, ip_address: str | None, now: datetime) -> 
     if not member.is_active:
         raise ConfirmationError("the account is deactivated")
     _prove_address(member)
-    grant_access(
-        member=member,
-        product=signup.product,
-        order=None,
-        paid_through=None,
-        source=AccessGrant.Source.FREE,
-        now=now,
-        reason="lead magnet: sign-up confirmed by e-mail",
-    )
+    for granted in products_granted_by(signup.product):  # a free bundle: each product in it
+        grant_access(
+            member=member,
+            product=granted,
+            order=None,
+            paid_through=None,
+            source=AccessGrant.Source.FREE,
+            now=now,
+            reason="lead magnet: sign-up confirmed by e-mail",
+        )
     Consent.objects.create(
         member=member,
         product=signup.product,

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -86,6 +87,11 @@ def signup(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "leads/check_inbox.html", context)
 
 
+def _landing(product: Product) -> str:
+    """Where a confirmed member lands: the product, or their products for a bundle."""
+    return reverse("members:dashboard") if product.is_bundle else product.get_absolute_url()
+
+
 def _link_invalid(request: HttpRequest, product: Product | None, *, used: bool) -> HttpResponse:
     """An expired, used or broken link: sign up again for a new one (same form, same limits)."""
     if product is not None and not accepts_signups(product):
@@ -111,7 +117,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     product = signup.product if signup else Product.objects.filter(pk=link.product_pk).first()
     if signup is not None and signup.confirmed_at is not None:
         if request.user.is_authenticated and request.user.pk == signup.member_id:
-            return redirect(product.get_absolute_url())
+            return redirect(_landing(product))
         return _link_invalid(request, product, used=True)
     if signup is None or link.expired or not accepts_signups(product):
         return _link_invalid(request, product, used=False)
@@ -132,4 +138,4 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         _("Your address is confirmed: “%(product)s” is now in your products.")
         % {"product": product.name},
     )
-    return redirect(product.get_absolute_url())
+    return redirect(_landing(product))

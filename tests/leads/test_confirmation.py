@@ -186,3 +186,16 @@ def test_a_product_no_longer_free_is_not_given(client, product, signed_up):
     PriceFactory(product=product)
     assert client.post(signed_up).status_code == 410
     assert not AccessGrant.objects.exists()
+
+
+def test_a_free_bundle_grants_each_product_in_it(client, post_committed, mailoutbox):
+    from tests.factories import BundleItemFactory
+
+    item = BundleItemFactory(bundle__slug="free-bundle", bundle__name="Free bundle")
+    post_committed(signup_url(item.bundle), form_data())
+
+    landing = client.post(link_path(mailoutbox[0]))
+
+    assert landing.url == "/members/"
+    assert AccessGrant.objects.get().product == item.product
+    assert Consent.objects.get().product == item.bundle
