@@ -91,6 +91,14 @@ def test_a_visitor_claims_the_lead_magnet_confirms_and_lands_in_the_member_area(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Starter checklist")
     problems += look_at(page, "member-product")
 
+    # The link again, from another browser: used, and the form offers a new one.
+    other = page.context.browser.new_page()
+    other.goto(base + link_path(message))
+    expect(other.get_by_role("heading", level=1)).to_have_text("This link has been used already")
+    expect(other.get_by_role("button", name="Send me a new link")).to_be_visible()
+    problems += look_at(other, "link-used")
+    other.close()
+
     grant = AccessGrant.objects.get()
     assert (grant.member.email, grant.source) == ("ada@example.test", "free")
     assert Consent.objects.get().text.startswith("I agree to receive this free product")
