@@ -89,7 +89,8 @@ def main() -> None:
         profiler.enable()
         client.get(url)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(40)
+        order = os.environ.get("BENCH_SORT", "cumulative")
+        pstats.Stats(profiler).sort_stats(order).print_stats(40)
     wall, cpu = [], []
     for _ in range(REQUESTS):
         start, start_cpu = time.perf_counter(), time.process_time()
