@@ -63,8 +63,9 @@ def main() -> None:
     # request_started signal empties mid-request when DEBUG is off, and printed 0.
     queries = []
     with connections["default"].execute_wrapper(
-        lambda execute, sql, params, many, context: queries.append(sql)
-        or execute(sql, params, many, context)
+        lambda execute, sql, params, many, context: (
+            queries.append(sql) or execute(sql, params, many, context)
+        )
     ):
         client.get(url)
     if os.environ.get("BENCH_QUERIES"):
