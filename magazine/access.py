@@ -9,6 +9,8 @@ A tier includes the courses of every lower-ranked tier of its magazine.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Exists, F, OuterRef, Q
 
 from magazine.models import Tier
@@ -54,10 +56,12 @@ def course_grant_via_tier(*, member, course: Product) -> AccessGrant | None:
     return derived_grant(tier_grant=tier_grant, course=course) if tier_grant else None
 
 
-def included_course_grants(*, tier_grants: list[AccessGrant]) -> list[AccessGrant]:
-    """Derived grants of the published courses the live ``tier_grants`` include (one query;
-    none when there are no tier grants). Each grant's product must carry ``tier``."""
-    live = [grant for grant in tier_grants if grant.state in LIVE]
+def included_course_grants(*, tier_grants: list[AccessGrant], now: datetime) -> list[AccessGrant]:
+    """Derived grants of the published courses the ``tier_grants`` live at ``now`` include (one
+    query; none without a live tier grant). Each grant's product must carry ``tier``."""
+    from members.access import grant_allows_access
+
+    live = [grant for grant in tier_grants if grant_allows_access(grant, now=now)]
     if not live:
         return []
     condition = Q()

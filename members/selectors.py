@@ -235,7 +235,7 @@ def dashboard_items(*, member, now: datetime) -> list[DashboardItem]:
             AccessGrant.objects.filter(member=member, product__is_published=True)
         ).select_related("product__tier__magazine")
     )
-    grants += _included_courses(grants)
+    grants += _included_courses(grants, now=now)
     states = {id(grant): effective_state(grant, now=now) for grant in grants}
     live_courses = [
         grant.product
@@ -268,14 +268,14 @@ def dashboard_items(*, member, now: datetime) -> list[DashboardItem]:
     return items
 
 
-def _included_courses(grants: list[AccessGrant]) -> list[AccessGrant]:
+def _included_courses(grants: list[AccessGrant], *, now: datetime) -> list[AccessGrant]:
     """Derived grants of courses included in the member's tiers that they do not own live
     (one query, only for a member of a tier)."""
     from magazine.access import included_course_grants
 
     tier_grants = [grant for grant in grants if hasattr(grant.product, "tier")]
     owned = {grant.product_id for grant in grants if grant.state in LIVE_STATES}
-    included = included_course_grants(tier_grants=tier_grants)
+    included = included_course_grants(tier_grants=tier_grants, now=now)
     return [grant for grant in included if grant.product_id not in owned]
 
 
