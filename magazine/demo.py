@@ -142,7 +142,7 @@ DEMO_POSTS = [
         "basic",
         "Look back before you look ahead",
         "<p>Read your sales of the last twelve months, month by month. Which month surprised "
-     "you, and why?</p>"
+        "you, and why?</p>"
         "<p>Then choose the one thing you stop doing from now on.</p>",
     ),
     (

@@ -172,3 +172,27 @@ def test_a_future_post_shows_only_when_announced(client, magazine):
     assert page_at(client, member, quiet.get_absolute_url(), at(2026, 3, 20)).status_code == 404
     assert "Quiet one" in after
     assert "Big news" in after
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "waiting"),
+    [
+        ("de", "Ausgabe März 2026", "für dich ab 15. Juni 2026 verfügbar"),
+        ("nl", "Editie maart 2026", "opent voor je op 15 juni 2026"),
+    ],
+)
+def test_issues_are_headed_by_the_month_in_the_members_language(
+    client, magazine, language, heading, waiting
+):
+    tier = make_tier(
+        magazine, rank=1, name="Loyal", visibility=Visibility.BACK_CATALOGUE_AFTER, months=3
+    )
+    posts_for(magazine, tier)
+    member = join(tier, on=JOINED).member
+    member.language = language
+    member.save()
+
+    page = page_at(client, member, magazine.get_absolute_url(), at(2026, 3, 20)).content.decode()
+
+    assert heading in page
+    assert waiting in page
