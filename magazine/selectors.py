@@ -38,6 +38,7 @@ class IssuesPage:
     year: int | None
     years: list[int]  # newest first: the years that hold a post listed for this member
     issues: list[Issue]  # of ``year``, newest month first
+    upcoming: list[PostRow]  # announced, not published yet: soonest first, on the newest year
 
     @property
     def best(self) -> Membership | None:
@@ -95,20 +96,26 @@ def issues_page(
         "pk", "magazine_id", "title", "slug", "publish_at", "announce"
     )
     by_year: dict[int, list[PostRow]] = defaultdict(list)
+    upcoming: list[PostRow] = []
     for post in posts:
         post.magazine = magazine
         state = _state(post, memberships=memberships, now=now)
-        if state.is_listed:
+        if not state.is_listed:
+            continue
+        if post.publish_at > now:
+            upcoming.insert(0, PostRow(post, state))
+        else:
             by_year[post.publish_at.astimezone(tz).year].append(PostRow(post, state))
     years = sorted(by_year, reverse=True)
     if year not in by_year:
-        current = now.astimezone(tz).year
-        year = next((item for item in years if item <= current), years[-1] if years else None)
+        year = years[0] if years else None
     issues: dict[date, Issue] = {}
     for row in by_year.get(year, []):  # newest first: the query's order
         month = row.post.publish_at.astimezone(tz).date().replace(day=1)
         issues.setdefault(month, Issue(month)).rows.append(row)
-    return IssuesPage(magazine, memberships, year, years, list(issues.values()))
+    if years and year != years[0]:
+        upcoming = []
+    return IssuesPage(magazine, memberships, year, years, list(issues.values()), upcoming)
 
 
 def _state(post: Post, *, memberships: list[Membership], now: datetime) -> PostState:

@@ -167,6 +167,7 @@ def test_a_future_post_shows_only_when_announced(client, magazine):
     after = page_at(client, member, magazine.get_absolute_url(), at(2026, 4, 3)).content.decode()
 
     assert "Big news" in before
+    assert "Coming up" in before
     assert "opens for you on 1 Apr 2026" in before
     assert "Quiet one" not in before
     assert page_at(client, member, quiet.get_absolute_url(), at(2026, 3, 20)).status_code == 404
