@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from magazine.models import Tier
-from tests.magazine.helpers import at, join, make_magazine, make_post, make_tier
+from tests.magazine.helpers import BERLIN, at, join, make_magazine, make_post, make_tier
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("warm_brand_cache")]
 
@@ -197,3 +197,19 @@ def test_issues_are_headed_by_the_month_in_the_members_language(
 
     assert heading in page
     assert waiting in page
+
+
+def test_the_back_catalogue_opens_on_the_last_day_of_a_shorter_month(magazine):
+    """Joined on 31 January with "after 1 month": the back catalogue opens on 28 February."""
+    from magazine.visibility import Membership, opens_for
+
+    tier = make_tier(
+        magazine, rank=1, name="Loyal", visibility=Visibility.BACK_CATALOGUE_AFTER, months=1
+    )
+    grant = join(tier, on=at(2026, 1, 31, 18))
+
+    opens = opens_for(
+        membership=Membership(grant=grant, tier=tier), publish_at=at(2025, 12, 1), tz=BERLIN
+    )
+
+    assert opens == at(2026, 2, 28, 0, 0)
