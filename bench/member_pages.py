@@ -1,8 +1,9 @@
 """Benchmark member pages under gunicorn on PostgreSQL: requests/s and p99 latency for the
-dashboard and a lesson page, with 16 concurrent clients on loopback (bounded: a fixed duration
-per page).
+dashboard, a lesson page, a membership's issues page and one of its posts, with 16 concurrent
+clients on loopback (bounded: a fixed duration per page).
 
-The member owns 10 courses of 20 lessons, with progress on half of them. Production settings
+The member owns 10 courses of 20 lessons, with progress on half of them, and a membership tier
+of a magazine with 500 posts over five years (issue 18). Production settings
 (DEBUG off, collected static files); the clients send a session cookie made beforehand.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/member_pages.py
@@ -49,8 +50,43 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare() -> tuple[str, str, str]:
-    """Data and a logged-in session; returns (session cookie, dashboard path, lesson path)."""
+def prepare_magazine(member, now) -> tuple[str, str]:
+    """A tier the member holds, 500 posts over five years; returns (issues path, post path)."""
+    from magazine.models import Magazine, Post, Tier
+    from members.models import AccessGrant
+    from products.models import Product
+
+    magazine, created = Magazine.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    if created:
+        product = Product.objects.create(
+            slug="bench-tier", name="Bench tier", kind="membership", is_published=True
+        )
+        tier = Tier.objects.create(
+            magazine=magazine, product=product, rank=1, visibility="back_catalogue_after",
+            back_catalogue_after_months=3,
+        )  # fmt: skip
+        posts = Post.objects.bulk_create(
+            Post(
+                magazine=magazine,
+                title=f"Post {i}",
+                slug=f"post-{i}",
+                body="<p>Body</p>" * 20,
+                publish_at=now - timedelta(days=365 * 5 * i / 500, hours=1),
+            )  # fmt: skip
+            for i in range(500)
+        )
+        Post.tiers.through.objects.bulk_create(
+            Post.tiers.through(post_id=post.pk, tier_id=tier.pk) for post in posts
+        )
+        AccessGrant.objects.create(
+            member=member, product=product, state="active", source="admin",
+            starts_at=now - timedelta(days=40), first_used_at=now,
+        )  # fmt: skip
+    return magazine.get_absolute_url(), Post.objects.get(slug="post-1").get_absolute_url()
+
+
+def prepare() -> tuple[str, list[tuple[str, str]]]:
+    """Data and a logged-in session; returns (session cookie, [(page, path)])."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
@@ -102,7 +138,14 @@ def prepare() -> tuple[str, str, str]:
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = member.get_session_auth_hash()
     session.create()
-    return session.session_key, "/members/", lessons[3].get_absolute_url()
+    issues, post = prepare_magazine(member, now)
+    pages = [
+        ("dashboard", "/members/"),
+        ("lesson page", lessons[3].get_absolute_url()),
+        ("magazine issues (500 posts)", issues),
+        ("magazine post", post),
+    ]
+    return session.session_key, pages
 
 
 def hammer(port: int, path: str, cookie: str, seconds: float) -> tuple[list[float], int]:
@@ -171,7 +214,7 @@ def main() -> int:
     django.setup()
     from django.db import connection
 
-    cookie, dashboard, lesson = prepare()
+    cookie, pages = prepare()
     connection.close()
     port = free_port()
     env = {**os.environ, **ENV, "SITE_URL": f"http://127.0.0.1:{port}"}
@@ -191,14 +234,14 @@ def main() -> int:
             f"gunicorn: {args.workers} workers x 4 threads, {CLIENTS} clients, "
             f"{args.seconds:.0f} s per page"
         )
-        for label, path in (("dashboard", dashboard), ("lesson page", lesson)):
+        for label, path in pages:
             hammer(port, path, cookie, 1.0)  # warm-up
             latencies, failures = hammer(port, path, cookie, args.seconds)
             report(label, latencies, failures, args.seconds)
         if shutil.which("wrk"):
             # Python client threads take a share of the 2 cores; wrk (C) shows the server's own
             # capacity with the same 16 connections.
-            for label, path in (("dashboard", dashboard), ("lesson page", lesson)):
+            for label, path in pages:
                 print(f"wrk {label}: " + run_wrk(port, path, cookie, args.seconds), flush=True)
     finally:
         server.terminate()

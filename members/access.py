@@ -147,9 +147,16 @@ def compute_lesson_state(
 
 
 def grant_for(*, member, product: Product) -> AccessGrant | None:
+    """The member's grant of ``product``; for a course without a live grant of its own, the
+    grant derived from a membership tier that includes it (``magazine.access``), if any."""
     if not member.is_authenticated:
         return None
-    return AccessGrant.objects.filter(member=member, product=product).first()
+    grant = AccessGrant.objects.filter(member=member, product=product).first()
+    if product.is_course and (grant is None or grant.state not in LIVE_STATES):
+        from magazine.access import course_grant_via_tier
+
+        return course_grant_via_tier(member=member, course=product) or grant
+    return grant
 
 
 def lesson_state(*, member, lesson: Lesson, now: datetime) -> LessonState:

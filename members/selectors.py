@@ -195,6 +195,18 @@ class DashboardItem:
     billing: BillingLine | None = None  # the subscription that pays for it, if any
 
     @property
+    def url(self) -> str:
+        """The member's page: a tier opens its magazine's issues, anything else its own page."""
+        tier = getattr(self.product, "tier", None)
+        return tier.magazine.get_absolute_url() if tier else self.product.get_absolute_url()
+
+    @property
+    def included_by(self) -> Product | None:
+        """The tier product whose membership includes this course (no grant of its own)."""
+        tier_grant = getattr(self.grant, "included_by", None)
+        return tier_grant.product if tier_grant else None
+
+    @property
     def is_live(self) -> bool:
         return self.state in LIVE_STATES
 
@@ -221,20 +233,21 @@ def dashboard_items(*, member, now: datetime) -> list[DashboardItem]:
     grants = list(
         with_subscription_of_order(
             AccessGrant.objects.filter(member=member, product__is_published=True)
-        ).select_related("product")
+        ).select_related("product__tier__magazine")
     )
-    states = {grant.pk: effective_state(grant, now=now) for grant in grants}
+    grants += _included_courses(grants, now=now)
+    states = {id(grant): effective_state(grant, now=now) for grant in grants}
     live_courses = [
         grant.product
         for grant in grants
-        if grant.product.is_course and states[grant.pk] in LIVE_STATES
+        if grant.product.is_course and states[id(grant)] in LIVE_STATES
     ]
     data = load_course_data(member=member, products=live_courses)
     items = [
         DashboardItem(
             product=grant.product,
             grant=grant,
-            state=states[grant.pk],
+            state=states[id(grant)],
             ends_at=access_ends_at(grant),
             course=build_course_progress(
                 member=member,
@@ -245,7 +258,7 @@ def dashboard_items(*, member, now: datetime) -> list[DashboardItem]:
             )
             if grant.product in live_courses
             else None,
-            billing=billing_line_for_grant(grant),
+            billing=billing_line_for_grant(grant) if grant.pk else None,
         )
         for grant in grants
     ]
@@ -255,8 +268,20 @@ def dashboard_items(*, member, now: datetime) -> list[DashboardItem]:
     return items
 
 
+def _included_courses(grants: list[AccessGrant], *, now: datetime) -> list[AccessGrant]:
+    """Derived grants of courses included in the member's tiers that they do not own live
+    (one query, only for a member of a tier)."""
+    from magazine.access import included_course_grants
+
+    tier_grants = [grant for grant in grants if hasattr(grant.product, "tier")]
+    owned = {grant.product_id for grant in grants if grant.state in LIVE_STATES}
+    included = included_course_grants(tier_grants=tier_grants, now=now)
+    return [grant for grant in included if grant.product_id not in owned]
+
+
 def published_product_or_404(*, slug: str) -> Product:
-    product = Product.objects.filter(slug=slug, is_published=True).first()
+    products = Product.objects.filter(slug=slug, is_published=True)
+    product = products.select_related("tier__magazine").first()
     if product is None:
         raise Http404
     return product

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "branding",
     "dashboard",
     "leads",
+    "magazine",
 ]
 
 MIDDLEWARE = [

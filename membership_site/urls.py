@@ -29,6 +29,7 @@ urlpatterns = [
     path("accounts/email/", MemberEmailView.as_view(), name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("members/invoices/", include("invoices.urls")),
+    path("members/magazine/", include("magazine.urls")),
     path("members/", include("members.urls")),
     path("billing/", include("billing.urls")),
     path("login/", include("members.login_link_urls")),

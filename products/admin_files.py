@@ -25,6 +25,7 @@ LINK_MAX_AGE_SECONDS = 12 * 60 * 60
 LINKED_FIELDS = {
     "products.download": ("file", "products.view_download"),
     "invoices.documentfile": ("pdf", "invoices.view_document"),
+    "magazine.postfile": ("file", "magazine.view_post"),
 }
 
 

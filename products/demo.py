@@ -85,8 +85,8 @@ DEMO_PRODUCTS = [
             "<ul>"
             "<li><strong>A live call every month</strong>: bring your questions, get answers "
             "from the coach and the group.</li>"
-            "<li><strong>The full archive</strong> of past calls and worksheets, from day one."
-            "</li>"
+            "<li><strong>The full archive</strong> of past posts, open after three months "
+            "(from day one in premium).</li>"
             "<li><strong>A new worksheet every month</strong> on one part of your business: "
             "offers, pricing, e-mails, your first upsell.</li>"
             "<li><strong>Cancel any time</strong>: you keep access until the end of the month "
@@ -119,6 +119,7 @@ DEMO_COVER_COLOURS = {
     "calm-money-workbook": ("#0f766e", "#99f6e4"),
     "six-day-habit-course": ("#1d4ed8", "#93c5fd"),
     "inner-circle-membership": ("#7c2d12", "#fdba74"),
+    "inner-circle-premium": ("#431407", "#f59e0b"),  # magazine/demo.py
     "starter-checklist": ("#3f6212", "#d9f99d"),
     "starter-bundle": ("#581c87", "#d8b4fe"),
 }

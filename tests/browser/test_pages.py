@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from billing.providers.stripe_test_checkout import complete_test_checkout
 from branding.models import Branding
 from invoices.services import issue_invoice_for_payment
 from invoices.tasks import deliver_document
+from magazine.models import Post
 from members.login_links import login_link_url
 from products.models import Product
 from tests.factories import DownloadFactory, PriceFactory, RecurringPriceFactory
@@ -53,6 +55,7 @@ class Scene:
     subscription_ref: str
     session_ref: str
     login_link: str
+    magazine_post: Post  # an open post of the member's magazine tier (issue 18)
 
 
 def send_login_link(page) -> None:
@@ -108,6 +111,8 @@ PAGES: list[Page] = [
         "download-link-refused", lambda s: "/members/downloads/expired/", member=True, status=403
     ),  # fmt: skip
     Page("membership", lambda s: s.membership.get_absolute_url(), member=True),
+    Page("magazine", lambda s: s.magazine_post.magazine.get_absolute_url(), member=True),
+    Page("magazine-post", lambda s: s.magazine_post.get_absolute_url(), member=True),
     Page("profile", lambda s: "/members/profile/", member=True),
     Page("invoices", lambda s: "/members/invoices/", member=True),
     Page("invoice", lambda s: f"/members/invoices/{s.invoice_number}/", member=True),
@@ -178,7 +183,9 @@ def build_scene(language: str, settings) -> Scene:
         session_ref = complete_test_checkout(
             price=membership.prices.get(), email=member.email, name=member.name
         )
+    magazine_post = build_magazine(member)
     return Scene(
+        magazine_post=magazine_post,
         course=course,
         invoice_number=invoice.number,
         download=download,
@@ -186,6 +193,31 @@ def build_scene(language: str, settings) -> Scene:
         subscription_ref=Subscription.objects.get(order__member=member).public_ref,
         session_ref=session_ref,
         login_link=login_link_url(member).removeprefix(settings.SITE_URL),
+    )
+
+
+def build_magazine(member) -> Post:
+    """A magazine tier the member joined a month ago: open posts, the back catalogue waiting."""
+    from magazine.models import Tier
+    from tests.magazine.helpers import make_magazine, make_post, make_tier
+
+    now = timezone.now()
+    magazine = make_magazine(slug="letters")
+    tier = make_tier(
+        magazine, rank=1, name="Letters", visibility=Tier.Visibility.BACK_CATALOGUE_AFTER, months=3
+    )
+    grant(member, tier.product, starts_at=now - timedelta(days=31))
+    for number in range(1, 7):
+        make_post(
+            magazine, tier, title=f"Letter {number}", publish_at=now - timedelta(days=number * 25)
+        )
+    return make_post(
+        magazine,
+        tier,
+        title="This month's letter",
+        publish_at=now - timedelta(hours=1),
+        body="<p>One small step a day.</p><h2>Your task</h2><ul><li>Write two sentences.</li></ul>",
+        video_url="https://youtu.be/aqz-KE-bpKQ",
     )
 
 

@@ -33,7 +33,8 @@ def test_seed_demo_builds_the_demo_catalog(capsys):
     assert kinds == {"download", "course", "membership", "bundle"}
     stripe_prices = Price.objects.exclude(stripe_price_id=None)
     assert stripe_prices.count() >= 3
-    assert stripe_prices.filter(billing_type="recurring", interval="month").count() == 1
+    # the membership's two tiers (issue 18): the inner circle and its premium tier
+    assert stripe_prices.filter(billing_type="recurring", interval="month").count() == 2
     assert all(
         pid.startswith("price_demo_")
         for pid in stripe_prices.values_list("stripe_price_id", flat=True)

@@ -8,6 +8,7 @@ from billing.providers.stripe import webhook_secrets
 from billing.providers.stripe_test_checkout import is_available as test_checkout_is_available
 from branding.services import seed_demo_branding
 from invoices.demo import seed_demo_seller_settings
+from magazine.demo import seed_demo_magazine
 from members.login_links import mark_address_verified
 from products.demo import (
     DEMO_CREATOR_EMAIL,
@@ -48,6 +49,7 @@ class Command(BaseCommand):
         for email in (DEMO_CREATOR_EMAIL, DEMO_MEMBER_EMAIL):
             mark_address_verified(member=user_model.objects.get(email__iexact=email))
         products = seed_demo_catalog()
+        seed_demo_magazine(products=products, now=timezone.now())
         seed_demo_seller_settings()  # before the demo subscription, whose payment is invoiced
         seed_demo_branding()
         member = user_model.objects.get(email__iexact=DEMO_MEMBER_EMAIL)
