@@ -82,7 +82,7 @@ class CouponAdmin(admin.ModelAdmin):
     @admin.display(description=_("discount"))
     def discount(self, coupon: Coupon) -> str:
         if coupon.kind == Coupon.Kind.PERCENT:
-            return f"{coupon.percent_off.normalize()} %"
+            return f"{coupon.percent_off.normalize():f} %"
         return ", ".join(format_money(row.amount, row.currency) for row in coupon.amounts.all())
 
     @admin.display(description=_("redeemed"))

@@ -27,7 +27,7 @@ def coupon_terms(coupon: Coupon) -> dict:
     """The Stripe coupon's immutable terms."""
     terms: dict = {"duration": coupon.duration}
     if coupon.kind == Coupon.Kind.PERCENT:
-        terms["percent_off"] = str(coupon.percent_off.normalize())
+        terms["percent_off"] = format(coupon.percent_off.normalize(), "f")
     else:
         terms["amounts"] = {row.currency.lower(): row.amount for row in coupon.amounts.all()}
     return terms

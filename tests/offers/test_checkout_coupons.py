@@ -67,9 +67,7 @@ def test_an_unknown_code_is_refused(client, course_price, stripe_http):
 @time_machine.travel(NOW, tick=False)
 def test_a_switched_off_code_is_refused_like_an_unknown_one(client, course_price, stripe_http):
     at_stripe(make_coupon(is_active=False))
-    assert_refused(
-        client, stripe_http, course_price, "spring20", "The code SPRING20 is not valid."
-    )
+    assert_refused(client, stripe_http, course_price, "spring20", "The code SPRING20 is not valid.")
 
 
 @time_machine.travel(NOW, tick=False)

@@ -83,9 +83,7 @@ def test_a_discount_made_in_stripe_still_shows_on_the_invoice(deliver, course_pr
     assert invoice.gross_total == 3920
 
 
-def test_a_full_refund_of_a_discounted_order_credits_what_was_paid(
-    deliver, course_price, seller
-):
+def test_a_full_refund_of_a_discounted_order_credits_what_was_paid(deliver, course_price, seller):
     make_coupon()
     deliver(discounted_session(payment_intent="pi_ada"))
 
