@@ -40,9 +40,7 @@ class Coupon(models.Model):
             "case count as the same code."
         ),
     )
-    name = models.CharField(
-        _("name"), max_length=40, blank=True, help_text=_("Shown on invoices and at Stripe.")
-    )
+    name = models.CharField(_("name"), max_length=40, blank=True, help_text=_("Shown at Stripe."))
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.PERCENT)
     percent_off = models.DecimalField(
         _("percent off"),
