@@ -253,3 +253,29 @@ def test_the_admin_help_explains_what_stripe_cannot_change(creator_client, strip
     page = creator_client.get("/admin/offers/coupon/add/").content.decode()
     assert "switches the old promotion code off" in page
     assert "Leave empty for a coupon that applies to every product." in page
+
+
+def test_the_admin_lists_show_counts_and_flag_over_limit_orders(creator_client, settings):
+    from billing.models import Order
+    from offers.models import Redemption
+    from tests.factories import ProductFactory, UserFactory
+
+    settings.STRIPE_SECRET_KEY = ""
+    coupon = make_coupon(max_redemptions=1)
+    member = UserFactory(email="bob@x.test")
+    for number, over_limit in enumerate([False, True]):
+        order = Order.objects.create(
+            member=member, product=ProductFactory(), provider="stripe",
+            provider_ref=f"cs_{number}", amount=3920, currency="EUR",
+        )  # fmt: skip
+        Redemption.objects.create(
+            coupon=coupon, order=order, member=member, amount=980, currency="EUR",
+            over_limit=over_limit, redeemed_at=NOW,
+        )  # fmt: skip
+
+    coupons = creator_client.get("/admin/offers/coupon/").content.decode()
+    flagged = creator_client.get("/admin/offers/redemption/?over_limit__exact=1")
+
+    assert '<td class="field-redeemed">1 / 1</td>' in coupons
+    assert '<td class="field-over_limit_count">1</td>' in coupons
+    assert flagged.context["cl"].result_count == 1
