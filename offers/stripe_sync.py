@@ -17,6 +17,7 @@ of the limit (our count of paid orders), so Stripe and we agree on the total. Wi
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from billing import stripe_api
 from offers.models import Coupon, StripeCode
@@ -27,7 +28,7 @@ def coupon_terms(coupon: Coupon) -> dict:
     """The Stripe coupon's immutable terms."""
     terms: dict = {"duration": coupon.duration}
     if coupon.kind == Coupon.Kind.PERCENT:
-        terms["percent_off"] = format(coupon.percent_off.normalize(), "f")
+        terms["percent_off"] = format(Decimal(str(coupon.percent_off)).normalize(), "f")
     else:
         terms["amounts"] = {row.currency.lower(): row.amount for row in coupon.amounts.all()}
     return terms

@@ -157,3 +157,28 @@ def test_an_order_paid_after_the_limit_is_kept_and_flagged(deliver, course_price
         False,
         True,
     ]
+
+
+def test_a_real_2025_checkout_event_with_a_promotion_code(deliver, seller):
+    """The real ``checkout.session.completed`` of tests/fixtures/stripe (API 2025-06-30.basil,
+    800 JPY) as it comes with a 10 % promotion code from a Payment Link: no metadata of ours."""
+    from tests.factories import PriceFactory
+    from tests.offers.test_checkout_coupons import at_stripe
+    from tests.payloads.stripe import fixture_with
+
+    PriceFactory(stripe_price_id="price_jpy", amount=800, currency="JPY")
+    coupon = make_coupon("TENOFF", percent_off=10)
+    at_stripe(coupon, promotion_code="promo_1RealJpy")
+
+    def with_discount(payload: dict) -> None:
+        session = payload["data"]["object"]
+        session["metadata"] = {"price_id": "price_jpy"}
+        session["amount_total"] = 720
+        session["total_details"]["amount_discount"] = 80
+        session["discounts"] = [{"coupon": "co_jpy", "promotion_code": "promo_1RealJpy"}]
+
+    deliver(fixture_with("checkout.session.completed.payment", with_discount))
+
+    assert Order.objects.get().amount == 720
+    assert Redemption.objects.get().coupon == coupon
+    assert [line.gross for line in Document.objects.get().lines.all()] == [800, -80]
