@@ -88,6 +88,21 @@ def create_coupon(params: dict) -> str:
     return client().v1.coupons.create(params).id
 
 
+def update_coupon(coupon_ref: str, params: dict) -> None:
+    """``Coupon.modify``: only ``name`` and ``metadata`` can change on a Stripe coupon."""
+    client().v1.coupons.update(coupon_ref, params)
+
+
+def create_promotion_code(params: dict) -> str:
+    """A promotion code (the code a buyer types) for a coupon; its id (``promo_…``)."""
+    return client().v1.promotion_codes.create(params).id
+
+
+def update_promotion_code(promotion_code_ref: str, params: dict) -> None:
+    """``PromotionCode.modify``: ``active`` and ``metadata`` (the rest is immutable)."""
+    client().v1.promotion_codes.update(promotion_code_ref, params)
+
+
 def create_portal_session(*, customer_ref: str, return_url: str) -> str:
     session = client().v1.billing_portal.sessions.create(
         {"customer": customer_ref, "return_url": return_url}

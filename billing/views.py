@@ -4,6 +4,7 @@ portal, cancel with a reason, resume, the offline stand-in for the portal): thin
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 import stripe
 from django import forms
@@ -41,6 +42,7 @@ from billing.services.self_service import (
 )
 from members import throttle
 from members.views import member_view
+from offers.selectors import CheckoutCoupon, CouponRefused, coupon_for_checkout, normalize_code
 from products.models import Price
 
 logger = logging.getLogger(__name__)
@@ -58,18 +60,52 @@ def _member(request: HttpRequest):
     return request.user if request.user.is_authenticated else None
 
 
+COUPON_TRIES_PER_PERIOD = 30  # codes tried per client address
+COUPON_TRY_PERIOD_SECONDS = 10 * 60
+
+
+def _checked_coupon(request: HttpRequest, price: Price, code: str) -> CheckoutCoupon | None:
+    """The buyer's coupon for this price (None without a code); ``CouponRefused`` with the
+    buyer's message when it cannot be used. Tries are rate limited: codes can be guessed."""
+    if not normalize_code(code):
+        return None
+    key = f"coupon-try:{throttle.client_ip(request)}"
+    if throttle.count(key, period=COUPON_TRY_PERIOD_SECONDS) > COUPON_TRIES_PER_PERIOD:
+        raise CouponRefused(_("Too many codes tried. Please try again in a few minutes."))
+    return coupon_for_checkout(
+        code=code, price=price, now=timezone.now(), needs_stripe=not test_checkout_is_available()
+    )
+
+
+def _back_to_product(price: Price, code: str) -> HttpResponse:
+    url = price.product.get_catalog_url()
+    code = normalize_code(code)
+    return redirect(f"{url}?{urlencode({'coupon': code})}" if code else url)
+
+
 @require_POST
 def checkout(request: HttpRequest, price_pk: int) -> HttpResponse:
-    """The buy button: off to Stripe Checkout (or to the local test checkout without a key)."""
+    """The buy button: off to Stripe Checkout (or to the local test checkout without a key).
+
+    A coupon code is checked before anything is created; a refused code goes back to the
+    product page with the reason and the code still in its field."""
     price = _sellable_price(price_pk)
+    code = request.POST.get("coupon", "")
     if test_checkout_is_available():
-        return redirect("billing:test_checkout", price_pk=price.pk)
+        url = reverse("billing:test_checkout", kwargs={"price_pk": price.pk})
+        code = normalize_code(code)
+        return redirect(f"{url}?{urlencode({'coupon': code})}" if code else url)
     if not stripe_api.is_configured():
         logger.error("checkout for price %s: STRIPE_SECRET_KEY is not set", price.pk)
         messages.error(request, _("Checkout is not available right now. Please try again."))
         return redirect(price.product.get_catalog_url())
     try:
-        url = start_checkout(price=price, member=_member(request))
+        coupon = _checked_coupon(request, price, code)
+    except CouponRefused as refusal:
+        messages.error(request, str(refusal))
+        return _back_to_product(price, code)
+    try:
+        url = start_checkout(price=price, member=_member(request), coupon=coupon)
     except stripe.StripeError:
         logger.exception("Stripe Checkout Session for price %s failed", price.pk)
         messages.error(request, _("Checkout is not available right now. Please try again."))
@@ -80,6 +116,19 @@ def checkout(request: HttpRequest, price_pk: int) -> HttpResponse:
 class TestCheckoutForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mail address"))
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200, required=False)
+    coupon = forms.CharField(
+        label=gettext_lazy("Coupon code (optional)"), max_length=40, required=False
+    )
+
+
+def _test_checkout_coupon(request: HttpRequest, form: TestCheckoutForm, price: Price):
+    """The coupon of a valid form (None without a code); a refused code becomes the field's
+    error."""
+    try:
+        return _checked_coupon(request, price, form.cleaned_data["coupon"])
+    except CouponRefused as refusal:
+        form.add_error("coupon", str(refusal))
+        return None
 
 
 @require_http_methods(["GET", "POST"])
@@ -90,29 +139,55 @@ def test_checkout(request: HttpRequest, price_pk: int) -> HttpResponse:
     price = _sellable_price(price_pk)
     member = _member(request)
     initial = {"email": member.email, "name": member.name} if member else {}
+    initial["coupon"] = normalize_code(request.GET.get("coupon", ""))
     form = TestCheckoutForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["email"]
-        # The member's store credit, as on Stripe (only when they buy for their own address).
-        buyer = member if member and member.email.lower() == email.lower() else None
-        try:
-            session_ref = complete_test_checkout(
-                price=price,
-                email=email,
-                name=form.cleaned_data["name"],
-                credit=store_credit_discount(price=price, member=buyer),
-            )
-        except TestCheckoutUnavailable as error:
-            logger.error("local test checkout failed: %s", error)
-            messages.error(request, _("The test checkout could not reach the webhook."))
-        else:
-            return redirect(f"{reverse('billing:checkout_success')}?session_id={session_ref}")
+        coupon = _test_checkout_coupon(request, form, price)
+        if form.is_valid():  # the coupon's error, if any, is on the form now
+            response = _pay_test_checkout(request, form, price, member, coupon)
+            if response is not None:
+                return response
+    coupon = None
+    if request.method == "GET" and initial["coupon"]:
+        coupon = _preview_coupon(request, price, initial["coupon"])
     context = {
         "price": price,
         "form": form,
+        "coupon": coupon,
+        "coupon_total": price.amount - coupon.amount if coupon else None,
         "store_credit": store_credit_discount(price=price, member=member),
     }
     return render(request, "billing/test_checkout.html", context)
+
+
+def _preview_coupon(request: HttpRequest, price: Price, code: str) -> CheckoutCoupon | None:
+    """A prefilled code (``?coupon=``) shows what it takes off, or why it is refused."""
+    try:
+        return _checked_coupon(request, price, code)
+    except CouponRefused as refusal:
+        messages.error(request, str(refusal))
+        return None
+
+
+def _pay_test_checkout(request, form, price, member, coupon) -> HttpResponse | None:
+    email = form.cleaned_data["email"]
+    # The member's store credit, as on Stripe (only when they buy for their own address);
+    # a coupon takes the session's one discount instead.
+    buyer = member if member and member.email.lower() == email.lower() else None
+    credit = None if coupon is not None else store_credit_discount(price=price, member=buyer)
+    try:
+        session_ref = complete_test_checkout(
+            price=price,
+            email=email,
+            name=form.cleaned_data["name"],
+            credit=credit,
+            coupon=coupon,
+        )
+    except TestCheckoutUnavailable as error:
+        logger.error("local test checkout failed: %s", error)
+        messages.error(request, _("The test checkout could not reach the webhook."))
+        return None
+    return redirect(f"{reverse('billing:checkout_success')}?session_id={session_ref}")
 
 
 def _status_context(request: HttpRequest) -> dict:

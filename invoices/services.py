@@ -252,19 +252,44 @@ def _line_description(payment: Payment) -> str:
     return _("%(product)s, access until %(date)s") % {"product": product, "date": until}
 
 
+def _discount_of(payment: Payment):
+    from offers.models import PaymentDiscount
+
+    discount = PaymentDiscount.objects.filter(payment=payment).first()
+    if discount is None or discount.subtotal - discount.amount != payment.amount:
+        return None  # no coupon, or figures that do not add up: one line of what was paid
+    return discount
+
+
+def _discount_description(discount) -> str:
+    if discount.code:
+        return _("Discount (code %(code)s)") % {"code": discount.code}
+    return _("Discount")
+
+
+def _invoice_lines(payment: Payment, rate: Decimal) -> list[tuple[str, Split]]:
+    """The product at its price and, for a coupon, the discount as a negative line of its own;
+    each line split on its own, so the document's totals are the sums of its lines."""
+    discount = _discount_of(payment)
+    if discount is None:
+        return [(_line_description(payment), split_gross(gross=payment.amount, rate=rate))]
+    return [
+        (_line_description(payment), split_gross(gross=discount.subtotal, rate=rate)),
+        (_discount_description(discount), split_gross(gross=-discount.amount, rate=rate)),
+    ]
+
+
 def _issue_invoice(
     *, payment: Payment, seller: SellerSettings, buyer: dict, now: datetime
 ) -> Document:
     rate = _vat_rate(seller)
-    split = split_gross(gross=payment.amount, rate=rate)
     return _create_document(
         kind=DocumentKind.INVOICE,
         payment=payment,
         seller=seller,
         buyer=buyer,
         rate=rate,
-        split=split,
-        description=_line_description(payment),
+        lines=_invoice_lines(payment, rate),
         corrects=None,
         now=now,
     )
@@ -300,8 +325,7 @@ def _issue_credit_note(
         seller=seller,
         buyer=buyer,
         rate=invoice.vat_rate,
-        split=split,
-        description=description,
+        lines=[(description, split)],
         corrects=invoice,
         now=now,
         small_business_note=invoice.small_business_note,
@@ -324,8 +348,7 @@ def _create_document(
     seller: SellerSettings,
     buyer: dict,
     rate: Decimal,
-    split: Split,
-    description: str,
+    lines: list[tuple[str, Split]],
     corrects: Document | None,
     now: datetime,
     small_business_note: str | None = None,
@@ -367,19 +390,22 @@ def _create_document(
         ),
         currency=payment.currency.upper(),
         vat_rate=rate,
-        net_total=split.net,
-        vat_total=split.vat,
-        gross_total=split.gross,
+        net_total=sum(split.net for _text, split in lines),
+        vat_total=sum(split.vat for _text, split in lines),
+        gross_total=sum(split.gross for _text, split in lines),
     )
-    DocumentLine.objects.create(
-        document=document,
-        position=1,
-        description=description,
-        quantity=1,
-        vat_rate=rate,
-        net=split.net,
-        vat=split.vat,
-        gross=split.gross,
+    DocumentLine.objects.bulk_create(
+        DocumentLine(
+            document=document,
+            position=position,
+            description=description[:300],
+            quantity=1,
+            vat_rate=rate,
+            net=split.net,
+            vat=split.vat,
+            gross=split.gross,
+        )
+        for position, (description, split) in enumerate(lines, start=1)
     )
     # Rendered and e-mailed after commit, by one task; rows of the outbox, written with the
     # document, so a lost task is made up for by the outbox's periodic job.

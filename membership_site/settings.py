@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "dashboard",
     "leads",
     "magazine",
+    "offers",
 ]
 
 MIDDLEWARE = [

@@ -37,6 +37,8 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "owned": owned,
         # Every active price has a buy button in offline test mode; elsewhere only Stripe's.
         "test_checkout": test_checkout_is_available(),
+        # ``?coupon=CODE`` on a product link fills the buy form's coupon field.
+        "coupon_code": request.GET.get("coupon", "").strip().upper()[:40],
     }
     return render(request, "products/detail.html", context)
 

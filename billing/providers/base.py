@@ -25,6 +25,22 @@ class Buyer:
 
 
 @dataclass(frozen=True)
+class AppliedDiscount:
+    """A coupon's discount on a payment, as the provider reports it (minor units).
+
+    ``code`` is our coupon's code when our own checkout named it in the metadata; the refs are
+    the provider's coupon and promotion code ids. One discount per payment today; lines of
+    their own (an order bump) would add a tuple of these per line.
+    """
+
+    amount: int  # taken off
+    subtotal: int  # before the discount
+    code: str = ""
+    coupon_ref: str = ""
+    promotion_code_ref: str = ""
+
+
+@dataclass(frozen=True)
 class PaymentSucceeded:
     """A first payment, a one-off purchase, a trial start or a zero-amount first invoice."""
 
@@ -53,6 +69,8 @@ class PaymentSucceeded:
     store_credit: int = 0
     store_credit_key: str = ""
     store_credit_member: str = ""
+    # A coupon's discount on this payment (``amount`` is then what was paid after it).
+    discount: AppliedDiscount | None = None
 
 
 @dataclass(frozen=True)

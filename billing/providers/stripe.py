@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from billing import stripe_api
 from billing.providers import secrets
 from billing.providers.base import (
+    AppliedDiscount,
     Buyer,
     ChargedBack,
     CheckoutCompleted,
@@ -264,6 +265,7 @@ def _checkout_completed(event: dict) -> list[DomainEvent]:
             is_test=not event.get("livemode", False),
             upgrade_offer=(session.get("metadata") or {}).get("upgrade_offer") or "",
             **_store_credit(session.get("metadata") or {}),
+            discount=_session_discount(session),
         ),
         *linked,
     ]
@@ -283,6 +285,60 @@ def _store_credit(metadata: dict) -> dict:
         "store_credit_key": key[:100],
         "store_credit_member": str(metadata.get("store_credit_member") or ""),
     }
+
+
+# --- Discounts (coupons) ----------------------------------------------------------------------
+# A Checkout Session reports ``total_details.amount_discount`` and ``discounts[]`` of
+# ``{coupon, promotion_code}`` (ids, or objects when expanded) in every API version. An invoice
+# reports ``total_discount_amounts[]`` and ``discounts[]`` (ids of discount objects unless
+# expanded); before 2025-03-31 it also had the single expanded ``discount`` object, whose coupon
+# is ``coupon`` (an object), and since 2025 a discount object names it under ``source.coupon``.
+# Our own checkout also writes the code into the metadata (``coupon_code``), which the invoice
+# carries in its subscription details; that is how a 2025 invoice event names our coupon.
+
+
+def _coupon_code(metadata: dict) -> str:
+    return str(metadata.get("coupon_code") or "")[:100]
+
+
+def _discount_refs(entries: Iterable) -> tuple[str, str]:
+    """The first (coupon, promotion code) pair named by discount entries."""
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue  # an unexpanded discount id (di_…) names neither
+        coupon = entry.get("coupon") or (entry.get("source") or {}).get("coupon")
+        if coupon or entry.get("promotion_code"):
+            return _ref(coupon), _ref(entry.get("promotion_code"))
+    return "", ""
+
+
+def _discount(
+    amount: int, subtotal: int, metadata: dict, entries: Iterable
+) -> AppliedDiscount | None:
+    """A coupon's discount; none when nothing was taken off, or when the only discount is the
+    store credit our checkout applied (``billing.services.checkout``: its own ledger)."""
+    code = _coupon_code(metadata)
+    if amount <= 0 or (metadata.get("store_credit") and not code):
+        return None
+    coupon_ref, promotion_code_ref = _discount_refs(entries)
+    return AppliedDiscount(amount, subtotal, code, coupon_ref, promotion_code_ref)
+
+
+def _session_discount(session: dict) -> AppliedDiscount | None:
+    amount = int((session.get("total_details") or {}).get("amount_discount") or 0)
+    subtotal = int(session.get("amount_subtotal") or 0)
+    return _discount(
+        amount, subtotal, session.get("metadata") or {}, session.get("discounts") or []
+    )
+
+
+def _invoice_discount(invoice: dict) -> AppliedDiscount | None:
+    amount = sum(
+        int(entry.get("amount") or 0) for entry in invoice.get("total_discount_amounts") or []
+    )
+    subtotal = int(invoice.get("subtotal") or (int(invoice.get("amount_paid") or 0) + amount))
+    entries = [invoice.get("discount"), *(invoice.get("discounts") or [])]
+    return _discount(amount, subtotal, _invoice_subscription_metadata(invoice), entries)
 
 
 def _async_payment_failed(event: dict) -> list[DomainEvent]:
@@ -374,6 +430,7 @@ def _invoice_paid(event: dict) -> list[DomainEvent]:
             charge_ref=_ref(invoice.get("charge")),
             is_test=not event.get("livemode", False),
             **_store_credit(_invoice_subscription_metadata(invoice)),
+            discount=_invoice_discount(invoice),
         )
     ]
 

@@ -27,6 +27,7 @@ from products.sellable import offline_price_ref, test_checkout_is_available
 
 if TYPE_CHECKING:
     from billing.services.checkout import StoreCreditDiscount
+    from offers.selectors import CheckoutCoupon
 
 
 class TestCheckoutUnavailable(RuntimeError):
@@ -91,13 +92,28 @@ def _credit_metadata(credit: StoreCreditDiscount | None) -> dict:
     return credit.metadata() if credit is not None else {}
 
 
-def _discount(credit: StoreCreditDiscount | None) -> int:
+def _discount(credit: StoreCreditDiscount | None, coupon: CheckoutCoupon | None = None) -> int:
+    if coupon is not None:
+        return coupon.amount
     return credit.amount if credit is not None else 0
 
 
-def _session(*, price: Price, email: str, name: str, ids: dict, mode: str, credit=None) -> dict:
+def _coupon_metadata(coupon: CheckoutCoupon | None) -> dict:
+    return {"coupon_code": coupon.code} if coupon is not None else {}
+
+
+def _session_discounts(coupon: CheckoutCoupon | None) -> list[dict]:
+    """Checkout's ``discounts[]``: the coupon and promotion code the buyer's code named."""
+    if coupon is None:
+        return []
+    return [{"coupon": coupon.coupon_ref, "promotion_code": coupon.promotion_code_ref}]
+
+
+def _session(
+    *, price: Price, email: str, name: str, ids: dict, mode: str, credit=None, coupon=None
+) -> dict:
     language = _language()
-    total = price.amount - _discount(credit) if mode == "payment" else price.amount
+    total = price.amount - _discount(credit, coupon) if mode == "payment" else price.amount
     return {
         "id": ids["session"],
         "object": "checkout.session",
@@ -107,6 +123,7 @@ def _session(*, price: Price, email: str, name: str, ids: dict, mode: str, credi
         "amount_subtotal": price.amount,
         "amount_total": total,
         "total_details": {"amount_discount": price.amount - total},
+        "discounts": _session_discounts(coupon) if mode == "payment" else [],
         "currency": price.currency.lower(),
         "customer": ids["customer"],
         "customer_details": {"email": email, "name": name, "address": None, "tax_ids": []},
@@ -115,6 +132,7 @@ def _session(*, price: Price, email: str, name: str, ids: dict, mode: str, credi
             "price_id": offline_price_ref(price),
             "language": language,
             **_credit_metadata(credit),
+            **_coupon_metadata(coupon),
         },
         "locale": language.split("-")[0],
         "payment_intent": ids.get("payment_intent") if mode == "payment" else None,
@@ -124,12 +142,25 @@ def _session(*, price: Price, email: str, name: str, ids: dict, mode: str, credi
     }
 
 
+def _invoice_discounts(coupon: CheckoutCoupon | None, subtotal: int, amount: int) -> dict:
+    """An invoice's discount fields as Stripe sends them since 2025: the discount's id only
+    (our metadata names the code) and ``total_discount_amounts``."""
+    if coupon is None or subtotal == amount:
+        return {"discounts": [], "total_discount_amounts": []}
+    discount_ref = _local_id("di")
+    return {
+        "discounts": [discount_ref],
+        "total_discount_amounts": [{"amount": subtotal - amount, "discount": discount_ref}],
+    }
+
+
 def _subscription_events(
-    *, price: Price, email: str, name: str, ids: dict, now: int, credit=None
+    *, price: Price, email: str, name: str, ids: dict, now: int, credit=None, coupon=None
 ) -> list[str]:
     start = datetime.fromtimestamp(now, tz=UTC)
     end = int(period_end(price=price, start=start).timestamp())
-    amount = 0 if price.trial_days else price.amount - _discount(credit)
+    subtotal = 0 if price.trial_days else price.amount
+    amount = 0 if price.trial_days else price.amount - _discount(credit, coupon)
     item = {"id": _local_id("si"), "price": {"id": offline_price_ref(price)}, "quantity": 1}
     subscription = {
         "id": ids["subscription"],
@@ -148,6 +179,9 @@ def _subscription_events(
         "customer_email": email,
         "customer_name": name,
         "amount_paid": amount,
+        "subtotal": subtotal,
+        "total": amount,
+        **_invoice_discounts(coupon, subtotal, amount),
         "currency": price.currency.lower(),
         "status": "paid",
         "lines": {
@@ -169,13 +203,20 @@ def _subscription_events(
                     "price_id": offline_price_ref(price),
                     "language": _language(),
                     **_credit_metadata(credit),
+                    **_coupon_metadata(coupon),
                 },
             },
         },
         "livemode": False,
     }
     session = _session(
-        price=price, email=email, name=name, ids=ids, mode="subscription", credit=credit
+        price=price,
+        email=email,
+        name=name,
+        ids=ids,
+        mode="subscription",
+        credit=credit,
+        coupon=coupon,
     )
     return [
         _envelope("customer.subscription.created", subscription, created=now),
@@ -185,19 +226,26 @@ def _subscription_events(
 
 
 def build_test_checkout_events(
-    *, price: Price, email: str, name: str = "", credit: StoreCreditDiscount | None = None
+    *,
+    price: Price,
+    email: str,
+    name: str = "",
+    credit: StoreCreditDiscount | None = None,
+    coupon: CheckoutCoupon | None = None,
 ) -> tuple[str, list]:
     """The session id and the event bodies Stripe would send for this purchase (with the
-    member's store credit taken off as a real session's one-off coupon would)."""
+    member's store credit, or the buyer's coupon, taken off as a real session would)."""
     now = int(time.time())
     ids = {"session": _local_id("cs"), "customer": _local_id("cus")}
     if price.is_recurring:
         ids.update(subscription=_local_id("sub"), invoice=_local_id("in"))
         return ids["session"], _subscription_events(
-            price=price, email=email, name=name, ids=ids, now=now, credit=credit
+            price=price, email=email, name=name, ids=ids, now=now, credit=credit, coupon=coupon
         )
     ids["payment_intent"] = _local_id("pi")
-    session = _session(price=price, email=email, name=name, ids=ids, mode="payment", credit=credit)
+    session = _session(
+        price=price, email=email, name=name, ids=ids, mode="payment", credit=credit, coupon=coupon
+    )
     return ids["session"], [_envelope("checkout.session.completed", session, created=now)]
 
 
@@ -228,11 +276,16 @@ def deliver(body: str) -> int:
 
 
 def complete_test_checkout(
-    *, price: Price, email: str, name: str = "", credit: StoreCreditDiscount | None = None
+    *,
+    price: Price,
+    email: str,
+    name: str = "",
+    credit: StoreCreditDiscount | None = None,
+    coupon: CheckoutCoupon | None = None,
 ) -> str:
     """Deliver the purchase's events; returns the Checkout Session id for the success page."""
     session_ref, bodies = build_test_checkout_events(
-        price=price, email=email, name=name, credit=credit
+        price=price, email=email, name=name, credit=credit, coupon=coupon
     )
     for body in bodies:
         status = deliver(body)

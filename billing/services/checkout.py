@@ -13,6 +13,7 @@ from billing import stripe_api
 from billing.selectors import stripe_customer_for
 from members.credit import credit_for_checkout
 from members.models import User
+from offers.selectors import CheckoutCoupon
 from products.models import Price
 
 
@@ -51,6 +52,7 @@ def checkout_session_params(
     member: User | None,
     credit: StoreCreditDiscount | None = None,
     coupon_ref: str = "",
+    coupon: CheckoutCoupon | None = None,
 ) -> dict:
     """The Checkout Session for one price: ``metadata.price_id`` names our Stripe price.
 
@@ -84,6 +86,8 @@ def checkout_session_params(
         params["metadata"].update(credit.metadata())
         if price.is_recurring:
             params["subscription_data"]["metadata"].update(credit.metadata())
+    if coupon is not None:
+        _apply_coupon(params, coupon=coupon, is_recurring=price.is_recurring)
     customer = stripe_customer_for(member=member) if member is not None else None
     if customer is not None:
         params["customer"] = customer.provider_customer_id
@@ -92,7 +96,19 @@ def checkout_session_params(
     return params
 
 
-def start_checkout(*, price: Price, member: User | None) -> str:
+def _apply_coupon(params: dict, *, coupon: CheckoutCoupon, is_recurring: bool) -> None:
+    """The buyer's code as its Stripe promotion code; the code also travels in our metadata
+    (on the subscription too, whose invoices carry it), so the webhook knows our coupon even
+    where Stripe's event names only a discount id."""
+    params["discounts"] = [{"promotion_code": coupon.promotion_code_ref}]
+    params["metadata"]["coupon_code"] = coupon.code
+    if is_recurring:
+        params["subscription_data"]["metadata"]["coupon_code"] = coupon.code
+
+
+def start_checkout(
+    *, price: Price, member: User | None, coupon: CheckoutCoupon | None = None
+) -> str:
     """Create the Checkout Session through Stripe's API; returns the URL to send the buyer to.
 
     Store credit is applied as a one-off coupon (``duration=once``, ``amount_off`` in the
@@ -103,8 +119,12 @@ def start_checkout(*, price: Price, member: User | None) -> str:
     ledger to reconcile with ours. The coupon belongs to this one session: paying it is the
     only way it is used, and our ledger (``members.credit``) records the use from the paid
     webhook, once, by the key in the metadata. Opening the checkout changes no balance.
+
+    A Checkout Session takes one discount, so a buyer's coupon code (checked by
+    ``offers.selectors.coupon_for_checkout``) replaces the store credit for this purchase; the
+    credit stays in the member's balance for the next one.
     """
-    credit = store_credit_discount(price=price, member=member)
+    credit = None if coupon is not None else store_credit_discount(price=price, member=member)
     coupon_ref = ""
     if credit is not None:
         coupon_ref = stripe_api.create_coupon(
@@ -118,7 +138,9 @@ def start_checkout(*, price: Price, member: User | None) -> str:
             }
         )
     session = stripe_api.create_checkout_session(
-        checkout_session_params(price=price, member=member, credit=credit, coupon_ref=coupon_ref)
+        checkout_session_params(
+            price=price, member=member, credit=credit, coupon_ref=coupon_ref, coupon=coupon
+        )
     )
     return session.url
 

@@ -25,6 +25,7 @@ from invoices.services import issue_invoice_for_payment
 from members.credit import use_checkout_credit
 from members.models import AccessGrant, GrantEvent, User
 from members.services import find_or_create_member, grant_access, record_grant_event
+from offers.services import record_payment_discount
 from outbox.models import OutboxMessage
 from outbox.services import Outgoing, enqueue
 from products.selectors import products_granted_by
@@ -124,6 +125,9 @@ def _record_payment(
         paid_at=event.occurred_at,
         period_end=event.paid_through,
     )
+    discount = getattr(event, "discount", None)
+    if discount is not None:  # before the invoice: it shows the discount as its own line
+        record_payment_discount(order=order, payment=payment, discount=discount, now=now)
     # A renewal carries no buyer; invoices then copy the order's previous snapshot.
     buyer = event.buyer if isinstance(event, PaymentSucceeded) else None
     issue_invoice_for_payment(payment=payment, now=now, buyer=buyer)
