@@ -38,9 +38,9 @@ def test_a_confirmed_lead_magnet_enrols_once(django_capture_on_commit_callbacks)
     grant(bought_it, sequence.product, source=AccessGrant.Source.STRIPE)
 
     assert run_beat(SOON, django_capture_on_commit_callbacks)["enrolled"] == 1
-    assert run_beat(SOON + timedelta(minutes=15), django_capture_on_commit_callbacks)[
-        "enrolled"
-    ] == 0
+    assert (
+        run_beat(SOON + timedelta(minutes=15), django_capture_on_commit_callbacks)["enrolled"] == 0
+    )
 
     assert enrolled(sequence) == [lead.email]
     enrolment = Enrolment.objects.get()
