@@ -137,6 +137,9 @@ def build(members: int) -> None:
 
 
 def measure(label: str, func) -> None:
+    """Wall time, the part spent waiting for PostgreSQL, and this process's CPU time (on a
+    shared machine the wall time includes waiting for a core). BENCH_MEMORY=1 adds the Python
+    heap peak (tracemalloc slows the run several times over)."""
     statements = []
 
     def count(execute, sql, params, many, context):
@@ -149,17 +152,20 @@ def measure(label: str, func) -> None:
     if os.environ.get("BENCH_MEMORY"):
         tracemalloc.start()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     with connection.execute_wrapper(count):
         result = func()
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     queries = len(statements)
     database = sum(seconds for seconds, _sql in statements)
     print(
-        f"{label}: {elapsed:.2f} s ({database:.2f} s waiting for the database), "
+        f"{label}: {elapsed:.2f} s ({database:.2f} s waiting for the database, "
+        f"{cpu:.2f} s CPU in this process), "
         f"{queries} SQL statements, "
-        f"peak Python memory {peak / 2**20:.1f} MiB, {result}"
+        f"{result}" + (f", peak Python memory {peak / 2**20:.1f} MiB" if peak else "")
     )
     if os.environ.get("BENCH_SLOW_SQL"):
         slowest(statements)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -37,6 +37,12 @@ def _steps_by_sequence() -> dict[int, list[Step]]:
     for step in Step.objects.filter(sequence__is_active=True).order_by("sequence_id", "order"):
         steps[step.sequence_id].append(step)
     return steps
+
+
+@lru_cache(maxsize=4096)
+def _due_from(now: datetime, delay_days: int, tz) -> datetime:
+    """``step_due_at`` from the claim's moment: the same for every member of a zone."""
+    return step_due_at(base=now, delay_days=delay_days, tz=tz)
 
 
 def _step_after(steps: list[Step], order: int) -> Step | None:
@@ -163,8 +169,7 @@ def send_due_steps(*, now: datetime, limit: int = 2000) -> list[int]:
         rows = _due_enrolments(now=now, sequence_pks=list(steps), limit=limit)
         if not rows:
             return []
-        emails: list[SequenceEmail] = []
-        members: list[int] = []
+        emails: list[tuple[int, int, int]] = []  # (enrolment, step, member)
         # The fields each enrolment gets -> the enrolments that get them (grouped for one update)
         moves: dict[tuple, list[int]] = defaultdict(list)
         for pk, sequence_pk, member_pk, last_order, last_at, enrolled_at, zone_name in rows:
@@ -177,12 +182,9 @@ def send_due_steps(*, now: datetime, limit: int = 2000) -> list[int]:
             if due > now:  # the creator lengthened the delay since it was scheduled
                 moves[(("next_due_at", due),)].append(pk)
                 continue
-            emails.append(SequenceEmail(enrolment_id=pk, step=step, queued_at=now))
-            members.append(member_pk)
+            emails.append((pk, step.pk, member_pk))
             after = _step_after(steps[sequence_pk], step.order)
-            next_due = (
-                None if after is None else step_due_at(base=now, delay_days=after.delay_days, tz=tz)
-            )
+            next_due = None if after is None else _due_from(now, after.delay_days, tz)
             fields = (
                 ("last_step_order", step.order),
                 ("last_step_at", now),
@@ -190,14 +192,13 @@ def send_due_steps(*, now: datetime, limit: int = 2000) -> list[int]:
                 ("finished_at", now if after is None else None),
             )
             moves[fields].append(pk)
-        _write(emails=emails, members=members, moves=moves, now=now)
+        _write(emails=emails, moves=moves, now=now)
     return [row[0] for row in rows]
 
 
 def _write(
     *,
-    emails: list[SequenceEmail],
-    members: list[int],
+    emails: list[tuple[int, int, int]],
     moves: dict[tuple, list[int]],
     now: datetime,
 ) -> None:
@@ -206,7 +207,10 @@ def _write(
     if emails and connection.vendor == "postgresql":
         _queue_emails_in_one_statement(emails, now=now)
     else:
-        created = SequenceEmail.objects.bulk_create(emails)
+        created = SequenceEmail.objects.bulk_create(
+            SequenceEmail(enrolment_id=enrolment_pk, step_id=step_pk, queued_at=now)
+            for enrolment_pk, step_pk, _member_pk in emails
+        )
         enqueue(
             *(
                 Outgoing(
@@ -214,7 +218,7 @@ def _write(
                     member_id=member_pk,
                     payload={"email_pk": email.pk},
                 )
-                for email, member_pk in zip(created, members, strict=True)
+                for email, (_enrolment_pk, _step_pk, member_pk) in zip(created, emails, strict=True)
             ),
             now=now,
         )
@@ -241,15 +245,15 @@ RETURNING outbox_outboxmessage.id
 """
 
 
-def _queue_emails_in_one_statement(emails: list[SequenceEmail], *, now: datetime) -> None:
+def _queue_emails_in_one_statement(emails: list[tuple[int, int, int]], *, now: datetime) -> None:
     """PostgreSQL: the e-mail rows and their outbox rows in one statement; the outbox sends
     them after commit as it sends rows from ``enqueue``."""
     with connection.cursor() as cursor:
         cursor.execute(
             _QUEUE_EMAILS_SQL,
             {
-                "enrolments": [email.enrolment_id for email in emails],
-                "steps": [email.step_id for email in emails],
+                "enrolments": [enrolment_pk for enrolment_pk, _step, _member in emails],
+                "steps": [step_pk for _enrolment, step_pk, _member in emails],
                 "queued": SequenceEmail.Status.QUEUED,
                 "kind": OutboxMessage.Kind.SEQUENCE_EMAIL,
                 "pending": OutboxMessage.State.PENDING,
