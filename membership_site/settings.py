@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "leads",
     "magazine",
     "offers",
+    "sequences",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +222,7 @@ for _schedule_module in (
     "drip.schedule",
     "outbox.schedule",
     "leads.schedule",
+    "sequences.schedule",
 ):
     CELERY_BEAT_SCHEDULE.update(__import__(_schedule_module, fromlist=["x"]).BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
