@@ -48,19 +48,27 @@ def sales_by(period: Period, key: str) -> dict:
     order_key = f"order__{key}"
     for row in _paid(period).values(order_key, "currency").annotate(gross=Sum("amount")):
         add(sales[row[order_key]].gross, row["currency"], row["gross"])
-    counts = _paid(period).values(order_key).annotate(
-        orders=Count("order_id", distinct=True), buyers=Count("order__member_id", distinct=True)
+    counts = (
+        _paid(period)
+        .values(order_key)
+        .annotate(
+            orders=Count("order_id", distinct=True), buyers=Count("order__member_id", distinct=True)
+        )
     )
     for row in counts:
         sales[row[order_key]].orders = row["orders"]
         sales[row[order_key]].buyers = row["buyers"]
     payment_key = f"payment__order__{key}"
-    money_back = _reversed(period).values(payment_key, "currency", "kind").annotate(
-        amount=Sum("amount")
+    money_back = (
+        _reversed(period).values(payment_key, "currency", "kind").annotate(amount=Sum("amount"))
     )
     for row in money_back:
         entry = sales[row[payment_key]]
-        add(entry.refunds if row["kind"] == Refund else entry.chargebacks, row["currency"], row["amount"])
+        add(
+            entry.refunds if row["kind"] == Refund else entry.chargebacks,
+            row["currency"],
+            row["amount"],
+        )
     refunded = (
         _reversed(period)
         .filter(kind=Refund)

@@ -27,7 +27,9 @@ class Period:
 
     def bounds(self, field: str) -> Q:
         """``field`` (a datetime) within the report's months and not after now."""
-        return Q(**{f"{field}__gte": self.start, f"{field}__lt": self.end, f"{field}__lte": self.now})
+        return Q(
+            **{f"{field}__gte": self.start, f"{field}__lt": self.end, f"{field}__lte": self.now}
+        )
 
     def live(self, *, test_field: str, currency_field: str) -> Q:
         """Test-mode rows out unless asked for, and only the chosen currency."""

@@ -73,7 +73,8 @@ def money_by_month(period: Period) -> dict[date, MonthMoney]:
         add(months[as_month(row["month"])].vat, row["payment__currency"], row["vat"])
     reversals = (
         PaymentReversal.objects.filter(
-            period.bounds("occurred_at"), period.live(test_field="is_test", currency_field="currency")
+            period.bounds("occurred_at"),
+            period.live(test_field="is_test", currency_field="currency"),
         )
         .annotate(month=TruncMonth("occurred_at", tzinfo=period.tz))
         .values("month", "currency", "kind")
