@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from billing.models import Payment, PaymentReversal
+from billing.models import Order, Payment, PaymentReversal
 from dashboard.figures.common import Amounts, Period, add
 from members.models import AccessGrant, LessonProgress
 from products.models import Lesson, Product
@@ -42,42 +42,45 @@ def _reversed(period: Period):
     )
 
 
-def sales_by(period: Period, key: str) -> dict:
-    """Sales grouped by an order field (``product_id`` or ``provider``): four queries."""
-    sales: dict = defaultdict(Sales)
-    order_key = f"order__{key}"
-    for row in _paid(period).values(order_key, "currency").annotate(gross=Sum("amount")):
-        add(sales[row[order_key]].gross, row["currency"], row["gross"])
-    counts = (
-        _paid(period)
-        .values(order_key)
-        .annotate(
-            orders=Count("order_id", distinct=True), buyers=Count("order__member_id", distinct=True)
-        )
+def sales_by_product_and_provider(period: Period) -> tuple[dict[int, Sales], dict[str, Sales]]:
+    """Sales by product and by provider: four queries. Sums are grouped by product, provider
+    and currency together and added up here (every order has one product, one provider and one
+    currency, so the sums and the order counts add up exactly); buyers are counted distinct on
+    the orders paid in the months, once per product and once per provider."""
+    by_product: dict[int, Sales] = defaultdict(Sales)
+    by_provider: dict[str, Sales] = defaultdict(Sales)
+    gross = _paid(period).values("order__product_id", "order__provider", "currency")
+    for row in gross.annotate(gross=Sum("amount")):
+        for entry in (by_product[row["order__product_id"]], by_provider[row["order__provider"]]):
+            add(entry.gross, row["currency"], row["gross"])
+    money_back = _reversed(period).values(
+        "payment__order__product_id", "payment__order__provider", "currency", "kind"
     )
-    for row in counts:
-        sales[row[order_key]].orders = row["orders"]
-        sales[row[order_key]].buyers = row["buyers"]
-    payment_key = f"payment__order__{key}"
-    money_back = (
-        _reversed(period).values(payment_key, "currency", "kind").annotate(amount=Sum("amount"))
+    money_back = money_back.annotate(
+        amount=Sum("amount"), orders=Count("payment__order_id", distinct=True)
     )
     for row in money_back:
-        entry = sales[row[payment_key]]
-        add(
-            entry.refunds if row["kind"] == Refund else entry.chargebacks,
-            row["currency"],
-            row["amount"],
+        entries = (
+            by_product[row["payment__order__product_id"]],
+            by_provider[row["payment__order__provider"]],
         )
-    refunded = (
-        _reversed(period)
-        .filter(kind=Refund)
-        .values(payment_key)
-        .annotate(orders=Count("payment__order_id", distinct=True))
-    )
-    for row in refunded:
-        sales[row[payment_key]].refunded_orders = row["orders"]
-    return dict(sales)
+        for entry in entries:
+            if row["kind"] == Refund:
+                add(entry.refunds, row["currency"], row["amount"])
+                entry.refunded_orders += row["orders"]
+            else:
+                add(entry.chargebacks, row["currency"], row["amount"])
+    orders = Order.objects.filter(
+        Exists(_paid(period).filter(order_id=OuterRef("pk")))
+    )  # paid (above zero) in the months, test mode and currency as the report
+    for key, entries in (("product_id", by_product), ("provider", by_provider)):
+        counts = orders.values(key).annotate(
+            orders=Count("id"), buyers=Count("member_id", distinct=True)
+        )
+        for row in counts:
+            entries[row[key]].orders = row["orders"]
+            entries[row[key]].buyers = row["buyers"]
+    return dict(by_product), dict(by_provider)
 
 
 def products_named(product_ids) -> dict[int, dict]:

@@ -9,7 +9,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count
 
-from dashboard.figures.breakdown import course_progress, products_named, sales_by
+from dashboard.figures.breakdown import (
+    course_progress,
+    products_named,
+    sales_by_product_and_provider,
+)
 from dashboard.figures.common import (
     Amounts,
     add_months,
@@ -133,8 +137,7 @@ def assemble(*, now: datetime, months: int, currency: str | None, include_test: 
     money = money_by_month(period)
     movements = movements_by_month(period)
     subscriptions = subscriptions_now(period)
-    by_product = sales_by(period, "product_id")
-    by_provider = sales_by(period, "provider")
+    by_product, by_provider = sales_by_product_and_provider(period)
     maps = [movements.mrr_before, subscriptions.mrr, subscriptions.mrr_trialing]
     maps += [subscriptions.mrr_cancelling, subscriptions.renewals_amount]
     for cash in money.values():

@@ -25,6 +25,12 @@ class Period:
     currency: str | None
     include_test: bool
 
+    @property
+    def all_months(self) -> list[date]:
+        """Every month from ``start`` (the report's, or last month if earlier) to the last."""
+        first = self.start.astimezone(self.tz).date()
+        return [add_months(first, n) for n in range(_months_between(first, self.months[-1]) + 1)]
+
     def bounds(self, field: str) -> Q:
         """``field`` (a datetime) within the report's months and not after now."""
         return Q(
@@ -43,6 +49,10 @@ class Period:
 
 def month_start(day: date, tz: tzinfo) -> datetime:
     return datetime(day.year, day.month, 1, tzinfo=tz)
+
+
+def _months_between(first: date, last: date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month
 
 
 def add_months(day: date, count: int) -> date:

@@ -7,11 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from billing.models import Payment, PaymentReversal
-from dashboard.figures.common import Amounts, Period, add, as_month
+from dashboard.figures.common import Amounts, Period, add, add_months, as_month, month_start
 from invoices.models import Document, DocumentKind
 
 
@@ -87,23 +87,33 @@ def money_by_month(period: Period) -> dict[date, MonthMoney]:
         )
         add(kind_amounts, row["currency"], row["amount"])
         add(entry.vat, row["currency"], -(row["vat"] or 0))
-    for row in _first_payments(period):
-        months[as_month(row["month"])].new_customers = row["customers"]
+    for day, count in new_customers(period).items():
+        if count:
+            months[day].new_customers = count
     return months
 
 
-def _first_payments(period: Period):
-    """Members whose first payment above zero (test mode aside, any currency) is in the month."""
-    earlier = Payment.objects.filter(
-        order__member_id=OuterRef("order__member_id"), amount__gt=0, paid_at__lt=OuterRef("paid_at")
-    )
+def new_customers(period: Period) -> dict[date, int]:
+    """Members whose first payment above zero (test mode aside, any currency) is in the month.
+
+    One query: each member's first payment (a grouped subquery), counted per month by
+    conditional aggregates on month boundaries computed here in the site's time zone.
+    """
+    payments = Payment.objects.filter(amount__gt=0)
     if not period.include_test:
-        earlier = earlier.filter(order__is_test=False)
-    return (
-        _payments(period)
-        .filter(amount__gt=0)
-        .filter(~Exists(earlier))
-        .annotate(month=TruncMonth("paid_at", tzinfo=period.tz))
-        .values("month")
-        .annotate(customers=Count("order__member_id", distinct=True))
+        payments = payments.filter(order__is_test=False)
+    if period.currency:
+        payments = payments.filter(currency=period.currency)
+    firsts = payments.values("order__member_id").annotate(first=Min("paid_at"))
+    bounds = {}
+    for index, first_day in enumerate(period.all_months):
+        start = month_start(first_day, period.tz)
+        end = min(month_start(add_months(first_day, 1), period.tz), period.now)
+        bounds[f"m{index}"] = (first_day, Q(first__gte=start, first__lt=end))
+    counts = firsts.aggregate(
+        **{
+            key: Count("order__member_id", filter=condition)
+            for key, (_day, condition) in bounds.items()
+        }
     )
+    return {day: counts[key] or 0 for key, (day, _condition) in bounds.items()}
