@@ -3,17 +3,30 @@ dated when they happened) and its query count, which does not grow with the data
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+import time_machine
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from billing.models import Order, Payment, PaymentReversal, Subscription, SubscriptionMovement
 from billing.services.ledger import monthly_amount
 from dashboard.report import build_report
-from tests.factories import CourseFactory, PriceFactory, RecurringPriceFactory, UserFactory
+from members.models import AccessGrant, LessonProgress
+from tests.factories import (
+    CourseFactory,
+    LessonFactory,
+    ModuleFactory,
+    PriceFactory,
+    RecurringPriceFactory,
+    UserFactory,
+)
 
 NOW = datetime(2026, 4, 15, 10, 0, tzinfo=UTC)
 _refs = iter(range(1, 10**6))
@@ -159,3 +172,62 @@ def test_the_report_runs_the_same_number_of_queries_whatever_the_size_of_the_his
     small = _queries()
     _history(30)
     assert _queries() == small
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--months", "0"], "--months must be between 1 and 60, not 0."),
+        (["--months", "61"], "--months must be between 1 and 60, not 61."),
+        (["--currency", "EURO"], "three-letter currency code such as EUR, not 'EURO'"),
+        (["--currency", "€"], "three-letter currency code"),
+    ],
+)
+def test_bad_input_is_a_clear_error(args, message):
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("revenue_report", *args, stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_the_tables_print_in_the_creators_language():
+    _paid(at=datetime(2026, 4, 2, tzinfo=UTC), amount=123456)
+    out = StringIO()
+    with time_machine.travel(NOW, tick=False), translation.override("de"):
+        call_command("revenue_report", "--months", "2", stdout=out)
+
+    text = out.getvalue()
+    assert "Monat für Monat" in text
+    assert "Nach Produkt" in text
+    assert "1.234,56\u00a0€" in text  # this month's gross, German format
+    assert "April 2026" in text
+
+
+@pytest.mark.django_db
+def test_course_buyers_who_started_and_finished():
+    course = CourseFactory()
+    module = ModuleFactory(product=course)
+    lessons = [LessonFactory(module=module) for _ in range(3)]
+    buyers = [UserFactory() for _ in range(3)]
+    for buyer in buyers:
+        _paid(at=datetime(2026, 4, 2, tzinfo=UTC), product=course, member=buyer)
+        AccessGrant.objects.create(
+            member=buyer, product=course, state="active", source="stripe", starts_at=NOW
+        )
+    AccessGrant.objects.filter(member__in=buyers[:2]).update(first_used_at=NOW)
+    for lesson in lessons:  # the first finishes all three, the second one lesson
+        LessonProgress.objects.create(
+            member=buyers[0], lesson=lesson, first_viewed_at=NOW, last_viewed_at=NOW,
+            completed_at=NOW,
+        )  # fmt: skip
+    LessonProgress.objects.create(
+        member=buyers[1], lesson=lessons[0], first_viewed_at=NOW, last_viewed_at=NOW,
+        completed_at=NOW,
+    )  # fmt: skip
+
+    (row,) = build_report(now=NOW).products
+
+    assert (row.buyers, row.started, row.finished) == (3, 2, 1)
