@@ -55,17 +55,17 @@ def _ltv(arpu: Amounts, churned: int, live: int) -> Amounts:
 
 
 def _months(
-    firsts: list[date],
+    period,
     money: dict[date, MonthMoney],
     movements: Movements,
     currencies: list[str],
 ) -> list[Month]:
+    """The report's months, counting live subscriptions and MRR on from the period's start."""
     live = movements.live_before
     mrr = dict(movements.mrr_before)
     rows = []
-    month = min([*firsts, *money, *movements.months], default=firsts[0])
-    month = max(month, add_months(firsts[0], -1))  # the period starts at most a month earlier
-    while month <= firsts[-1]:
+    firsts = period.months
+    for month in period.all_months:
         cash = money.get(month, MonthMoney())
         moved = movements.months.get(month)
         live_at_start = live
@@ -76,7 +76,6 @@ def _months(
             live += moved.new + moved.reactivated - moved.churned
         if month in firsts:
             rows.append(_month(month, cash, moved, live_at_start, mrr, currencies))
-        month = add_months(month, 1)
     return rows
 
 
@@ -147,7 +146,7 @@ def assemble(*, now: datetime, months: int, currency: str | None, include_test: 
     for sales in [*by_product.values(), *by_provider.values()]:
         maps += [sales.gross, sales.refunds, sales.chargebacks]
     currencies = _currencies(period, *maps)
-    rows = _months(period.months, money, movements, currencies)
+    rows = _months(period, money, movements, currencies)
     current = period.months[-1]
     last = add_months(current, -1)
     products = products_named(by_product)

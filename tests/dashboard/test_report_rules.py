@@ -231,3 +231,15 @@ def test_course_buyers_who_started_and_finished():
     (row,) = build_report(now=NOW).products
 
     assert (row.buyers, row.started, row.finished) == (3, 2, 1)
+
+
+@pytest.mark.django_db
+def test_one_month_counts_what_was_live_at_its_start():
+    payment = _paid(at=datetime(2026, 3, 20, tzinfo=UTC))
+    _subscription(payment, started=payment.paid_at)
+
+    report = build_report(now=NOW, months=1)
+
+    (april,) = report.months
+    assert (april.live_at_start, april.mrr_end, april.new_subscriptions) == (1, {"EUR": 4900}, 0)
+    assert report.now.last_month.gross == {"EUR": 4900}
