@@ -30,7 +30,7 @@ class Sales:
 
 def _paid(period: Period):
     return Payment.objects.filter(
-        period.bounds("paid_at"),
+        period.shown("paid_at"),
         period.live(test_field="order__is_test", currency_field="currency"),
         amount__gt=0,
     )
@@ -38,7 +38,7 @@ def _paid(period: Period):
 
 def _reversed(period: Period):
     return PaymentReversal.objects.filter(
-        period.bounds("occurred_at"), period.live(test_field="is_test", currency_field="currency")
+        period.shown("occurred_at"), period.live(test_field="is_test", currency_field="currency")
     )
 
 

@@ -37,6 +37,11 @@ class Period:
             **{f"{field}__gte": self.start, f"{field}__lt": self.end, f"{field}__lte": self.now}
         )
 
+    def shown(self, field: str) -> Q:
+        """``field`` within the months the report shows (not the month before it) and not
+        after now: the period of the breakdowns by product and provider."""
+        return self.bounds(field) & Q(**{f"{field}__gte": month_start(self.months[0], self.tz)})
+
     def live(self, *, test_field: str, currency_field: str) -> Q:
         """Test-mode rows out unless asked for, and only the chosen currency."""
         condition = Q()

@@ -243,3 +243,16 @@ def test_one_month_counts_what_was_live_at_its_start():
     (april,) = report.months
     assert (april.live_at_start, april.mrr_end, april.new_subscriptions) == (1, {"EUR": 4900}, 0)
     assert report.now.last_month.gross == {"EUR": 4900}
+
+
+@pytest.mark.django_db
+def test_the_breakdowns_cover_the_months_shown():
+    course = CourseFactory(name="Course")
+    _paid(at=datetime(2026, 3, 20, tzinfo=UTC), product=course, amount=1000)
+    _paid(at=datetime(2026, 4, 2, tzinfo=UTC), product=course, amount=2000)
+
+    (one_month,) = build_report(now=NOW, months=1).products
+    (two_months,) = build_report(now=NOW, months=2).products
+
+    assert (one_month.revenue, one_month.buyers) == ({"EUR": 2000}, 1)
+    assert (two_months.revenue, two_months.buyers) == ({"EUR": 3000}, 2)
