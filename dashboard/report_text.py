@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from dashboard.report import Report
@@ -38,7 +38,7 @@ def report_lines(report: Report) -> list[str]:
     lines = [
         _("Revenue report, %(time)s (%(zone)s)")
         % {
-            "time": formats.date_format(report.generated_at, "DATETIME_FORMAT"),
+            "time": formats.date_format(timezone.localtime(report.generated_at), "DATETIME_FORMAT"),
             "zone": report.time_zone,
         },
         _("Test-mode orders included.") if report.include_test else _("Test-mode orders left out."),
