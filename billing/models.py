@@ -168,6 +168,24 @@ class Subscription(models.Model):
     current_period_end = models.DateTimeField(_("current period end"), null=True, blank=True)
     cancel_at_period_end = models.BooleanField(_("cancels at period end"), default=False)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    price = models.ForeignKey(
+        Price,
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        null=True,
+        blank=True,
+        help_text=_("The plan billed now (a plan change at the provider changes it)."),
+    )
+    mrr = models.PositiveIntegerField(
+        _("monthly value (minor units)"),
+        default=0,
+        help_text=_("The plan's price normalised to a month: yearly / 12, weekly x 52 / 12."),
+    )
+    paying_mrr = models.PositiveIntegerField(
+        _("counted MRR (minor units)"),
+        default=0,
+        help_text=_("What the MRR figures count for it now: its monthly value while it pays."),
+    )
     provider_updated_at = models.DateTimeField(
         _("provider state as of"),
         null=True,
@@ -228,6 +246,7 @@ class Payment(models.Model):
                 name="payment_refund_within_amount",
             ),
         ]
+        indexes = [models.Index(fields=["paid_at"], name="payment_paid_at_idx")]
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.provider_ref} {self.amount} {self.currency}"
@@ -289,6 +308,7 @@ class CancellationFeedback(models.Model):
 
 # Reconcile runs and findings live in their own module; imported here so Django finds them.
 from billing.reconcile_models import ReconcileFinding, ReconcileFix, ReconcileRun  # noqa: E402
+from billing.revenue_models import PaymentReversal, SubscriptionMovement  # noqa: E402
 
 __all__ = [
     "CancellationFeedback",
@@ -296,9 +316,11 @@ __all__ = [
     "Customer",
     "Order",
     "Payment",
+    "PaymentReversal",
     "ProviderEvent",
     "ReconcileFinding",
     "ReconcileFix",
     "ReconcileRun",
     "Subscription",
+    "SubscriptionMovement",
 ]

@@ -56,6 +56,7 @@ class Month:
     mrr_reactivation: Amounts = field(default_factory=dict)
     arpu: Amounts = field(default_factory=dict)  # net revenue / paying members of the month
     ltv: Amounts = field(default_factory=dict)  # arpu / churn_rate; empty when churn is 0
+    reactivated_subscriptions: int = 0  # paying again after a churn (not counted as new)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class ProductRow:
     refund_rate: Decimal | None = None  # refunded_orders / orders
     started: int | None = None  # courses: buyers with a first use; None for other kinds
     finished: int | None = None  # courses: buyers who completed every lesson
+    chargebacks: Amounts = field(default_factory=dict)  # lost disputes (in revenue's net)
+    orders: int = 0  # orders with a payment above zero in the months
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class ProviderRow:
     refunds: Amounts = field(default_factory=dict)
     refunded_orders: int = 0
     refund_rate: Decimal | None = None
+    chargebacks: Amounts = field(default_factory=dict)
+    orders: int = 0
 
 
 @dataclass(frozen=True)
@@ -116,4 +121,6 @@ def build_report(
 ) -> Report:
     """Every figure of the dashboard, computed with set-based aggregates (a fixed number of
     queries whatever the data size). ``currency`` keeps only that currency's amounts."""
-    raise NotImplementedError("built in issue 15")
+    from dashboard.figures.build import assemble
+
+    return assemble(now=now, months=months, currency=currency, include_test=include_test)

@@ -21,6 +21,7 @@ from billing.providers.base import (
 )
 from billing.services.catalog import Purchase, resolve_purchases
 from billing.services.coverage import grant_source_for
+from billing.services.ledger import sync_subscription_mrr
 from invoices.services import issue_invoice_for_payment
 from members.credit import use_checkout_credit
 from members.models import AccessGrant, GrantEvent, User
@@ -135,7 +136,12 @@ def _record_payment(
 
 
 def _subscription_after_payment(
-    *, order: Order, subscription_ref: str, paid_through: datetime | None, provider: str
+    *,
+    order: Order,
+    subscription_ref: str,
+    paid_through: datetime | None,
+    provider: str,
+    at: datetime,
 ) -> Subscription:
     subscription, created = _create_once(
         Subscription,
@@ -148,15 +154,18 @@ def _subscription_after_payment(
         },
     )
     subscription = subscriptions_for_update().get(pk=subscription.pk)
-    if created or subscription.status == Subscription.Status.CANCELED:
+    if subscription.status == Subscription.Status.CANCELED:
         return subscription
-    if subscription.status in (Subscription.Status.INCOMPLETE, Subscription.Status.PAST_DUE):
-        subscription.status = Subscription.Status.ACTIVE
-    if paid_through and (
-        subscription.current_period_end is None or paid_through > subscription.current_period_end
-    ):
-        subscription.current_period_end = paid_through
-    subscription.save(update_fields=["status", "current_period_end"])
+    if not created:
+        if subscription.status in (Subscription.Status.INCOMPLETE, Subscription.Status.PAST_DUE):
+            subscription.status = Subscription.Status.ACTIVE
+        if paid_through and (
+            subscription.current_period_end is None
+            or paid_through > subscription.current_period_end
+        ):
+            subscription.current_period_end = paid_through
+        subscription.save(update_fields=["status", "current_period_end"])
+    sync_subscription_mrr(subscription=subscription, at=at)
     return subscription
 
 
@@ -314,6 +323,7 @@ def record_payment_succeeded(
             subscription_ref=event.subscription_ref,
             paid_through=event.paid_through,
             provider=event.provider,
+            at=event.occurred_at,
         )
         if _ended_before(subscription, event):
             return f"subscription {event.subscription_ref} has ended: access not extended"
@@ -369,6 +379,7 @@ def record_renewal(
         subscription_ref=event.subscription_ref,
         paid_through=event.paid_through,
         provider=event.provider,
+        at=event.occurred_at,
     )
     if _ended_before(subscription, event):
         return f"subscription {event.subscription_ref} has ended: access not extended"

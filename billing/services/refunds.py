@@ -17,10 +17,11 @@ from django.db.models import Q
 
 from billing import stripe_api
 from billing.locks import orders_for_update, payments_for_update
-from billing.models import Order, Payment, ProviderEvent
+from billing.models import Order, Payment, PaymentReversal, ProviderEvent
 from billing.providers import get_provider
 from billing.providers.base import ChargedBack, Refunded
 from billing.services.coverage import end_order_grants, grant_source_for
+from billing.services.ledger import record_reversal
 from invoices.services import issue_credit_note_for_refund
 from members.models import AccessGrant, MemberEvent, User
 from members.services import grant_access
@@ -122,6 +123,14 @@ def record_refund(*, event: Refunded, source_event: ProviderEvent | None, now: d
     if newly_refunded <= 0 and not (event.is_full and payment.status != PaymentStatus.REFUNDED):
         return "refund recorded before"
     if newly_refunded > 0:
+        if payment.status != PaymentStatus.CHARGED_BACK:  # a lost dispute took it all back
+            record_reversal(
+                payment=payment,
+                kind=PaymentReversal.Kind.REFUND,
+                amount=newly_refunded,
+                before=payment.amount_refunded,
+                at=event.occurred_at,
+            )
         payment.amount_refunded = target
         if payment.status == PaymentStatus.CHARGED_BACK:
             # Reported after the lost dispute, whose credit note already covers all that was
@@ -191,6 +200,13 @@ def _chargeback_lost(
     remaining = payment.amount - payment.amount_refunded
     if remaining > 0:
         issue_credit_note_for_refund(payment=payment, amount=remaining, now=now)
+        record_reversal(
+            payment=payment,
+            kind=PaymentReversal.Kind.CHARGEBACK,
+            amount=remaining,
+            before=payment.amount_refunded,
+            at=at,
+        )
     payment.status = PaymentStatus.CHARGED_BACK
     payment.save(update_fields=["status"])
     order.status = Order.Status.CHARGED_BACK

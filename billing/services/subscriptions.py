@@ -19,7 +19,9 @@ from billing.providers.base import (
     SubscriptionResumed,
     SubscriptionUpdated,
 )
+from billing.services.catalog import resolve_purchases
 from billing.services.coverage import end_order_grants
+from billing.services.ledger import sync_subscription_mrr
 from members.access import LIVE_STATES
 from members.models import AccessGrant
 from members.services import move_to_grace, note_cancellation, restore_grant
@@ -81,6 +83,7 @@ def _end(
         filter(None, [subscription.provider_updated_at, occurred_at])
     )
     subscription.save(update_fields=["status", "ended_at", "provider_updated_at"])
+    sync_subscription_mrr(subscription=subscription, at=occurred_at)
     # The same rule as a refund: a product another live paid order covers stays open.
     end_order_grants(
         order=subscription.order,
@@ -173,7 +176,9 @@ def apply_subscription_update(
     subscription.current_period_end = event.current_period_end or subscription.current_period_end
     subscription.cancel_at_period_end = event.cancel_at_period_end
     subscription.provider_updated_at = event.occurred_at
+    _change_plan(subscription, event.price_refs)
     subscription.save()
+    sync_subscription_mrr(subscription=subscription, at=event.occurred_at)
     if was_cancelling != event.cancel_at_period_end:
         _note_cancellation_change(
             subscription=subscription,
@@ -186,6 +191,20 @@ def apply_subscription_update(
             subscription=subscription, reason="payment past due", event=source_event, now=now
         )
     return ""
+
+
+def _change_plan(subscription: Subscription, price_refs: tuple[str, ...]) -> None:
+    """A plan change at the provider (an upgrade or downgrade): the price billed from now on."""
+    if not price_refs:
+        return
+    try:
+        purchases = resolve_purchases(
+            provider=subscription.provider, refs=price_refs, currency=subscription.order.currency
+        )
+    except ValueError:
+        return  # a price we do not sell (any more): the plan stays as recorded
+    if purchases[0].price is not None:
+        subscription.price = purchases[0].price
 
 
 def _start_grace(

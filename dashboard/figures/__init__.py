@@ -1,0 +1,1 @@
+"""The dashboard's figures, one module per part of the report (see ``dashboard.report``)."""
