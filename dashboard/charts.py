@@ -57,7 +57,8 @@ def scale(values: list[int]) -> tuple[int, int, int]:
     """(low, high, step) covering every value and 0, in round steps."""
     low, high = min([0, *values]), max([0, *values])
     step = nice_step(max(high - low, 1))
-    return -step * (-low // step), step * -(-high // step), step
+    low, high = step * (low // step), step * -(-high // step)
+    return low, max(high, low + step), step  # never an empty range
 
 
 def short_money(amount: int, currency: str) -> str:
@@ -79,6 +80,10 @@ def _text(x: float, y: float, text: str, css: str, anchor: str = "middle") -> st
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" class="{css}" text-anchor="{anchor}">{escape(text)}</text>'
     )
+
+
+def _line(x1: float, x2: float, y1: float, y2: float, css: str) -> str:
+    return f'<line x1="{x1:.1f}" x2="{x2:.1f}" y1="{y1:.1f}" y2="{y2:.1f}" class="{css}"/>'
 
 
 def _svg(slug: str, title: str, description: str, height: int, body: list[str]) -> SafeString:
@@ -111,7 +116,7 @@ class _MonthAxes:
         for tick in range(self.low, self.high + 1, self.step):
             y = self.y(tick)
             css = "dash-axis" if tick == 0 else "dash-grid"
-            parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" class="{css}"/>')  # fmt: skip
+            parts.append(_line(LEFT, WIDTH - RIGHT, y, y, css))
             parts.append(_text(LEFT - 6, y + 4, self.label(tick), "dash-tick dash-y", "end"))
         for index, month in enumerate(self.months):
             x = self.x(index) + self.band / 2
@@ -244,10 +249,11 @@ def products_chart(report: Report, currency: str) -> Chart | None:
         x, width = min(zero, end), max(abs(end - zero), 1)
         tip = f"{row.name}: {format_money(value, currency)}"
         body.append(
-            f'<rect class="dash-bar" x="{x:.1f}" y="{y + 10}" width="{width:.1f}" height="{ROW - 24}"'
-            f' data-value="{value}"><title>{escape(tip)}</title></rect>'
+            f'<rect class="dash-bar" x="{x:.1f}" y="{y + 10}" width="{width:.1f}"'
+            f' height="{ROW - 24}" data-value="{value}"><title>{escape(tip)}</title></rect>'
         )
-        body.append(_text(max(zero, end) + 6, y + 25, short_money(value, currency), "dash-tick", "start"))  # fmt: skip
+        figure = short_money(value, currency)
+        body.append(_text(max(zero, end) + 6, y + 25, figure, "dash-tick", "start"))
     title = _("Revenue by product, %(currency)s") % {"currency": currency}
     description = _("%(count)s products with revenue; the largest is %(name)s with %(amount)s.") % {
         "count": short_int(len(rows)),

@@ -12,3 +12,6 @@ class Dashboard(models.Model):
         permissions = [("view_dashboard", _("Can see the revenue dashboard"))]
         verbose_name = _("dashboard")
         verbose_name_plural = _("dashboard")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from dashboard.cells import HtmlTable, format_int, html_table
 from dashboard.charts import Chart, charts_for
 from dashboard.report import Amounts, Report
 from dashboard.tables import (
+    members_table,
     months_table,
     mrr_table,
     now_table,
@@ -19,6 +21,8 @@ from dashboard.tables import (
     revenue_table,
 )
 from products.money import format_money
+
+gettext_noop("LTV = ARPU / churn rate")  # the report's formula, so it is translated
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,12 @@ class Page:
     now: HtmlTable
     revenue: HtmlTable
     months: HtmlTable
+    members: HtmlTable
     mrr: HtmlTable
     products: HtmlTable
     providers: HtmlTable
     charts: list[Chart]
+    ltv_formula: str  # the report's, in the admin's language when we know its words
 
 
 def _money(amounts: Amounts, currencies: list[str]) -> list[str]:
@@ -76,6 +82,8 @@ def build_page(report: Report) -> Page:
         now=html_table(now_table(report)),
         revenue=html_table(revenue_table(report)),
         months=html_table(months_table(report)),
+        members=html_table(members_table(report)),
+        ltv_formula=gettext(report.ltv_formula),
         mrr=html_table(mrr_table(report)),
         products=html_table(products_table(report)),
         providers=html_table(providers_table(report)),

@@ -17,7 +17,7 @@ from dashboard.report import Amounts, Month, Report, Revenue
 from products.models import Product
 
 TEXT, INT, MONEY, RATE, MONTH = "text", "int", "money", "rate", "month"
-EXPORTS = ("now", "revenue", "months", "mrr", "products", "providers")
+EXPORTS = ("now", "revenue", "months", "members", "mrr", "products", "providers")
 
 Value = str | int | Decimal | date | Amounts | None
 
@@ -72,7 +72,7 @@ def now_table(report: Report) -> Table:
     return Table(
         slug="now",
         caption=_("Now"),
-        columns=[Column(_("Figure"), TEXT), Column(_("Number"), INT), Column(_("Amount"), MONEY)],
+        columns=[Column(_("Figure"), TEXT), Column(_("Count"), INT), Column(_("Amount"), MONEY)],
         rows=[
             [_("Active members"), now.active_members, None],
             [_("Paying subscriptions (MRR)"), now.active_subscriptions, now.mrr],
@@ -119,7 +119,7 @@ def revenue_table(report: Report) -> Table:
 def months_table(report: Report) -> Table:
     return Table(
         slug="months",
-        caption=_("Month by month"),
+        caption=_("Revenue month by month"),
         columns=[
             Column(_("Month"), MONTH),
             Column(_("Gross"), MONEY),
@@ -127,6 +127,28 @@ def months_table(report: Report) -> Table:
             Column(_("Chargebacks"), MONEY),
             Column(_("VAT"), MONEY),
             Column(_("Net"), MONEY),
+        ],
+        rows=[
+            [
+                month.month,
+                month.revenue.gross,
+                month.revenue.refunds,
+                month.revenue.chargebacks,
+                month.revenue.vat,
+                month.revenue.net,
+            ]
+            for month in report.months
+        ],
+        currencies=report.currencies,
+    )
+
+
+def members_table(report: Report) -> Table:
+    return Table(
+        slug="members",
+        caption=_("Customers and churn month by month"),
+        columns=[
+            Column(_("Month"), MONTH),
             Column(_("New customers"), INT),
             Column(_("New subscriptions"), INT),
             Column(_("Churned"), INT),
@@ -138,11 +160,6 @@ def months_table(report: Report) -> Table:
         rows=[
             [
                 month.month,
-                month.revenue.gross,
-                month.revenue.refunds,
-                month.revenue.chargebacks,
-                month.revenue.vat,
-                month.revenue.net,
                 month.new_customers,
                 month.new_subscriptions,
                 month.churned_subscriptions,
@@ -260,6 +277,7 @@ BUILDERS = {
     "now": now_table,
     "revenue": revenue_table,
     "months": months_table,
+    "members": members_table,
     "mrr": mrr_table,
     "products": products_table,
     "providers": providers_table,

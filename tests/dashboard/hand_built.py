@@ -92,7 +92,7 @@ def realistic_report(*, months: int = 12, products: int = 4) -> Report:
         ),
         ProductRow(
             product_id=4,
-            name="=HYPERLINK(\"http://evil\") bundle",
+            name='=HYPERLINK("http://evil") bundle',
             kind="bundle",
             revenue={"EUR": 45_000},
             buyers=9,
@@ -182,7 +182,9 @@ def small_report() -> Report:
         now=Now(active_members=12, active_subscriptions=5, mrr={"EUR": 123_456}),
         months=months,
         products=[
-            ProductRow(product_id=1, name="Course <b>A</b>", kind="course", revenue={"EUR": 30_000}),
+            ProductRow(
+                product_id=1, name="Course <b>A</b>", kind="course", revenue={"EUR": 30_000}
+            ),
             ProductRow(product_id=2, name="Membership", kind="membership", revenue={"EUR": 15_000}),
         ],
         providers=[ProviderRow(provider="stripe", revenue={"EUR": 45_000}, buyers=7)],

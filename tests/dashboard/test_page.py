@@ -116,7 +116,7 @@ def test_now_shows_each_figure_with_one_column_per_currency(creator_client, serv
     html = creator_client.get("/admin/").content.decode()
 
     head = table_rows(html, "table-now")[:2]
-    assert head == [["Figure", "Number", "Amount"], ["EUR", "USD"]]
+    assert head == [["Figure", "Count", "Amount"], ["EUR", "USD"]]
     rows = body_rows(html, "table-now", head_rows=2)
     assert rows[0] == ["Active members", "318", "–", "–"]
     assert rows[1] == ["Paying subscriptions (MRR)", "104", "€2,850.00", "$740.00"]
@@ -145,15 +145,23 @@ def test_month_by_month_in_german(creator_client, served):
     html = creator_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
 
     head, *rows = table_rows(html, "table-months")
-    assert head[:2] == ["Monat", "Brutto"]
+    assert head == ["Monat", "Brutto", "Erstattungen", "Rückbuchungen", "USt", "Netto"]
     assert [row[0] for row in rows] == ["Oktober 2026", "November 2026", "Dezember 2026"]
-    november = rows[1]
-    assert november[1] == f"250,00{NBSP}€"
-    assert november[5] == f"200,00{NBSP}€"  # net
-    assert november[10] == f"25,0{NBSP}%"  # churn rate
-    assert november[11:] == [f"1.234,56{NBSP}€", f"4.938,24{NBSP}€"]  # ARPU, LTV
-    assert rows[0][11:] == ["–", "–"]  # no ARPU or LTV without churn
-    assert "LTV = ARPU / churn rate" in html
+    assert rows[1][1:] == [f"250,00{NBSP}€", f"0,00{NBSP}€", f"0,00{NBSP}€", f"0,00{NBSP}€",
+                           f"200,00{NBSP}€"]  # fmt: skip
+    head, *rows = table_rows(html, "table-members")
+    assert head[5] == "Kündigungsrate"
+    assert rows[1][1:] == [
+        "0",
+        "2",
+        "1",
+        "4",
+        f"25,0{NBSP}%",
+        f"1.234,56{NBSP}€",
+        f"4.938,24{NBSP}€",
+    ]
+    assert rows[0][6:] == ["–", "–"]  # no ARPU or LTV without churn
+    assert "LTV = ARPU / Kündigungsrate" in html
 
 
 def test_month_names_and_money_in_dutch(creator_client, served):
