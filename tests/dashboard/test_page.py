@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from branding.models import Branding
 from dashboard import views
-from tests.dashboard.hand_built import realistic_report, small_report
+from dashboard.report import Now, Report
+from tests.dashboard.hand_built import GENERATED_AT, realistic_report, small_report
 from tests.dashboard.html_tables import body_rows, table_rows
 from tests.factories import UserFactory
 
@@ -248,3 +249,22 @@ def test_staff_with_the_permission_cost_their_permission_queries_only(
     client.force_login(staff(with_permission=True))
     with django_assert_max_num_queries(8):  # the above, their permissions and their groups'
         client.get("/admin/")
+
+
+def test_a_new_site_without_sales_renders(creator_client, served):
+    served.report = Report(
+        generated_at=GENERATED_AT,
+        time_zone="Europe/Berlin",
+        currencies=[],
+        include_test=False,
+        now=Now(),
+        months=[],
+        products=[],
+        providers=[],
+    )
+
+    response = creator_client.get("/admin/")
+
+    assert response.status_code == 200
+    assert body_rows(response.content.decode(), "table-products") == [["Nothing yet."]]
+    assert creator_client.get("/admin/dashboard/products.csv").status_code == 200

@@ -60,7 +60,11 @@ def test_the_page_shows_what_the_command_prints(creator_client):
         html = creator_client.get("/admin/").content.decode()
         out = io.StringIO()
         call_command("revenue_report", "--json", stdout=out)
-    data = json.loads(out.getvalue())
+    assert_page_shows(html, json.loads(out.getvalue()), months=12)
+
+
+def assert_page_shows(html: str, data: dict, *, months: int) -> None:
+    """Every figure of ``revenue_report --json`` (``data``) is in the page's tables (``html``)."""
     currencies = data["currencies"]
     head_rows = 2 if len(currencies) > 1 else 1
     translation.activate("en")
@@ -95,10 +99,10 @@ def test_the_page_shows_what_the_command_prints(creator_client):
             now["last_month"][key], currencies
         )
 
-    months = body_rows(html, "table-months", head_rows)
+    rows = body_rows(html, "table-months", head_rows)
     members = body_rows(html, "table-members", head_rows)
-    assert len(months) == len(members) == len(data["months"]) == 12
-    for row, month in zip(months, data["months"], strict=True):
+    assert len(rows) == len(members) == len(data["months"]) == months
+    for row, month in zip(rows, data["months"], strict=True):
         expected = [format_month(date.fromisoformat(month["month"]))]
         for key in REVENUE:
             expected += money(month["revenue"][key], currencies)
