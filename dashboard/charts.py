@@ -25,7 +25,7 @@ from products.money import SYMBOLS, format_money, to_decimal
 
 WIDTH = 560
 LEFT, RIGHT, TOP, BOTTOM = 72, 12, 14, 44
-ROW = 44  # one product's band in the bar chart: its name, then its bar
+ROW = 52  # one product's band in the bar chart: its name, then its bar
 MAX_PRODUCTS = 8
 LABEL_CHARS = 48
 
@@ -244,16 +244,16 @@ def products_chart(report: Report, currency: str) -> Chart | None:
     for index, (row, value) in enumerate(zip(shown, values, strict=True)):
         y = TOP + index * ROW
         name = row.name if len(row.name) <= LABEL_CHARS else row.name[: LABEL_CHARS - 1] + "…"
-        body.append(_text(0, y + 4, name, "dash-tick dash-name", "start"))
+        body.append(_text(0, y + 14, name, "dash-tick dash-name", "start"))
         end = plot * (value - low) / (high - low)
         x, width = min(zero, end), max(abs(end - zero), 1)
         tip = f"{row.name}: {format_money(value, currency)}"
         body.append(
-            f'<rect class="dash-bar" x="{x:.1f}" y="{y + 10}" width="{width:.1f}"'
-            f' height="{ROW - 24}" data-value="{value}"><title>{escape(tip)}</title></rect>'
+            f'<rect class="dash-bar" x="{x:.1f}" y="{y + 20}" width="{width:.1f}"'
+            f' height="{ROW - 30}" data-value="{value}"><title>{escape(tip)}</title></rect>'
         )
         figure = short_money(value, currency)
-        body.append(_text(max(zero, end) + 6, y + 25, figure, "dash-tick", "start"))
+        body.append(_text(max(zero, end) + 6, y + 36, figure, "dash-tick", "start"))
     title = _("Revenue by product, %(currency)s") % {"currency": currency}
     description = _("%(count)s products with revenue; the largest is %(name)s with %(amount)s.") % {
         "count": short_int(len(rows)),
