@@ -1,0 +1,5 @@
+from django.contrib import admin
+
+from dashboard.views import install
+
+install(admin.site)
