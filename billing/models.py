@@ -288,6 +288,7 @@ class CancellationFeedback(models.Model):
 
 
 # Reconcile runs and findings live in their own module; imported here so Django finds them.
+from billing.plan_models import PlanGroup  # noqa: E402
 from billing.reconcile_models import ReconcileFinding, ReconcileFix, ReconcileRun  # noqa: E402
 
 __all__ = [
@@ -296,6 +297,7 @@ __all__ = [
     "Customer",
     "Order",
     "Payment",
+    "PlanGroup",
     "ProviderEvent",
     "ReconcileFinding",
     "ReconcileFix",
