@@ -168,6 +168,12 @@ class Subscription(models.Model):
     current_period_end = models.DateTimeField(_("current period end"), null=True, blank=True)
     cancel_at_period_end = models.BooleanField(_("cancels at period end"), default=False)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    paused_since = models.DateTimeField(
+        _("paused since"),
+        null=True,
+        blank=True,
+        help_text=_("Payment collection is paused: access stays, nothing new opens."),
+    )
     provider_updated_at = models.DateTimeField(
         _("provider state as of"),
         null=True,

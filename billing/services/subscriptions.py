@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from billing.locks import subscriptions_for_update
-from billing.models import Payment, ProviderEvent, Subscription
+from billing.locks import orders_for_update, subscriptions_for_update
+from billing.models import Order, Payment, ProviderEvent, Subscription
 from billing.providers.base import (
     CancelledAtPeriodEnd,
     PaymentFailed,
@@ -20,6 +20,8 @@ from billing.providers.base import (
     SubscriptionUpdated,
 )
 from billing.services.coverage import end_order_grants
+from billing.services.pausing import apply_pause_state
+from billing.services.plan_changes import apply_price_change
 from members.access import LIVE_STATES
 from members.models import AccessGrant
 from members.services import move_to_grace, note_cancellation, restore_grant
@@ -143,7 +145,9 @@ def _note_cancellation_change(
 def apply_subscription_update(
     *, event: SubscriptionUpdated, source_event: ProviderEvent | None, now: datetime
 ) -> str:
-    """Apply the provider's newer view of a subscription (status, period end, cancel flag)."""
+    """Apply the provider's newer view of a subscription (status, period end, cancel flag,
+    its current price: a plan change moves access, and a pause)."""
+    order = _lock_order_of(event.provider, event.subscription_ref)
     subscription = _locked(event.provider, event.subscription_ref)
     if subscription is None:
         if event.status == "canceled":
@@ -173,6 +177,16 @@ def apply_subscription_update(
     subscription.current_period_end = event.current_period_end or subscription.current_period_end
     subscription.cancel_at_period_end = event.cancel_at_period_end
     subscription.provider_updated_at = event.occurred_at
+    note = ""
+    if order is not None:
+        note = apply_price_change(
+            subscription=subscription, order=order, price_refs=event.price_refs,
+            source_event=source_event, now=now,
+        )  # fmt: skip
+    apply_pause_state(
+        subscription=subscription, paused=event.paused, behavior=event.pause_behavior,
+        occurred_at=event.occurred_at, source_event=source_event, now=now,
+    )  # fmt: skip
     subscription.save()
     if was_cancelling != event.cancel_at_period_end:
         _note_cancellation_change(
@@ -185,7 +199,20 @@ def apply_subscription_update(
         _start_grace(
             subscription=subscription, reason="payment past due", event=source_event, now=now
         )
-    return ""
+    return note
+
+
+def _lock_order_of(provider: str, subscription_ref: str) -> Order | None:
+    """The subscription's order, locked first (billing's lock order: order, then
+    subscription), since a plan change moves the order to the new price."""
+    order_pk = (
+        Subscription.objects.filter(provider=provider, provider_ref=subscription_ref)
+        .values_list("order_id", flat=True)
+        .first()
+    )
+    if order_pk is None:
+        return None
+    return orders_for_update().select_related("member", "product", "price").get(pk=order_pk)
 
 
 def _start_grace(
