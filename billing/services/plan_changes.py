@@ -71,7 +71,8 @@ def move_access(
     new_order: Order | None = None,
 ) -> None:
     """End what ``order`` granted of ``old_product`` and grant ``new_product`` on
-    ``new_order`` (default: the same order) with the old grant's paid-through date.
+    ``new_order`` (default: the same order) with the old grant's paid-through date
+    (``paid_through`` if the order had no live grant of it).
 
     Products in both (a bundle that shares one) keep their grant. An old product that another
     live paid order still covers moves to that order instead of ending (``coverage``).
@@ -81,9 +82,9 @@ def move_access(
     new = {product.pk: product for product in products_granted_by(new_product)}
     locked = grants_for_update().filter(member_id=order.member_id, state__in=LIVE_STATES)
     grants = [grant for grant in locked if grant.order_id == order.pk and grant.product_id in old]
-    known = [grant.paid_through for grant in grants if grant.paid_through is not None]
-    if grants and len(known) == len(grants):
-        paid_through = max([*known, *([paid_through] if paid_through else [])])
+    if grants:  # the same paid-through as the old access (None: it was for life)
+        known = [grant.paid_through for grant in grants]
+        paid_through = None if None in known else max(known)
     for product in new.values():
         grant_access(
             member=order.member, product=product, order=target, paid_through=paid_through,
