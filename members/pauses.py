@@ -15,10 +15,11 @@ from django.db import transaction
 
 from members.access import LIVE_STATES, ZERO, clock_now, membership_age, paused_time
 from members.locks import lock_grant
-from members.models import AccessGrant, GrantEvent, GrantPause
+from members.models import GrantEvent, GrantPause
 from members.services import record_grant_event
 
 __all__ = ["clock_now", "membership_age", "pause_grant", "paused_time", "resume_grant"]
+
 
 def _days(span: timedelta) -> str:
     return f"{span.total_seconds() / 86400:.1f} days"
@@ -63,10 +64,10 @@ def resume_grant(
     grant.paused_total = (grant.paused_total or ZERO) + span
     grant.paused_since = None
     fields = ["paused_since", "paused_total", "updated_at"]
-    if paid_through is not None and grant.paid_through is not None:
-        if paid_through > grant.paid_through:
-            grant.paid_through = paid_through
-            fields.append("paid_through")
+    later = paid_through is not None and grant.paid_through is not None
+    if later and paid_through > grant.paid_through:
+        grant.paid_through = paid_through
+        fields.append("paid_through")
     grant.save(update_fields=fields)
     GrantPause.objects.filter(grant=grant, ended_at__isnull=True).update(ended_at=end)
     record_grant_event(

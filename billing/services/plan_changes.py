@@ -178,9 +178,11 @@ def replace_upgraded_order(
     for old in old_order:
         reason = f"upgraded: replaced by {_describe(order)}"
         new = {product.pk for product in products_granted_by(order.product)}
-        for grant in grants_for_update().filter(
-            order_id=old.pk, state__in=LIVE_STATES
-        ).exclude(product_id__in=new):
+        for grant in (
+            grants_for_update()
+            .filter(order_id=old.pk, state__in=LIVE_STATES)
+            .exclude(product_id__in=new)
+        ):
             end_grant(
                 grant_pk=grant.pk, state=AccessGrant.State.EXPIRED, now=now,
                 reason=f"{reason}: moved to {order.product.name}", source_event=source_event,

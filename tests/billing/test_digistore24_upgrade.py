@@ -62,7 +62,10 @@ def upgrade_payment() -> dict:
 def test_an_upgrade_order_ends_the_old_orders_access_and_begins_the_new(post_ipn, premium):
     post_ipn(
         subscription_payment(
-            1, "2025-04-01", order_id="ORDSUB01", transaction_id="72000001",
+            1,
+            "2025-04-01",
+            order_id="ORDSUB01",
+            transaction_id="72000001",
             transaction_date="2025-03-01 10:15:00",
         ),  # fmt: skip
         at=T0,

@@ -53,8 +53,12 @@ def invoice(shape: str) -> str:
 def updated(*, created: int, shape: str, pause: dict | None, period_end: int = PERIOD_1) -> str:
     body = json.loads(
         build_event(
-            "customer.subscription.updated", subscription="sub_p",
-            price_id="price_course_monthly", created=created, period_end=period_end, shape=shape,
+            "customer.subscription.updated",
+            subscription="sub_p",
+            price_id="price_course_monthly",
+            created=created,
+            period_end=period_end,
+            shape=shape,
         )  # fmt: skip
     )
     body["data"]["object"]["pause_collection"] = pause
@@ -103,7 +107,8 @@ def test_pause_and_resume_move_the_drip_clock_by_the_paused_time(deliver, course
     pause = GrantPause.objects.get()
     assert (pause.started_at, pause.ended_at) == (at(T0 + 2 * DAY), at(T0 + 12 * DAY))
     kinds = list(grant.events.values_list("kind", "reason"))
-    assert (GrantEvent.Kind.PAUSED, "subscription paused at the provider (mark_uncollectible)") in kinds
+    paused = (GrantEvent.Kind.PAUSED, "subscription paused at the provider (mark_uncollectible)")
+    assert paused in kinds
     resumed = grant.events.get(kind=GrantEvent.Kind.RESUMED)
     assert "paused 10.0 days" in resumed.reason
 

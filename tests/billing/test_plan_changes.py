@@ -54,8 +54,12 @@ def first_invoice(price_id: str, shape: str) -> str:
 def updated(price_id: str, *, created: int, shape: str, period_end: int = PERIOD_1, **extra):
     body = json.loads(
         build_event(
-            "customer.subscription.updated", subscription="sub_1", price_id=price_id,
-            created=created, period_end=period_end, shape=shape,
+            "customer.subscription.updated",
+            subscription="sub_1",
+            price_id=price_id,
+            created=created,
+            period_end=period_end,
+            shape=shape,
         )  # fmt: skip
     )
     body["data"]["object"].update(extra)
@@ -118,9 +122,7 @@ def test_downgrade_waits_for_the_period_end_then_moves(
     deliver_at(deliver, first_invoice("price_premium", shape), T0)
     # The member (or the portal) scheduled the downgrade: Stripe keeps the current price on the
     # items until the next phase, and says so with ``schedule`` (or ``pending_update``).
-    scheduled = updated(
-        "price_premium", created=T0 + 5 * DAY, shape=shape, schedule="sub_sched_1"
-    )
+    scheduled = updated("price_premium", created=T0 + 5 * DAY, shape=shape, schedule="sub_sched_1")
     deliver_at(deliver, scheduled, T0 + 5 * DAY)
     assert grant_of("premium-circle").state == AccessGrant.State.ACTIVE
     assert not AccessGrant.objects.filter(product__slug="inner-circle").exists()
@@ -138,8 +140,14 @@ def test_downgrade_waits_for_the_period_end_then_moves(
     deliver_at(
         deliver,
         build_event(
-            "invoice.paid", price_id="price_monthly", subscription="sub_1", invoice_id="in_2",
-            email="ada@x.test", period_end=PERIOD_2, created=PERIOD_1 + 60, shape=shape,
+            "invoice.paid",
+            price_id="price_monthly",
+            subscription="sub_1",
+            invoice_id="in_2",
+            email="ada@x.test",
+            period_end=PERIOD_2,
+            created=PERIOD_1 + 60,
+            shape=shape,
         ),  # fmt: skip
         PERIOD_1 + 60,
     )
@@ -166,12 +174,18 @@ def test_a_renewal_invoice_naming_the_old_price_does_not_reopen_it(
     deliver, membership_price, premium_price
 ):
     deliver_at(deliver, first_invoice("price_monthly", "basil"), T0)
-    deliver_at(deliver, updated("price_premium", created=T0 + 10 * DAY, shape="basil"), T0 + 10 * DAY)
+    upgrade = updated("price_premium", created=T0 + 10 * DAY, shape="basil")
+    deliver_at(deliver, upgrade, T0 + 10 * DAY)
     # The next invoice carries the proration: a credit line for the old price, then the new one.
     body = json.loads(
         build_event(
-            "invoice.paid", price_id="price_premium", subscription="sub_1", invoice_id="in_2",
-            email="ada@x.test", period_end=PERIOD_2, created=PERIOD_1 + 60,
+            "invoice.paid",
+            price_id="price_premium",
+            subscription="sub_1",
+            invoice_id="in_2",
+            email="ada@x.test",
+            period_end=PERIOD_2,
+            created=PERIOD_1 + 60,
         )  # fmt: skip
     )
     lines = body["data"]["object"]["lines"]["data"]
