@@ -172,3 +172,24 @@ def test_a_paused_membership_does_not_lapse_and_resume_renews_its_period(deliver
     assert grant.state == AccessGrant.State.ACTIVE
     assert grant.paid_through == at(resumed_period_end)
     assert grant_allows_access(grant, now=later + timedelta(days=1))
+
+
+def test_explain_names_the_pause_in_its_chain(deliver, course):
+    from members.explain import explain_lesson
+
+    deliver_at(deliver, invoice("basil"), T0)
+    deliver_at(deliver, updated(created=T0 + 2 * DAY, shape="basil", pause=PAUSE), T0 + 2 * DAY)
+    member = AccessGrant.objects.get().member
+    paused = explain_lesson(member=member, lesson=course.lessons[1], now=at(T0 + 8 * DAY))
+    assert paused.verdict == "locked"
+    rule = next(rule for rule in paused.rules if rule.rule == "pause")
+    assert rule.value.startswith(f"paused since {at(T0 + 2 * DAY).isoformat()}")
+    assert rule.event.kind == GrantEvent.Kind.PAUSED
+    assert rule.event.provider_event  # the Stripe event that paused it
+
+    deliver_at(deliver, updated(created=T0 + 12 * DAY, shape="basil", pause=None), T0 + 12 * DAY)
+    resumed = explain_lesson(member=member, lesson=course.lessons[1], now=at(T0 + 13 * DAY))
+    rule = next(rule for rule in resumed.rules if rule.rule == "pause")
+    assert rule.value.startswith("not paused; 10.0 days paused before")
+    drip = next(rule for rule in resumed.rules if rule.rule == "drip")
+    assert "later by the paused time (10 days, 0:00:00)" in drip.value
