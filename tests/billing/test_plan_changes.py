@@ -16,7 +16,7 @@ from members.access import grant_allows_access
 from members.models import AccessGrant, GrantEvent
 from products.models import Product
 from tests.factories import RecurringPriceFactory
-from tests.payloads.stripe import build_event
+from tests.payloads.stripe import build_event, fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -115,21 +115,26 @@ def test_upgrade_moves_access_at_once_with_the_same_paid_through(
     assert grant_of("inner-circle").state == AccessGrant.State.EXPIRED
 
 
+PENDING = {"pending_update": {"subscription_items": [{"price": {"id": "price_monthly"}}]}}
+
+
+@pytest.mark.parametrize("held_back", [{"schedule": "sub_sched_1"}, PENDING])
 @pytest.mark.parametrize("shape", SHAPES)
 def test_downgrade_waits_for_the_period_end_then_moves(
-    deliver, membership_price, premium_price, shape
+    deliver, membership_price, premium_price, shape, held_back
 ):
     deliver_at(deliver, first_invoice("price_premium", shape), T0)
     # The member (or the portal) scheduled the downgrade: Stripe keeps the current price on the
     # items until the next phase, and says so with ``schedule`` (or ``pending_update``).
-    scheduled = updated("price_premium", created=T0 + 5 * DAY, shape=shape, schedule="sub_sched_1")
+    scheduled = updated("price_premium", created=T0 + 5 * DAY, shape=shape, **held_back)
     deliver_at(deliver, scheduled, T0 + 5 * DAY)
     assert grant_of("premium-circle").state == AccessGrant.State.ACTIVE
     assert not AccessGrant.objects.filter(product__slug="inner-circle").exists()
 
     # The phase starts at the period end: the items now name the cheaper price.
+    released = dict.fromkeys(held_back)
     at_boundary = updated(
-        "price_monthly", created=PERIOD_1, shape=shape, period_end=PERIOD_2, schedule=None
+        "price_monthly", created=PERIOD_1, shape=shape, period_end=PERIOD_2, **released
     )
     deliver_at(deliver, at_boundary, PERIOD_1)
     old, new = grant_of("premium-circle"), grant_of("inner-circle")
@@ -202,3 +207,42 @@ def test_a_price_unknown_to_the_catalogue_leaves_access_alone(deliver, membershi
     deliver_at(deliver, updated("price_elsewhere", created=T0 + DAY, shape="basil"), T0 + DAY)
     assert grant_of("inner-circle").state == AccessGrant.State.ACTIVE
     assert Order.objects.get().price == membership_price
+
+
+@pytest.mark.parametrize(
+    ("name", "subscription", "price", "currency", "period_end"),
+    [
+        ("customer.subscription.updated", "sub_1SAGUABe0ycHroRBHH0HMWOy",
+         "price_1SAFNkBe0ycHroRBidLX2jgZ", "brl", 1759005442),
+        ("customer.subscription.updated.2020-03-02", "sub_JLEPMp81LApOJl",
+         "price_1IDQm5JDPojXS6LNM31hxKzp", "usd", 1621572344),
+    ],
+)  # fmt: skip
+def test_a_real_stripe_update_naming_another_price_moves_access(
+    deliver, name, subscription, price, currency, period_end
+):
+    """Real events (both API shapes; the 2020 one names ``plan`` beside its items): the
+    member paid for a cheaper plan; the event says the subscription is on the fixture's price."""
+    RecurringPriceFactory(
+        product__slug="old-plan", stripe_price_id="price_old", amount=100,
+        currency=currency.upper(),
+    )  # fmt: skip
+    new = RecurringPriceFactory(
+        product__slug="new-plan", stripe_price_id=price, amount=200, currency=currency.upper()
+    )
+    deliver(
+        build_event(
+            "invoice.paid",
+            subscription=subscription,
+            price_id="price_old",
+            currency=currency,
+            amount=100,
+            period_end=period_end - 86400,
+            created=1_600_000_000,
+        )  # fmt: skip
+    )
+    deliver(fixture(name))
+    assert grant_of("old-plan").state == AccessGrant.State.EXPIRED
+    assert grant_of("new-plan").state == AccessGrant.State.ACTIVE
+    assert Order.objects.get().price == new
+    assert grant_of("old-plan").end_reason.startswith(f"plan change (upgrade, price_old → {price})")
