@@ -108,6 +108,11 @@ class BillingLine:
     invoice_url: str = ""
     rebilling_stop_url: str = ""
     in_plan_group: bool = False  # the product has alternatives (``PlanGroup``)
+    paused_since: datetime | None = None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.is_open and self.paused_since is not None
 
     @property
     def is_open(self) -> bool:
@@ -165,6 +170,7 @@ def _line(*, subscription_values: dict, order: Order, in_plan_group: bool = Fals
     provider = order.provider
     return BillingLine(
         in_plan_group=bool(in_plan_group),
+        paused_since=subscription_values.get("paused_since"),
         ref=subscription_values["public_ref"],
         provider=provider,
         plan=order.product.name,
@@ -187,6 +193,7 @@ SUBSCRIPTION_FIELDS = (
     "current_period_end",
     "cancel_at_period_end",
     "created_at",
+    "paused_since",
 )
 
 

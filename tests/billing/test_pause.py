@@ -193,3 +193,21 @@ def test_explain_names_the_pause_in_its_chain(deliver, course):
     assert rule.value.startswith("not paused; 10.0 days paused before")
     drip = next(rule for rule in resumed.rules if rule.rule == "drip")
     assert "later by the paused time (10 days, 0:00:00)" in drip.value
+
+
+def test_the_member_sees_the_subscription_is_paused(client, deliver, course):
+    deliver_at(deliver, invoice("basil"), T0)
+    deliver_at(deliver, updated(created=T0 + 2 * DAY, shape="basil", pause=PAUSE), T0 + 2 * DAY)
+    member = AccessGrant.objects.get().member
+    member.language = "en"
+    member.save(update_fields=["language"])
+    client.force_login(member)
+    with time_machine.travel(at(T0 + 3 * DAY), tick=False):
+        html = client.get("/members/profile/").content.decode()
+    assert "Paused since 30 May 2026: no payments, and nothing new opens" in html
+    deliver_at(deliver, updated(created=T0 + 12 * DAY, shape="basil", pause=None), T0 + 12 * DAY)
+    with time_machine.travel(at(T0 + 13 * DAY), tick=False):
+        client.force_login(member)
+        html = client.get("/members/profile/").content.decode()
+    assert "Paused since" not in html
+    assert "Active. Next payment on" in html
