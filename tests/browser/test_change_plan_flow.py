@@ -5,6 +5,7 @@ moved by the signed webhook the offline checkout sends). Screenshots at desktop 
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,17 @@ def test_member_upgrades_in_test_mode_and_access_follows(live_server, browser_pa
     assert [grant.product.slug for grant in live] == ["premium-circle"]
     page.goto(f"{live_server.url}/members/")
     expect(page.get_by_role("heading", name="Premium circle").first).to_be_visible()
+
+    # Stripe pauses payment collection: the billing line says so (phone width).
+    from billing.models import Subscription
+    from billing.providers import stripe_test_checkout as offline
+
+    obj = offline.subscription_object(Subscription.objects.get(), cancel_at_period_end=False)
+    obj["pause_collection"] = {"behavior": "mark_uncollectible", "resumes_at": None}
+    offline.deliver(
+        offline._envelope("customer.subscription.updated", obj, created=int(time.time()))
+    )
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{live_server.url}/members/profile/")
+    expect(page.locator(".subscription-state")).to_contain_text("Paused since")
+    page.screenshot(path=str(SHOTS / "paused_375.png"), full_page=True)
