@@ -19,6 +19,7 @@ from billing.models import (
     Customer,
     Order,
     Payment,
+    PlanGroup,
     ProviderEvent,
     Subscription,
 )
@@ -226,6 +227,14 @@ class CustomerAdmin(ReadOnlyAdmin):
 class CheckoutLinkAdmin(ReadOnlyAdmin):
     list_display = ["checkout_ref", "order_ref", "provider", "created_at"]
     search_fields = ["checkout_ref", "order_ref"]
+
+
+@admin.register(PlanGroup)
+class PlanGroupAdmin(admin.ModelAdmin):
+    """Products that replace one another as plans: members change between their prices."""
+
+    list_display = ("name",)
+    filter_horizontal = ("products",)
 
 
 admin_connect.register(admin.site)

@@ -186,6 +186,12 @@ class Subscription(models.Model):
         default=0,
         help_text=_("What the MRR figures count for it now: its monthly value while it pays."),
     )
+    paused_since = models.DateTimeField(
+        _("paused since"),
+        null=True,
+        blank=True,
+        help_text=_("Payment collection is paused: access stays, nothing new opens."),
+    )
     provider_updated_at = models.DateTimeField(
         _("provider state as of"),
         null=True,
@@ -307,6 +313,7 @@ class CancellationFeedback(models.Model):
 
 
 # Reconcile runs and findings live in their own module; imported here so Django finds them.
+from billing.plan_models import PlanGroup  # noqa: E402
 from billing.reconcile_models import ReconcileFinding, ReconcileFix, ReconcileRun  # noqa: E402
 from billing.revenue_models import PaymentReversal, SubscriptionMovement  # noqa: E402
 
@@ -317,6 +324,7 @@ __all__ = [
     "Order",
     "Payment",
     "PaymentReversal",
+    "PlanGroup",
     "ProviderEvent",
     "ReconcileFinding",
     "ReconcileFix",

@@ -8,11 +8,11 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from billing import stripe_api
-from billing.models import CheckoutLink, Customer, Order, Subscription
+from billing.models import CheckoutLink, Customer, Order, PlanGroup, Subscription
 from billing.providers.stripe_test_checkout import is_available as test_checkout_is_available
 from members.access import LIVE_STATES
 from members.models import AccessGrant, User
@@ -107,6 +107,12 @@ class BillingLine:
     receipt_url: str = ""
     invoice_url: str = ""
     rebilling_stop_url: str = ""
+    in_plan_group: bool = False  # the product has alternatives (``PlanGroup``)
+    paused_since: datetime | None = None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.is_open and self.paused_since is not None
 
     @property
     def is_open(self) -> bool:
@@ -136,6 +142,11 @@ class BillingLine:
         )
 
     @property
+    def can_change_plan(self) -> bool:
+        """ "Change plan": an open Stripe subscription whose product has alternatives."""
+        return self.in_plan_group and self.can_cancel
+
+    @property
     def can_resume(self) -> bool:
         return self.is_stripe and self.is_cancelling and can_change_at_stripe(is_test=self.is_test)
 
@@ -155,9 +166,11 @@ class BillingLine:
         return not (self.can_open_portal or self.can_cancel or self.cancel_url or self.receipt_url)
 
 
-def _line(*, subscription_values: dict, order: Order) -> BillingLine:
+def _line(*, subscription_values: dict, order: Order, in_plan_group: bool = False) -> BillingLine:
     provider = order.provider
     return BillingLine(
+        in_plan_group=bool(in_plan_group),
+        paused_since=subscription_values.get("paused_since"),
         ref=subscription_values["public_ref"],
         provider=provider,
         plan=order.product.name,
@@ -180,6 +193,7 @@ SUBSCRIPTION_FIELDS = (
     "current_period_end",
     "cancel_at_period_end",
     "created_at",
+    "paused_since",
 )
 
 
@@ -191,7 +205,14 @@ def with_subscription_of_order(grants: QuerySet[AccessGrant]) -> QuerySet[Access
         f"subscription_{name}": Subquery(subscription.values(name)[:1])
         for name in SUBSCRIPTION_FIELDS
     }
-    return grants.select_related("order__product", "order__price").annotate(**annotations)
+    return grants.select_related("order__product", "order__price").annotate(
+        **annotations, order_in_plan_group=_in_plan_group("order__product_id")
+    )
+
+
+def _in_plan_group(product_field: str) -> Exists:
+    """Whether the product has alternatives to change to, inside the page's own query."""
+    return Exists(PlanGroup.products.through.objects.filter(product_id=OuterRef(product_field)))
 
 
 def billing_line_for_grant(grant: AccessGrant) -> BillingLine | None:
@@ -199,7 +220,8 @@ def billing_line_for_grant(grant: AccessGrant) -> BillingLine | None:
     if grant.order is None or not getattr(grant, "subscription_public_ref", None):
         return None
     values = {name: getattr(grant, f"subscription_{name}") for name in SUBSCRIPTION_FIELDS}
-    return _line(subscription_values=values, order=grant.order)
+    in_group = getattr(grant, "order_in_plan_group", False)
+    return _line(subscription_values=values, order=grant.order, in_plan_group=in_group)
 
 
 def billing_lines_for_grants(grants: Iterable[AccessGrant]) -> list[BillingLine]:
@@ -217,12 +239,14 @@ def member_billing_lines(*, member: User) -> list[BillingLine]:
     subscriptions = (
         Subscription.objects.filter(member=member)
         .select_related("order__product", "order__price")
+        .annotate(in_plan_group=_in_plan_group("order__product_id"))
         .order_by("-created_at", "-pk")
     )
     lines = [
         _line(
             subscription_values={name: getattr(sub, name) for name in SUBSCRIPTION_FIELDS},
             order=sub.order,
+            in_plan_group=sub.in_plan_group,
         )
         for sub in subscriptions
     ]

@@ -122,6 +122,59 @@ def set_cancel_at_period_end(*, subscription_ref: str, cancel: bool) -> dict:
     return subscription.to_dict()
 
 
+def change_price_now(*, subscription_ref: str, price_ref: str) -> dict:
+    """An upgrade: the subscription's item moves to ``price_ref`` at once. Proration is left to
+    Stripe's default (``create_prorations``: the difference goes on the next invoice). A
+    downgrade scheduled before (a schedule on the subscription) is released first."""
+    api = client().v1
+    current = api.subscriptions.retrieve(subscription_ref).to_dict()
+    schedule = current.get("schedule")
+    if isinstance(schedule, dict):
+        schedule = schedule.get("id")
+    if schedule:
+        api.subscription_schedules.release(schedule)
+    item = current["items"]["data"][0]
+    answer = api.subscriptions.update(
+        subscription_ref, {"items": [{"id": item["id"], "price": price_ref}]}
+    )
+    return answer.to_dict()
+
+
+def change_price_at_period_end(*, subscription_ref: str, price_ref: str) -> dict:
+    """A downgrade: a subscription schedule keeps the current price until the current phase
+    ends (the period end), then the next phase bills ``price_ref``; the schedule then releases
+    the subscription. Stripe's documented way to change a price at the period end."""
+    api = client().v1
+    current = api.subscriptions.retrieve(subscription_ref).to_dict()
+    schedule_ref = current.get("schedule")
+    if isinstance(schedule_ref, dict):
+        schedule_ref = schedule_ref.get("id")
+    if schedule_ref:
+        schedule = api.subscription_schedules.retrieve(schedule_ref).to_dict()
+    else:
+        schedule = api.subscription_schedules.create(
+            {"from_subscription": subscription_ref}
+        ).to_dict()
+    phase = schedule["current_phase"]
+    item = current["items"]["data"][0]
+    price = item["price"]["id"] if isinstance(item["price"], dict) else item["price"]
+    api.subscription_schedules.update(
+        schedule["id"],
+        {
+            "end_behavior": "release",
+            "phases": [
+                {
+                    "items": [{"price": price, "quantity": item.get("quantity") or 1}],
+                    "start_date": phase["start_date"],
+                    "end_date": phase["end_date"],
+                },
+                {"items": [{"price": price_ref, "quantity": 1}], "proration_behavior": "none"},
+            ],
+        },
+    )
+    return api.subscriptions.retrieve(subscription_ref).to_dict()
+
+
 # --- Listing (reconcile) ----------------------------------------------------------------------
 
 LIST_ATTEMPTS = 5

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from billing import plan_views, views
 from billing.providers.digistore24 import answer_registration_check
 from billing.webhooks import provider_webhook
 
@@ -25,5 +25,6 @@ urlpatterns = [
     path("subscriptions/<str:ref>/portal/", views.subscription_portal, name="subscription_portal"),
     path("subscriptions/<str:ref>/cancel/", views.cancel, name="cancel"),
     path("subscriptions/<str:ref>/resume/", views.resume, name="resume"),
+    path("subscriptions/<str:ref>/change-plan/", plan_views.change_plan_view, name="change_plan"),
     path("subscriptions/<str:ref>/test-portal/", views.test_portal, name="test_portal"),
 ]

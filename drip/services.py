@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from billing.models import Subscription
 from drip.models import LessonNotice
-from members.access import LIVE_STATES, grace_period, local_midnight
+from members.access import LIVE_STATES, drip_opens_at, grace_period, local_midnight
 from members.models import AccessGrant, GrantEvent
 from outbox.models import OutboxMessage
 from outbox.services import Outgoing, enqueue
@@ -71,7 +71,9 @@ def notice_candidates(*, now: datetime) -> QuerySet:
     )
     return (
         AccessGrant.objects.filter(
-            Q(paid_through__isnull=True) | Q(paid_through__gte=now - grace_period()),
+            Q(paid_through__isnull=True)
+            | Q(paid_through__gte=now - grace_period())
+            | Q(paused_since__isnull=False),
             _lesson_may_be_open_q(now=now),
             ~Exists(already),
             state__in=LIVE_STATES,
@@ -87,17 +89,25 @@ def notice_candidates(*, now: datetime) -> QuerySet:
             "member__lesson_notifications",
             f"{lesson}drip_days",
             f"{lesson}opens_on",
+            "paused_since",
+            "paused_total",
         )
     )
 
 
 def _due_notices(rows: Iterable[tuple], *, now: datetime) -> Iterator[LessonNotice]:
-    for member_pk, lesson_pk, starts_at, zone_name, wants_mail, drip_days, opens_on in rows:
+    for row in rows:
+        member_pk, lesson_pk, starts_at, zone_name, wants_mail, drip_days, opens_on = row[:7]
+        paused_since, paused_total = row[7:]
         tz = _zone(zone_name)
-        day = opens_on or starts_at.astimezone(tz).date() + timedelta(days=drip_days or 0)
-        opens_at = local_midnight(day, tz)
-        if opens_at > now:
-            continue
+        if opens_on:
+            opens_at = local_midnight(opens_on, tz)
+        else:
+            opens_at = drip_opens_at(
+                starts_at=starts_at, paused_total=paused_total, offset_days=drip_days or 0, tz=tz
+            )
+        if opens_at > now or (paused_since is not None and opens_at > paused_since):
+            continue  # not yet, or not while the membership is paused
         # Lessons open at purchase are announced by the welcome e-mail, not one by one; lessons
         # that opened long ago (while access had lapsed, or while the worker was down) are
         # recorded without a mail, so a returning member gets no burst of stale news.
@@ -181,7 +191,7 @@ def expire_lapsed_grants(*, now: datetime, limit: int = 5000) -> list[int]:
     )
     with transaction.atomic():
         due = AccessGrant.objects.filter(
-            state__in=LIVE_STATES, paid_through__lt=now - grace_period()
+            state__in=LIVE_STATES, paid_through__lt=now - grace_period(), paused_since__isnull=True
         ).order_by("pk")
         pks = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
         if not pks:

@@ -30,6 +30,9 @@ LOCKED = "locked"
 NO_ACCESS = "no_access"
 
 
+ZERO = timedelta(0)
+
+
 def grace_period() -> timedelta:
     return timedelta(days=settings.MEMBERSHIP_GRACE_DAYS)
 
@@ -53,6 +56,8 @@ def effective_state(grant: AccessGrant, *, now: datetime) -> str:
         return grant.state
     if grant.paid_through is None or now <= grant.paid_through + grace_period():
         return grant.state
+    if grant.paused_since is not None:
+        return grant.state  # paused: what was open stays open; the pause bills nothing
     return State.EXPIRED
 
 
@@ -91,13 +96,45 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz)
 
 
+def paused_time(grant: AccessGrant, *, now: datetime) -> timedelta:
+    """How long the grant's clocks stood still up to ``now`` (closed pauses plus an open one)."""
+    total = grant.paused_total or ZERO
+    if grant.paused_since is not None and now > grant.paused_since:
+        total += now - grant.paused_since
+    return total
+
+
+def membership_age(grant: AccessGrant, *, now: datetime) -> timedelta:
+    """The member's active time on the grant ("member for N months"): since its start, less
+    the time it was paused; it stands still while paused."""
+    return max(ZERO, now - grant.starts_at - paused_time(grant, now=now))
+
+
+def clock_now(grant: AccessGrant, *, now: datetime) -> datetime:
+    """The latest moment that counts on the grant's clocks: the pause's start while paused."""
+    if grant.paused_since is not None and grant.paused_since < now:
+        return grant.paused_since
+    return now
+
+
+def drip_opens_at(
+    *, starts_at: datetime, paused_total: timedelta | None, offset_days: int, tz: ZoneInfo
+) -> datetime:
+    """A drip lesson's opening: local midnight of the start's date plus the offset, later by
+    the time the grant was paused (the drip clock stood still meanwhile)."""
+    day = starts_at.astimezone(tz).date() + timedelta(days=offset_days)
+    return local_midnight(day, tz) + (paused_total or ZERO)
+
+
 def lesson_opens_at(*, grant: AccessGrant, lesson: Lesson, tz: ZoneInfo) -> datetime:
-    """Local midnight of the fixed date, or of the drip start's local date plus the offset."""
+    """Local midnight of the fixed date, or of the drip start's local date plus the offset
+    (moved on by closed pauses)."""
     if lesson.opens_on is not None:
-        day = lesson.opens_on
-    else:
-        day = grant.starts_at.astimezone(tz).date() + timedelta(days=lesson.offset_days)
-    return local_midnight(day, tz)
+        return local_midnight(lesson.opens_on, tz)
+    return drip_opens_at(
+        starts_at=grant.starts_at, paused_total=grant.paused_total,
+        offset_days=lesson.offset_days, tz=tz,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -139,10 +176,12 @@ def compute_lesson_state(
     if grant is None or not grant_allows_access(grant, now=now):
         return LessonState(NO_ACCESS)
     opens_at = lesson_opens_at(grant=grant, lesson=lesson, tz=tz)
-    if opens_at <= now:
+    if opens_at <= clock_now(grant, now=now):
         return LessonState(OPEN, opens_at=opens_at)
     if recorded_open_at is not None and recorded_open_at >= grant.starts_at:
         return LessonState(OPEN, opens_at=opens_at)
+    if grant.paused_since is not None and lesson.opens_on is None:
+        opens_at += now - clock_now(grant, now=now)  # as if resumed now
     return LessonState(LOCKED, opens_at=opens_at)
 
 

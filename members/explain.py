@@ -21,6 +21,7 @@ from members.access import (
     grant_allows_access,
     grant_for,
     lesson_opens_at,
+    membership_age,
 )
 from members.models import AccessGrant, GrantEvent, User
 from members.selectors import recorded_openings
@@ -112,8 +113,31 @@ def _grant_rules(grant: AccessGrant, trail: _Trail, *, now: datetime) -> list[Ru
                           trail.latest(*_ENDS)))  # fmt: skip
     rules.append(_refund_rule(grant, trail))
     rules.append(_activation_rule(grant, trail, now=now))
+    rules.append(_pause_rule(grant, trail, now=now))
     rules.append(Rule("state now", state))
     return rules
+
+
+def _pause_rule(grant: AccessGrant, trail: _Trail, *, now: datetime) -> Rule:
+    """A paused subscription stops the grant's clocks (``members.pauses``)."""
+    earlier = grant.paused_total or timedelta(0)
+    days = f"{earlier.total_seconds() / 86400:.1f} days paused before"
+    if grant.paused_since is not None:
+        return Rule(
+            "pause",
+            f"paused since {iso(grant.paused_since)}: nothing new opens, the "
+            f"drip and membership clocks stand still; {days}; membership age "
+            f"{membership_age(grant, now=now).days} days",
+            trail.latest(Kind.PAUSED),
+        )
+    if earlier:
+        return Rule(
+            "pause",
+            f"not paused; {days}: lessons open that much later; membership "
+            f"age {membership_age(grant, now=now).days} days",
+            trail.latest(Kind.RESUMED),
+        )
+    return Rule("pause", "never paused")  # fmt: skip
 
 
 def _refund_rule(grant: AccessGrant, trail: _Trail) -> Rule:
@@ -183,6 +207,10 @@ def _drip_rules(
     else:
         start_day = grant.starts_at.astimezone(member.zone).date()
         schedule = f"{lesson.offset_days} days after the local start day {start_day.isoformat()}"
+        if grant.paused_total:
+            schedule += f", later by the paused time ({grant.paused_total})"
+        if grant.paused_since is not None:
+            schedule += ", and not while paused"
     counted = recorded is not None and recorded >= grant.starts_at
     return [
         Rule("drip", f"{schedule} in {member.time_zone}"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -177,6 +178,10 @@ class AccessGrant(models.Model):
         help_text=_("Set when the product's activation window passed without any use."),
     )
     is_test = models.BooleanField(_("test mode"), default=False)
+    # The pause ledger (``GrantPause``) summed on the row, so pages need no extra query:
+    # while paused nothing new opens; the drip clock runs ``paused_total`` behind.
+    paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
+    paused_total = models.DurationField(_("time paused before"), default=timedelta(0))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -260,6 +265,9 @@ class GrantEvent(AppendOnlyModel):
         ACTIVATION_MISSED = "activation_missed", _("activation window missed")
         NOTE = "note", _("note")
         SWAPPED = "swapped", _("swapped for another product")
+        PLAN_CHANGED = "plan_changed", _("plan changed")
+        PAUSED = "paused", _("paused")
+        RESUMED = "resumed", _("resumed")
 
     grant = models.ForeignKey(AccessGrant, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -471,3 +479,7 @@ class UpgradeOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}: {self.from_product_id} → {self.to_product_id} ({self.state})"
+
+
+# The pause ledger lives in its own module; imported here so Django finds it.
+from members.pause_models import GrantPause  # noqa: E402, F401

@@ -60,6 +60,8 @@ def _lesson_items(
 ) -> list[PreviewItem]:  # fmt: skip
     tz = member.zone
     items = []
+    if grant.paused_since is not None:
+        return items  # paused: nothing opens until the subscription resumes
     for lesson in lessons:
         state = compute_lesson_state(grant=grant, lesson=lesson, tz=tz, now=now,
                                      recorded_open_at=recorded.get(lesson.pk))  # fmt: skip
@@ -89,7 +91,7 @@ def _notice_mailed(*, member: User, grant: AccessGrant, lesson: Lesson, sweep: d
     if not grant_allows_access(grant, now=sweep):
         return False
     row = (member.pk, lesson.pk, grant.starts_at, member.time_zone, member.lesson_notifications,
-           lesson.drip_days, lesson.opens_on)  # fmt: skip
+           lesson.drip_days, lesson.opens_on, grant.paused_since, grant.paused_total)  # fmt: skip
     notices = list(_due_notices([row], now=sweep))
     return bool(notices) and notices[0].status == LessonNotice.Status.PENDING
 

@@ -7,7 +7,7 @@ without writing when the change is already done, so a repeated or late call chan
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -152,7 +152,15 @@ def grant_access(
         )
     if paid_through is not None and paid_through + grace_period() < now:
         return grant
-    grant.starts_at = drip_start_on_repurchase(grant=grant, product=product, order=order, now=now)
+    starts_at = drip_start_on_repurchase(grant=grant, product=product, order=order, now=now)
+    if starts_at != grant.starts_at:
+        grant.paused_total = timedelta(0)  # a new drip clock: earlier pauses do not count
+    elif grant.paused_since is not None:  # it ended while paused: the pause ends now
+        grant.paused_total += max(timedelta(0), now - grant.paused_since)
+    if grant.paused_since is not None:
+        grant.pauses.filter(ended_at__isnull=True).update(ended_at=max(now, grant.paused_since))
+    grant.paused_since = None
+    grant.starts_at = starts_at
     grant.state = State.ACTIVE
     grant.paid_through = paid_through
     grant.ended_at = None

@@ -71,6 +71,8 @@ class PaymentSucceeded:
     store_credit_member: str = ""
     # A coupon's discount on this payment (``amount`` is then what was paid after it).
     discount: AppliedDiscount | None = None
+    # A Digistore24 upgrade: the purchase (order reference) this one replaces; its access ends.
+    replaces_order_ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,10 @@ class SubscriptionUpdated:
     current_period_end: datetime | None
     cancel_at_period_end: bool
     buyer: Buyer | None = None
-    price_refs: tuple[str, ...] = ()
+    price_refs: tuple[str, ...] = ()  # the current price first (items.data[0])
+    paused: bool = False  # payment collection paused (``pause_collection`` set)
+    pause_behavior: str = ""
+    scheduled_change: bool = False  # a schedule or pending update will change it later
 
 
 @dataclass(frozen=True)

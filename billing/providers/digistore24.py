@@ -387,8 +387,18 @@ def _payment(ipn: Ipn) -> list[DomainEvent]:
             invoice_url=ipn.url("invoice_url"),
             receipt_url=ipn.url("receipt_url"),
             rebilling_stop_url=ipn.url("rebilling_stop_url"),
+            replaces_order_ref=_upgraded_ref(ipn),
         )
     ]
+
+
+def _upgraded_ref(ipn: Ipn) -> str:
+    """The purchase an upgrade (or any plan switch) replaces: ``upgraded_order_id`` and
+    ``upgraded_product_id``; "order:" (any item of that order) if the product is not named."""
+    order_id = ipn.text("upgraded_order_id")
+    if not order_id:
+        return ""
+    return f"{order_id}:{ipn.text('upgraded_product_id')}"
 
 
 def _payment_failed(ipn: Ipn) -> list[DomainEvent]:

@@ -455,9 +455,22 @@ def _subscription_period_end(subscription: dict) -> datetime | None:
     return _timestamp(max(ends)) if ends else None
 
 
-def subscription_state(subscription: dict, *, occurred_at: datetime) -> SubscriptionUpdated:
-    """A Stripe subscription object (from an event, or from an API answer) as a domain event."""
+def _subscription_price_refs(subscription: dict) -> tuple[str, ...]:
+    """The current price first (``items.data[0].price``; a very old shape: ``plan``)."""
     items = (subscription.get("items") or {}).get("data") or []
+    refs = _unique(_line_price_ref(item) for item in items)
+    return refs or _unique([_ref(subscription.get("plan"))])
+
+
+def subscription_state(subscription: dict, *, occurred_at: datetime) -> SubscriptionUpdated:
+    """A Stripe subscription object (from an event, or from an API answer) as a domain event.
+
+    Paused: ``pause_collection`` is set (``mark_uncollectible``, ``keep_as_draft``, ``void``),
+    or the status is ``paused`` (a trial that ended without a payment method). A change held
+    back for later shows as ``schedule`` or ``pending_update``: the items keep the current
+    price until it applies.
+    """
+    pause = subscription.get("pause_collection") or {}
     return SubscriptionUpdated(
         provider=NAME,
         subscription_ref=subscription["id"],
@@ -465,7 +478,10 @@ def subscription_state(subscription: dict, *, occurred_at: datetime) -> Subscrip
         status=subscription.get("status") or "",
         current_period_end=_subscription_period_end(subscription),
         cancel_at_period_end=bool(subscription.get("cancel_at_period_end")),
-        price_refs=_unique(_line_price_ref(item) for item in items),
+        price_refs=_subscription_price_refs(subscription),
+        paused=bool(pause) or subscription.get("status") == "paused",
+        pause_behavior=str(pause.get("behavior") or "") if isinstance(pause, dict) else "",
+        scheduled_change=bool(subscription.get("schedule") or subscription.get("pending_update")),
     )
 
 

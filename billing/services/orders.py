@@ -280,9 +280,14 @@ def record_payment_succeeded(
         .first()
     )
     try:
-        purchases = resolve_purchases(
-            provider=event.provider, refs=event.price_refs, currency=event.currency
-        )
+        if order is not None and event.subscription_ref and order.price is not None:
+            # A further invoice of a known subscription pays for its current plan: after a
+            # plan change its lines may still name the old price (a proration credit).
+            purchases = [Purchase(product=order.product, price=order.price)]
+        else:
+            purchases = resolve_purchases(
+                provider=event.provider, refs=event.price_refs, currency=event.currency
+            )
     except ValueError:
         if order is None:
             raise
@@ -344,6 +349,13 @@ def record_payment_succeeded(
             now=now,
             reason=f"payment {event.provider_ref}",
         )
+    if event.replaces_order_ref:  # a Digistore24 upgrade: the replaced order's access ends
+        from billing.services.plan_changes import replace_upgraded_order
+
+        note = replace_upgraded_order(
+            order=order, upgraded_order_ref=event.replaces_order_ref,
+            source_event=source_event, now=now,
+        )  # fmt: skip
     if created:  # the welcome (or "ready") e-mail, sent after commit and once per order
         enqueue(
             Outgoing(

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from billing.locks import subscriptions_for_update
-from billing.models import Payment, ProviderEvent, Subscription
+from billing.locks import orders_for_update, subscriptions_for_update
+from billing.models import Order, Payment, ProviderEvent, Subscription
 from billing.providers.base import (
     CancelledAtPeriodEnd,
     PaymentFailed,
@@ -22,6 +22,8 @@ from billing.providers.base import (
 from billing.services.catalog import resolve_purchases
 from billing.services.coverage import end_order_grants
 from billing.services.ledger import sync_subscription_mrr
+from billing.services.pausing import apply_pause_state
+from billing.services.plan_changes import apply_price_change
 from members.access import LIVE_STATES
 from members.models import AccessGrant
 from members.services import move_to_grace, note_cancellation, restore_grant
@@ -146,7 +148,9 @@ def _note_cancellation_change(
 def apply_subscription_update(
     *, event: SubscriptionUpdated, source_event: ProviderEvent | None, now: datetime
 ) -> str:
-    """Apply the provider's newer view of a subscription (status, period end, cancel flag)."""
+    """Apply the provider's newer view of a subscription (status, period end, cancel flag,
+    its current price: a plan change moves access, and a pause)."""
+    order = _lock_order_of(event.provider, event.subscription_ref)
     subscription = _locked(event.provider, event.subscription_ref)
     if subscription is None:
         if event.status == "canceled":
@@ -176,6 +180,16 @@ def apply_subscription_update(
     subscription.current_period_end = event.current_period_end or subscription.current_period_end
     subscription.cancel_at_period_end = event.cancel_at_period_end
     subscription.provider_updated_at = event.occurred_at
+    note = ""
+    if order is not None:
+        note = apply_price_change(
+            subscription=subscription, order=order, price_refs=event.price_refs,
+            source_event=source_event, now=now,
+        )  # fmt: skip
+    apply_pause_state(
+        subscription=subscription, paused=event.paused, behavior=event.pause_behavior,
+        occurred_at=event.occurred_at, source_event=source_event, now=now,
+    )  # fmt: skip
     _change_plan(subscription, event.price_refs)
     subscription.save()
     sync_subscription_mrr(subscription=subscription, at=event.occurred_at)
@@ -190,7 +204,20 @@ def apply_subscription_update(
         _start_grace(
             subscription=subscription, reason="payment past due", event=source_event, now=now
         )
-    return ""
+    return note
+
+
+def _lock_order_of(provider: str, subscription_ref: str) -> Order | None:
+    """The subscription's order, locked first (billing's lock order: order, then
+    subscription), since a plan change moves the order to the new price."""
+    order_pk = (
+        Subscription.objects.filter(provider=provider, provider_ref=subscription_ref)
+        .values_list("order_id", flat=True)
+        .first()
+    )
+    if order_pk is None:
+        return None
+    return orders_for_update().select_related("member", "product", "price").get(pk=order_pk)
 
 
 def _change_plan(subscription: Subscription, price_refs: tuple[str, ...]) -> None:
