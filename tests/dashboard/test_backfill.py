@@ -17,10 +17,28 @@ REFUNDED = datetime(2025, 12, 2, 10, tzinfo=UTC)
 
 
 def _migrate(billing_targets):
-    """Every app at its newest migration, billing at ``billing_targets``."""
+    """Billing at ``billing_targets``; every other app at its newest migration that does not
+    need a later billing migration (members' pause migration, say, needs billing's 0009)."""
     executor = MigrationExecutor(connection)
-    leaves = executor.loader.graph.leaf_nodes()
-    targets = [node for node in leaves if node[0] != "billing"] + billing_targets
+    graph = executor.loader.graph
+    (target,) = billing_targets
+    later_billing = [
+        node for node in graph.leaf_nodes("billing") for node in graph.forwards_plan(node)
+    ]
+    later_billing = later_billing[later_billing.index(target) + 1 :]
+    too_new = {node for later in later_billing for node in graph.backwards_plan(later)}
+    targets = list(billing_targets)
+    for leaf in graph.leaf_nodes():
+        if leaf[0] == "billing":
+            continue
+        node = leaf
+        while node in too_new:
+            parents = [p for p in graph.node_map[node].parents if p.key[0] == node[0]]
+            node = parents[0].key if parents else None
+            if node is None:
+                break
+        if node is not None:
+            targets.append(node)
     executor.migrate(targets)
     return MigrationExecutor(connection).loader.project_state(targets).apps
 
