@@ -72,3 +72,10 @@ def test_a_declining_test_card_grants_nothing_and_offers_the_test_checkout(
     attempt = UpsellAttempt.objects.get()
     response = client.post(f"/offers/upsell/{attempt.token}/checkout/", {"session_id": "x"})
     assert response.url == f"/billing/checkout/test/{attempt.offer.price.pk}/"
+
+
+def test_the_offer_speaks_the_buyers_language(client, bought):
+    client.cookies["django_language"] = "de"
+    page = client.get(bought, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Workbook für 9,00\u00a0€ dazunehmen" in page
+    assert "Nein, danke" in page
