@@ -242,3 +242,23 @@ def create_refund(*, params: dict, idempotency_key: str) -> dict:
     """
     refund = client().v1.refunds.create(params, {"idempotency_key": idempotency_key})
     return refund.to_dict()
+
+
+# --- One-click upsell (offers.upsell) ---------------------------------------------------------
+
+
+def payment_intent_card(payment_intent_ref: str) -> tuple[str, str]:
+    """The customer and payment method a paid PaymentIntent used ("" when absent)."""
+    intent = client().v1.payment_intents.retrieve(payment_intent_ref)
+
+    def ref(value: object) -> str:
+        return value if isinstance(value, str) else getattr(value, "id", "") or ""
+
+    return ref(getattr(intent, "customer", None)), ref(getattr(intent, "payment_method", None))
+
+
+def create_payment_intent(*, params: dict, idempotency_key: str) -> dict:
+    """``PaymentIntent.create``; the idempotency key makes a repeat return the first intent.
+    A declined card or one that needs authentication raises ``stripe.CardError``."""
+    intent = client().v1.payment_intents.create(params, {"idempotency_key": idempotency_key})
+    return intent.to_dict()

@@ -43,6 +43,7 @@ from billing.services.self_service import (
 from members import throttle
 from members.views import member_view
 from offers.selectors import CheckoutCoupon, CouponRefused, coupon_for_checkout, normalize_code
+from offers.upsell_views import success_page_context as upsell_success_context
 from products.models import Price
 
 logger = logging.getLogger(__name__)
@@ -194,7 +195,8 @@ def _status_context(request: HttpRequest) -> dict:
     session_ref = request.GET.get("session_id", "")[:255]
     ready = checkout_has_access(provider="stripe", checkout_ref=session_ref)
     order = order_for_checkout(provider="stripe", checkout_ref=session_ref) if ready else None
-    return {"session_ref": session_ref, "ready": ready, "order": order}
+    context = {"session_ref": session_ref, "ready": ready, "order": order}
+    return {**context, **upsell_success_context(request, order)}  # the one-click upsell
 
 
 @require_GET

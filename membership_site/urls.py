@@ -32,6 +32,7 @@ urlpatterns = [
     path("members/magazine/", include("magazine.urls")),
     path("members/", include("members.urls")),
     path("billing/", include("billing.urls")),
+    path("offers/", include("offers.urls")),
     path("login/", include("members.login_link_urls")),
     path("free/", include("leads.urls")),
     path("email/", include("sequences.urls")),

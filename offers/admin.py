@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from offers.models import Coupon, CouponAmount, Redemption, StripeCode
+from offers.models import Coupon, CouponAmount, Redemption, StripeCode, UpsellAttempt, UpsellOffer
 from offers.stripe_sync import is_in_sync, sync_coupon
 from products.money import format_money
 
@@ -141,6 +141,33 @@ class RedemptionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(UpsellOffer)
+class UpsellOfferAdmin(admin.ModelAdmin):
+    list_display = ["product", "price", "amount_display", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    list_select_related = ["product", "price__product"]
+    fields = ["product", "price", "amount", "headline", "description", "is_active"]
+
+    @admin.display(description=_("charged"))
+    def amount_display(self, offer: UpsellOffer) -> str:
+        return format_money(offer.charge_amount, offer.price.currency)
+
+
+@admin.register(UpsellAttempt)
+class UpsellAttemptAdmin(admin.ModelAdmin):
+    list_display = ["offered_at", "offer", "member", "status", "failure", "payment_intent_ref"]
+    list_filter = ["status", "failure"]
+    list_select_related = ["offer__product", "offer__price__product", "member"]
+    search_fields = ["member__email", "payment_intent_ref"]
+    readonly_fields = [field.name for field in UpsellAttempt._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:

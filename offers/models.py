@@ -220,3 +220,111 @@ class PaymentDiscount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code or self.coupon_ref}: {self.amount}"
+
+
+class UpsellOffer(models.Model):
+    """After buying ``product``, the success page offers ``price`` (of another product) once,
+    charged with one click to the card the first Checkout saved (``offers.upsell``)."""
+
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.CASCADE,
+        related_name="upsell_offers",
+        verbose_name=_("after buying"),
+    )
+    price = models.ForeignKey(
+        "products.Price",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("offer this price"),
+        help_text=_("A one-off price of the product to offer."),
+    )
+    amount = models.PositiveIntegerField(
+        _("special amount (minor units)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("In the price's currency (900 = 9.00). Empty: the price's own amount."),
+    )
+    headline = models.CharField(
+        _("headline"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty: a translated default naming the product and the amount."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("one-click upsell")
+        verbose_name_plural = _("one-click upsells")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product"],
+                condition=models.Q(is_active=True),
+                name="one_active_upsell_per_product",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} → {self.price.product}"
+
+    @property
+    def charge_amount(self) -> int:
+        return self.amount or self.price.amount
+
+    def clean(self) -> None:
+        super().clean()
+        if self.price_id is None or self.product_id is None:
+            return
+        errors = {}
+        if self.price.is_recurring:
+            errors["price"] = _("A one-click upsell is a one-off payment: choose a one-off price.")
+        elif self.price.product_id == self.product_id:
+            errors["price"] = _("Offer another product than the one just bought.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class UpsellAttempt(models.Model):
+    """The upsell of one paid order: offered once, taken (charged off-session) at most once.
+
+    ``token`` names it in URLs (never the pk) and is kept in the buyer's session when the
+    success page first shows it; access comes from the ``payment_intent.succeeded`` webhook."""
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", _("offered")
+        DISMISSED = "dismissed", _("declined by the buyer")
+        CHARGING = "charging", _("charged, waiting for the payment")
+        FAILED = "failed", _("card not charged")
+
+    order = models.OneToOneField(
+        "billing.Order", on_delete=models.PROTECT, related_name="upsell_attempt"
+    )
+    offer = models.ForeignKey(UpsellOffer, on_delete=models.PROTECT, related_name="attempts")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="upsell_attempts"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    amount = models.PositiveIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OFFERED
+    )
+    failure = models.CharField(_("why not charged"), max_length=40, blank=True)
+    payment_intent_ref = models.CharField(
+        _("Stripe payment intent"), max_length=255, blank=True, db_index=True
+    )
+    offered_at = models.DateTimeField(_("offered at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    clicked_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("upsell attempt")
+        verbose_name_plural = _("upsell attempts")
+        ordering = ["-offered_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.offer} · {self.order_id} · {self.status}"

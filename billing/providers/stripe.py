@@ -533,7 +533,50 @@ def _dispute(event: dict, *, is_closed: bool) -> list[DomainEvent]:
     ]
 
 
+# --- One-click upsell (offers.upsell) ---------------------------------------------------------
+
+
+def _intent_charge_ref(intent: dict) -> str:
+    """The charge of a PaymentIntent: ``latest_charge`` since API 2022-11-15, before that the
+    first entry of the embedded ``charges`` list."""
+    if intent.get("latest_charge"):
+        return _ref(intent["latest_charge"])
+    charges = (intent.get("charges") or {}).get("data") or []
+    return _ref(charges[0]) if charges else ""
+
+
+def _payment_intent_succeeded(event: dict) -> list[DomainEvent]:
+    """Only our off-session upsell charges (``metadata.upsell_offer``) grant from here: a
+    Checkout Session's own PaymentIntent is granted by ``checkout.session.completed``."""
+    intent = event["data"]["object"]
+    metadata = intent.get("metadata") or {}
+    if not metadata.get("upsell_offer") or not metadata.get("price_id"):
+        return [Ignored("payment intent of a checkout: checkout.session.completed grants it")]
+    return [
+        PaymentSucceeded(
+            provider=NAME,
+            provider_ref=intent["id"],
+            order_ref=intent["id"],
+            occurred_at=_timestamp(event["created"]),
+            # The customer the first Checkout created names the member (offers.upsell).
+            buyer=Buyer(
+                email="",
+                provider_customer_id=_ref(intent.get("customer")),
+                language=str(metadata.get("language") or ""),
+            ),
+            price_refs=(str(metadata["price_id"]),),
+            amount=int(intent.get("amount_received") or intent.get("amount") or 0),
+            currency=(intent.get("currency") or "").upper(),
+            paid_through=None,
+            payment_intent_ref=intent["id"],
+            charge_ref=_intent_charge_ref(intent),
+            is_test=not event.get("livemode", False),
+        )
+    ]
+
+
 HANDLERS: dict[str, Callable[[dict], list[DomainEvent]]] = {
+    "payment_intent.succeeded": _payment_intent_succeeded,
     "checkout.session.completed": _checkout_completed,
     "checkout.session.async_payment_succeeded": _checkout_completed,
     "checkout.session.async_payment_failed": _async_payment_failed,

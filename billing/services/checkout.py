@@ -14,6 +14,7 @@ from billing.selectors import stripe_customer_for
 from members.credit import credit_for_checkout
 from members.models import User
 from offers.selectors import CheckoutCoupon
+from offers.upsell import checkout_params as upsell_checkout_params
 from products.models import Price
 
 
@@ -79,6 +80,7 @@ def checkout_session_params(
         params["subscription_data"] = subscription_data
     else:
         params["customer_creation"] = "always"  # so the member can open the portal later
+        params.update(upsell_checkout_params(price=price))  # saves the card for the upsell
     if credit is not None and coupon_ref:
         # The credit and its key travel in our metadata (on the subscription too: its first
         # invoice is the paid event), so the webhook records the use once the payment succeeds.
