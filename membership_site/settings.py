@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "outbox",
     "branding",
     "dashboard",
+    "funnel",
 ]
 
 MIDDLEWARE = [
