@@ -14,8 +14,9 @@ The steps, each counted in the date range:
 
 Then the win-back e-mails sent in the range and the purchases within 30 days of one, and the
 revenue per paying customer. Conversion is a step's count over the step before, in percent
-(None when the step before is 0). With ``product``, each figure is limited to that product
-(its page, its sign-ups, first orders of it, its revenue).
+(None when the step before is 0), and first purchases over visitors overall. With ``product``,
+each figure is limited to that product (its page, its sign-ups, first orders of it, its
+revenue).
 
 Upsells shown and taken and coupon redemptions come with the checkout offers and coupons
 (issue 17): they are listed in ``not_available``, never given a number.
@@ -79,6 +80,7 @@ class FunnelReport:
     pages: list[PageVisits]  # most visited first
     steps: list[Step]
     win_back: WinBack
+    visitors_to_first_purchases: Decimal | None  # first purchases over visitors, in percent
     revenue: list[CurrencyRevenue] = field(default_factory=list)  # by currency code
     not_available: tuple[str, ...] = NOT_AVAILABLE
 
@@ -86,7 +88,7 @@ class FunnelReport:
         return next(step for step in self.steps if step.key == key)
 
     def as_json(self) -> dict:
-        """Plain JSON types: dates ISO 8601, percentages as decimal strings, money in minor units."""
+        """Plain JSON: dates ISO 8601, percentages as decimal strings, money in minor units."""
         return _jsonable(asdict(self))
 
 
@@ -215,5 +217,6 @@ def build_funnel(*, start: date, end: date, product: Product | None = None) -> F
         pages=pages,
         steps=steps,
         win_back=win_back(since=since, until=until, product=product),
+        visitors_to_first_purchases=conversion(counts[-1], counts[0]),
         revenue=revenue_per_customer(since=since, until=until, product=product),
     )

@@ -37,7 +37,10 @@ def test_each_view_of_a_sales_page_adds_one_to_the_day(client, product):
 def test_days_are_the_sites_days_not_utc(client, product, settings):
     settings.TIME_ZONE = "Europe/Berlin"
     # 23:30 UTC on 4 May is 01:30 on 5 May in Berlin; 21:30 UTC is still 4 May there.
-    for moment in (datetime(2026, 5, 4, 21, 30, tzinfo=UTC), datetime(2026, 5, 4, 23, 30, tzinfo=UTC)):
+    for moment in (
+        datetime(2026, 5, 4, 21, 30, tzinfo=UTC),
+        datetime(2026, 5, 4, 23, 30, tzinfo=UTC),
+    ):
         with time_machine.travel(moment, tick=False):
             client.get("/products/workbook/", HTTP_USER_AGENT=CHROME)
 
@@ -46,7 +49,9 @@ def test_days_are_the_sites_days_not_utc(client, product, settings):
 
 def test_a_view_sets_no_cookie_and_stores_nothing_about_the_visitor(product):
     uncounted = Client().get("/products/workbook/", HTTP_USER_AGENT="Googlebot/2.1")
-    response = Client().get("/products/workbook/", HTTP_USER_AGENT=CHROME, REMOTE_ADDR="203.0.113.9")
+    response = Client().get(
+        "/products/workbook/", HTTP_USER_AGENT=CHROME, REMOTE_ADDR="203.0.113.9"
+    )
 
     # The page's own CSRF cookie (its forms) is all there is, as for a request not counted.
     assert set(response.cookies) == set(uncounted.cookies) <= {"csrftoken"}

@@ -51,19 +51,24 @@ class Command(BaseCommand):
         else:
             self._write(report)
 
+    def _line(self, label: str, count: int | str, rate: str = "") -> None:
+        self.stdout.write(f"  {label:<30}{count:>8}  {rate}".rstrip())
+
     def _write(self, report: FunnelReport) -> None:
         scope = report.product or "all products"
         self.stdout.write(f"Funnel {report.start} to {report.end} ({report.time_zone}), {scope}")
-        for step in report.steps:
-            rate = "" if step.conversion is None and step.key == "visitors" else (
-                f"  ({format_percent(step.conversion)} of the step before)"
-            )
-            self.stdout.write(f"  {STEP_LABELS[step.key]!s:<24}{step.count:>8}{rate}")
+        for index, step in enumerate(report.steps):
+            rate = f"{format_percent(step.conversion)} of the step before" if index else ""
+            self._line(str(STEP_LABELS[step.key]), step.count, rate)
+        self._line(
+            "First purchases per visitor", "", format_percent(report.visitors_to_first_purchases)
+        )
         win_back = report.win_back
-        self.stdout.write(f"  {'Win-back e-mails sent':<24}{win_back.emails_sent:>8}")
-        self.stdout.write(
-            f"  {'Purchases within 30 days':<24}{win_back.purchases_within_30_days:>8}"
-            f"  ({format_percent(win_back.conversion)} of the e-mails)"
+        self._line("Win-back e-mails sent", win_back.emails_sent)
+        self._line(
+            "Purchases within 30 days",
+            win_back.purchases_within_30_days,
+            f"{format_percent(win_back.conversion)} of the e-mails",
         )
         self.stdout.write("Sales page visitors by page:")
         for page in report.pages:
