@@ -87,7 +87,8 @@ def test_the_page_and_the_command_show_the_same_figures(creator_client, shop):
         ("course", 16),
         ("workbook", 8),
     ]
-    assert pages["Course"] == ["16"] and pages["Workbook"] == ["8"]
+    assert pages["Course"] == ["16"]
+    assert pages["Workbook"] == ["8"]
     assert "Upsells shown, Upsells taken, Coupon redemptions" in html
 
 
