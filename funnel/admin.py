@@ -72,6 +72,12 @@ class PageVisitDayAdmin(admin.ModelAdmin):
     show_full_result_count = False
     change_list_template = "admin/funnel/pagevisitday/change_list.html"
 
+    def has_view_permission(self, request, obj=None) -> bool:
+        # Whoever may read the report finds it on the admin's index (through this list).
+        return super().has_view_permission(request, obj) or request.user.has_perm(
+            REPORT_PERMISSION
+        )
+
     def has_add_permission(self, request) -> bool:
         return False
 

@@ -183,3 +183,13 @@ def test_anonymous_visitors_are_sent_to_the_admin_login(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_the_report_permission_alone_shows_the_way_there_from_the_admin_index(client):
+    staff = UserFactory(email="helper@x.test", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_funnel_report"))
+    client.force_login(staff)
+
+    assert "/admin/funnel/pagevisitday/" in client.get("/admin/").content.decode()
+    listing = client.get("/admin/funnel/pagevisitday/").content.decode()
+    assert URL in listing
