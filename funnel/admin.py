@@ -45,13 +45,18 @@ def funnel_report_view(request: HttpRequest, *, model_admin) -> HttpResponse:
     report = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        report = build_funnel(start=data["start"], end=data["end"], product=data["product"])
+        report = build_funnel(
+            start=data["start"],
+            end=data["end"],
+            product=data["product"],
+            include_test=data["include_test"],
+        )
     elif not form.is_bound:
         report = build_funnel(start=start, end=end)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
-        "title": _("Funnel"),
+        "title": _("Funnel report"),
         "form": form,
         "report": report,
         "step_labels": STEP_LABELS,
@@ -74,9 +79,7 @@ class PageVisitDayAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         # Whoever may read the report finds it on the admin's index (through this list).
-        return super().has_view_permission(request, obj) or request.user.has_perm(
-            REPORT_PERMISSION
-        )
+        return super().has_view_permission(request, obj) or request.user.has_perm(REPORT_PERMISSION)
 
     def has_add_permission(self, request) -> bool:
         return False

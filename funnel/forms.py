@@ -18,6 +18,7 @@ class FunnelRangeForm(forms.Form):
         empty_label=_("All products"),
         to_field_name="slug",
     )
+    include_test = forms.BooleanField(label=_("Include test-mode orders"), required=False)
 
     def clean(self):
         data = super().clean()

@@ -3,7 +3,8 @@ both print, so the two can never disagree.
 
 Days are calendar days in the site's time zone (settings.TIME_ZONE), ``start`` to ``end``
 inclusive. Every figure is one aggregate query, whatever the data size. Test-mode orders are
-left out. Money is a mapping currency -> minor units; currencies are never added together.
+left out unless ``include_test`` is set (the offline test checkout makes test-mode orders).
+Money is a mapping currency -> minor units; currencies are never added together.
 
 The steps, each counted in the date range:
 
@@ -77,6 +78,7 @@ class FunnelReport:
     end: date
     time_zone: str
     product: str | None  # the product's slug, or None for every product
+    include_test: bool  # test-mode orders (and sequence e-mails) counted too
     pages: list[PageVisits]  # most visited first
     steps: list[Step]
     win_back: WinBack
@@ -120,9 +122,10 @@ def day_bounds(*, start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def paid_orders():
+def paid_orders(*, include_test: bool = False):
     """Orders that were paid (a later refund or chargeback does not undo the purchase)."""
-    return Order.objects.filter(is_test=False, amount__gt=0).exclude(status=Order.Status.PENDING)
+    orders = Order.objects.filter(amount__gt=0).exclude(status=Order.Status.PENDING)
+    return orders if include_test else orders.filter(is_test=False)
 
 
 def page_visits(*, start: date, end: date, product: Product | None) -> list[PageVisits]:
@@ -140,25 +143,29 @@ def page_visits(*, start: date, end: date, product: Product | None) -> list[Page
     ]
 
 
-def first_purchases(*, since: datetime, until: datetime, product: Product | None) -> int:
+def first_purchases(
+    *, since: datetime, until: datetime, product: Product | None, include_test: bool
+) -> int:
     """Members whose first paid order (earliest, ties by pk) was placed in [since, until)."""
-    earlier = paid_orders().filter(
+    earlier = paid_orders(include_test=include_test).filter(
         Q(created_at__lt=OuterRef("created_at"))
         | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")),
         member_id=OuterRef("member_id"),
     )
-    firsts = paid_orders().filter(created_at__gte=since, created_at__lt=until)
+    firsts = paid_orders(include_test=include_test).filter(
+        created_at__gte=since, created_at__lt=until
+    )
     if product is not None:
         firsts = firsts.filter(product=product)
     return firsts.exclude(Exists(earlier)).values("member_id").distinct().count()
 
 
 def revenue_per_customer(
-    *, since: datetime, until: datetime, product: Product | None
+    *, since: datetime, until: datetime, product: Product | None, include_test: bool
 ) -> list[CurrencyRevenue]:
-    payments = Payment.objects.filter(
-        paid_at__gte=since, paid_at__lt=until, amount__gt=0, order__is_test=False
-    )
+    payments = Payment.objects.filter(paid_at__gte=since, paid_at__lt=until, amount__gt=0)
+    if not include_test:
+        payments = payments.filter(order__is_test=False)
     if product is not None:
         payments = payments.filter(order__product=product)
     rows = (
@@ -189,12 +196,16 @@ def lead_counts(*, start: date, end: date, product: Product | None) -> tuple[int
     return 0, 0
 
 
-def win_back(*, since: datetime, until: datetime, product: Product | None) -> WinBack:
+def win_back(
+    *, since: datetime, until: datetime, product: Product | None, include_test: bool
+) -> WinBack:
     """Win-back e-mails sent in the range and how many a purchase followed within 30 days."""
     return WinBack()
 
 
-def build_funnel(*, start: date, end: date, product: Product | None = None) -> FunnelReport:
+def build_funnel(
+    *, start: date, end: date, product: Product | None = None, include_test: bool = False
+) -> FunnelReport:
     """Every figure of the funnel for ``start`` to ``end`` (site days, inclusive)."""
     since, until = day_bounds(start=start, end=end)
     pages = page_visits(start=start, end=end, product=product)
@@ -203,7 +214,7 @@ def build_funnel(*, start: date, end: date, product: Product | None = None) -> F
         sum(page.visitors for page in pages),
         signups,
         confirmations,
-        first_purchases(since=since, until=until, product=product),
+        first_purchases(since=since, until=until, product=product, include_test=include_test),
     ]
     steps = [
         Step(key, count, None if index == 0 else conversion(count, counts[index - 1]))
@@ -216,7 +227,10 @@ def build_funnel(*, start: date, end: date, product: Product | None = None) -> F
         product=product.slug if product is not None else None,
         pages=pages,
         steps=steps,
-        win_back=win_back(since=since, until=until, product=product),
+        win_back=win_back(since=since, until=until, product=product, include_test=include_test),
         visitors_to_first_purchases=conversion(counts[-1], counts[0]),
-        revenue=revenue_per_customer(since=since, until=until, product=product),
+        revenue=revenue_per_customer(
+            since=since, until=until, product=product, include_test=include_test
+        ),
+        include_test=include_test,
     )

@@ -44,7 +44,7 @@ def test_the_funnel_page(live_server, browser_page, django_user_model, width):
 
     page.goto(f"{live_server.url}/admin/funnel/pagevisitday/report/")
 
-    assert page.locator("h1").inner_text() == "Funnel"
+    assert page.locator("h1").inner_text() == "Funnel report"
     row = page.locator('#funnel-steps tr[data-step="visitors"] td').first
     assert row.inner_text() == "509"
     assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -193,3 +193,23 @@ def test_the_report_permission_alone_shows_the_way_there_from_the_admin_index(cl
     assert "/admin/funnel/pagevisitday/" in client.get("/admin/").content.decode()
     listing = client.get("/admin/funnel/pagevisitday/").content.decode()
     assert URL in listing
+
+
+def test_test_mode_orders_count_only_when_asked(creator_client, shop):
+    workbook, _course = shop
+    paid_order(
+        member=UserFactory(email="tester@x.test"),
+        product=workbook,
+        at=datetime(2026, 5, 6, tzinfo=UTC),
+        amount=1900,
+        is_test=True,
+    )
+    args = ("--from", "2026-05-01", "--to", "2026-05-31")
+
+    assert command_json(*args)["steps"][3]["count"] == 3
+    with_test = command_json(*args, "--include-test")
+    assert with_test["include_test"] is True
+    assert with_test["steps"][3]["count"] == 4
+    html = creator_client.get(URL, {**RANGE, "include_test": "on"}).content.decode()
+    assert cells(html, "funnel-steps")["First purchases"] == ["4", "–"]
+    assert "Test-mode orders are included." in html

@@ -32,9 +32,14 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="start", help="first day, YYYY-MM-DD")
         parser.add_argument("--to", dest="end", help="last day, YYYY-MM-DD")
         parser.add_argument("--product", help="only this product (its slug)")
+        parser.add_argument(
+            "--include-test", action="store_true", help="count test-mode orders too"
+        )
         parser.add_argument("--json", action="store_true", dest="as_json", help="JSON output")
 
-    def handle(self, *args, start, end, product, as_json: bool, **options) -> None:
+    def handle(
+        self, *args, start, end, product, include_test: bool, as_json: bool, **options
+    ) -> None:
         default_start, default_end = default_range()
         start_day = _day(start, "--from") if start else default_start
         end_day = _day(end, "--to") if end else default_end
@@ -45,7 +50,9 @@ class Command(BaseCommand):
             chosen = Product.objects.filter(slug=product).first()
             if chosen is None:
                 raise CommandError(f"no product with the slug {product!r}")
-        report = build_funnel(start=start_day, end=end_day, product=chosen)
+        report = build_funnel(
+            start=start_day, end=end_day, product=chosen, include_test=include_test
+        )
         if as_json:
             self.stdout.write(json.dumps(report.as_json(), indent=2))
         else:
@@ -56,7 +63,10 @@ class Command(BaseCommand):
 
     def _write(self, report: FunnelReport) -> None:
         scope = report.product or "all products"
-        self.stdout.write(f"Funnel {report.start} to {report.end} ({report.time_zone}), {scope}")
+        test = ", test-mode orders included" if report.include_test else ""
+        self.stdout.write(
+            f"Funnel {report.start} to {report.end} ({report.time_zone}), {scope}{test}"
+        )
         for index, step in enumerate(report.steps):
             rate = f"{format_percent(step.conversion)} of the step before" if index else ""
             self._line(str(STEP_LABELS[step.key]), step.count, rate)
