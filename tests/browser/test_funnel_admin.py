@@ -4,7 +4,7 @@ sideways scroll of the page (a wide table scrolls inside its box). Screenshots l
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
