@@ -59,9 +59,11 @@ class Step:
 
 @dataclass(frozen=True)
 class WinBack:
-    emails_sent: int = 0
-    purchases_within_30_days: int = 0  # e-mails followed by a paid order within 30 days
-    conversion: Decimal | None = None
+    emails_sent: int = 0  # win-back sequence e-mails sent in the range
+    members_emailed: int = 0  # the members they went to
+    purchases_within_30_days: int = 0  # paid orders placed within 30 days after one of them
+    members_won_back: int = 0  # the members who placed those orders
+    conversion: Decimal | None = None  # members_won_back over members_emailed, in percent
 
 
 @dataclass(frozen=True)

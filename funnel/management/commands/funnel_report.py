@@ -75,10 +75,12 @@ class Command(BaseCommand):
         )
         win_back = report.win_back
         self._line("Win-back e-mails sent", win_back.emails_sent)
+        self._line("Members they went to", win_back.members_emailed)
+        self._line("Purchases within 30 days", win_back.purchases_within_30_days)
         self._line(
-            "Purchases within 30 days",
-            win_back.purchases_within_30_days,
-            f"{format_percent(win_back.conversion)} of the e-mails",
+            "Members who bought again",
+            win_back.members_won_back,
+            f"{format_percent(win_back.conversion)} of the members e-mailed",
         )
         self.stdout.write("Sales page visitors by page:")
         for page in report.pages:
