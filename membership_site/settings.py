@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "outbox",
     "branding",
     "dashboard",
+    "leads",
     "funnel",
 ]
 
@@ -214,7 +215,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 )
 CELERY_TASK_TIME_LIMIT = 20 * 60
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
-for _schedule_module in ("billing.schedule", "drip.schedule", "outbox.schedule"):
+for _schedule_module in (
+    "billing.schedule",
+    "drip.schedule",
+    "outbox.schedule",
+    "leads.schedule",
+):
     CELERY_BEAT_SCHEDULE.update(__import__(_schedule_module, fromlist=["x"]).BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("billing/", include("billing.urls")),
     path("login/", include("members.login_link_urls")),
+    path("free/", include("leads.urls")),
     path("i18n/setlang/", member_views.set_language, name="set_language"),
     path("", include("products.urls")),
 ]

@@ -24,4 +24,5 @@ HANDLERS: dict[str, str] = {
     Kind.LOGIN_LINK_EMAIL: "members.login_links.send_login_link_email",
     Kind.ORDER_EMAIL_AGAIN: "billing.emails.send_order_email_again",
     Kind.UPGRADE_OFFER_EMAIL: "members.upgrade.send_upgrade_offer_email",
+    Kind.LEAD_CONFIRMATION_EMAIL: "leads.emails.send_signup_confirmation",
 }

@@ -25,6 +25,7 @@ class OutboxMessage(models.Model):
         LOGIN_LINK_EMAIL = "login_link_email", _("login link e-mail")
         ORDER_EMAIL_AGAIN = "order_email_again", _("welcome e-mail sent again (support)")
         UPGRADE_OFFER_EMAIL = "upgrade_offer_email", _("upgrade offer e-mail")
+        LEAD_CONFIRMATION_EMAIL = "lead_confirmation_email", _("sign-up confirmation e-mail")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
