@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "branding",
     "dashboard",
     "leads",
+    "sequences",
     "funnel",
 ]
 
@@ -220,6 +221,7 @@ for _schedule_module in (
     "drip.schedule",
     "outbox.schedule",
     "leads.schedule",
+    "sequences.schedule",
 ):
     CELERY_BEAT_SCHEDULE.update(__import__(_schedule_module, fromlist=["x"]).BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

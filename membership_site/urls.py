@@ -33,6 +33,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("login/", include("members.login_link_urls")),
     path("free/", include("leads.urls")),
+    path("email/", include("sequences.urls")),
     path("i18n/setlang/", member_views.set_language, name="set_language"),
     path("", include("products.urls")),
 ]

@@ -25,4 +25,5 @@ HANDLERS: dict[str, str] = {
     Kind.ORDER_EMAIL_AGAIN: "billing.emails.send_order_email_again",
     Kind.UPGRADE_OFFER_EMAIL: "members.upgrade.send_upgrade_offer_email",
     Kind.LEAD_CONFIRMATION_EMAIL: "leads.emails.send_signup_confirmation",
+    Kind.SEQUENCE_EMAIL: "sequences.emails.send_sequence_email",
 }

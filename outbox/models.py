@@ -26,6 +26,7 @@ class OutboxMessage(models.Model):
         ORDER_EMAIL_AGAIN = "order_email_again", _("welcome e-mail sent again (support)")
         UPGRADE_OFFER_EMAIL = "upgrade_offer_email", _("upgrade offer e-mail")
         LEAD_CONFIRMATION_EMAIL = "lead_confirmation_email", _("sign-up confirmation e-mail")
+        SEQUENCE_EMAIL = "sequence_email", _("sequence e-mail (marketing)")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

@@ -62,6 +62,19 @@ def send_login_link(page) -> None:
     page.wait_for_load_state()
 
 
+def unsubscribe_path() -> str:
+    from members.models import User
+    from sequences.unsubscribe import unsubscribe_token
+
+    member = User.objects.get(email="ada@example.test")
+    return f"/email/unsubscribe/{unsubscribe_token(member.pk)}/"
+
+
+def press_unsubscribe(page) -> None:
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
 @dataclass(frozen=True)
 class Page:
     name: str
@@ -98,6 +111,10 @@ PAGES: list[Page] = [
     # After the confirm page: sending a new link ends the older one.
     Page("login-link-sent", lambda s: "/login/new/", member=False, then=send_login_link),
     Page("login-link-invalid", lambda s: "/login/MQ/0-0/", member=False, status=410),
+    # Sequences (issue 16): the unsubscribe link of a marketing e-mail, its button, a bad link.
+    Page("unsubscribe", lambda s: unsubscribe_path(), member=False),
+    Page("unsubscribe-done", lambda s: unsubscribe_path(), member=False, then=press_unsubscribe),
+    Page("unsubscribe-invalid", lambda s: "/email/unsubscribe/nonsense/", member=False, status=404),
     Page("not-found", lambda s: "/no-such-page/", member=False, status=404),
     Page("dashboard", lambda s: "/members/", member=True),
     Page("course-outline", lambda s: s.course.product.get_absolute_url(), member=True),

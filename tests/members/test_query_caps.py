@@ -20,7 +20,8 @@ NOW = BOUGHT_AT + timedelta(days=5)
 DASHBOARD_CAP = 5
 OUTLINE_CAP = 11
 LESSON_CAP = 8  # 7, plus one for the lesson's files (issue 14)
-PROFILE_CAP = 4  # session, user, the member's subscriptions with their orders, store credit
+PROFILE_CAP = 5  # session, user, the member's subscriptions with their orders, store credit,
+# the marketing e-mail preference (issue 16: a sequences-owned row, read by its template tag)
 
 
 pytestmark = pytest.mark.usefixtures("warm_brand_cache")

@@ -1,0 +1,70 @@
+"""The creator writes a sequence and its steps on one admin page; bad steps are refused."""
+
+import pytest
+
+from sequences.models import Sequence, Step
+from tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/admin/sequences/sequence/add/"
+
+
+def form(product, **step) -> dict:
+    data = {
+        "name": "Nurture",
+        "trigger": "lead_confirmed",
+        "product": product.pk,
+        "is_active": "on",
+        "enrol_from_0": "2025-11-01",
+        "enrol_from_1": "00:00:00",
+        "steps-TOTAL_FORMS": "1",
+        "steps-INITIAL_FORMS": "0",
+        "steps-MIN_NUM_FORMS": "1",
+        "steps-MAX_NUM_FORMS": "1000",
+        "steps-0-order": "1",
+        "steps-0-delay_days": "2",
+        "steps-0-subject_en": "Welcome, {first_name}",
+        "steps-0-body_en": "Your {product}: {link}",
+        "steps-0-subject_de": "",
+        "steps-0-body_de": "",
+        "steps-0-subject_nl": "",
+        "steps-0-body_nl": "",
+        "steps-0-coupon_code": "",
+    }
+    data.update({f"steps-0-{key}": value for key, value in step.items()})
+    return data
+
+
+def test_the_creator_adds_a_sequence_with_its_steps_on_one_page(creator_client):
+    product = ProductFactory()
+    assert creator_client.get(URL).status_code == 200
+
+    answer = creator_client.post(URL, form(product))
+
+    assert answer.status_code == 302
+    step = Step.objects.get()
+    assert (step.sequence.name, step.delay_days, step.subject_en) == (
+        "Nurture",
+        2,
+        "Welcome, {first_name}",
+    )
+    page = creator_client.get(f"/admin/sequences/sequence/{step.sequence.pk}/change/")
+    assert page.status_code == 200
+    assert creator_client.get("/admin/sequences/sequence/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("step", "message"),
+    [
+        ({"body_en": "Hi {name}"}, "Unknown placeholder {name}"),
+        ({"body_en": "Use {coupon}"}, "The text uses {coupon}: set the coupon code."),
+        ({"subject_de": "Hallo"}, "Fill in both the subject and the text."),
+    ],
+)
+def test_a_bad_step_is_refused_with_a_clear_message(creator_client, step, message):
+    answer = creator_client.post(URL, form(ProductFactory(), **step))
+
+    assert answer.status_code == 200
+    assert message in answer.content.decode()
+    assert not Sequence.objects.exists()
