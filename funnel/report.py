@@ -9,15 +9,17 @@ Money is a mapping currency -> minor units; currencies are never added together.
 The steps, each counted in the date range:
 
 - ``visitors``: views of product sales pages (see funnel/visits.py for what is counted);
-- ``signups`` and ``confirmations``: lead magnet sign-ups and their confirmations;
+- ``signups`` and ``confirmations``: lead magnet sign-ups and their confirmations, from the
+  leads app's daily counts (kept after unconfirmed sign-ups are deleted);
 - ``first_purchases``: members whose first paid order ever (amount above 0, not test mode,
   refunded later or not) was placed in the range.
 
-Then the win-back e-mails sent in the range and the purchases within 30 days of one, and the
-revenue per paying customer. Conversion is a step's count over the step before, in percent
-(None when the step before is 0), and first purchases over visitors overall. With ``product``,
-each figure is limited to that product (its page, its sign-ups, first orders of it, its
-revenue).
+Then the win-back e-mails (steps of sequences started by a subscription's end) sent in the
+range, the paid orders placed within 30 days after one of them by its recipient (also after the
+range's end), and the revenue per paying customer. Conversion is a step's count over the step
+before, in percent (None when the step before is 0), and first purchases over visitors overall.
+With ``product``, each figure is limited to that product (its page, its sign-ups, first orders
+of it, its revenue; win-back e-mails of sequences that watch or target it, and orders of it).
 
 Upsells shown and taken and coupon redemptions come with the checkout offers and coupons
 (issue 17): they are listed in ``not_available``, never given a number.
@@ -35,7 +37,9 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
 from billing.models import Order, Payment
 from funnel.models import PageVisitDay
+from leads.selectors import signup_counts
 from products.models import Product
+from sequences.models import Sequence, SequenceEmail
 
 WIN_BACK_WINDOW = timedelta(days=30)
 NOT_AVAILABLE = ("upsells_shown", "upsells_taken", "coupon_redemptions")
@@ -194,15 +198,53 @@ def revenue_per_customer(
 
 
 def lead_counts(*, start: date, end: date, product: Product | None) -> tuple[int, int]:
-    """Sign-ups and confirmations in the range (from the leads app)."""
-    return 0, 0
+    """Sign-ups and confirmations in the range, from the leads app's daily counts (kept after
+    unconfirmed sign-ups are deleted); one query."""
+    days = signup_counts(
+        since=start, until=end, product_ids=None if product is None else [product.pk]
+    )
+    return sum(day.signups for day in days), sum(day.confirmations for day in days)
 
 
 def win_back(
     *, since: datetime, until: datetime, product: Product | None, include_test: bool
 ) -> WinBack:
-    """Win-back e-mails sent in the range and how many a purchase followed within 30 days."""
-    return WinBack()
+    """Win-back e-mails sent in the range, and the paid orders placed within 30 days after one
+    of them (also after the range's end) by the member it went to; two queries."""
+    emails = SequenceEmail.objects.filter(
+        status=SequenceEmail.Status.SENT,
+        sent_at__gte=since,
+        sent_at__lt=until,
+        enrolment__sequence__trigger=Sequence.Trigger.SUBSCRIPTION_ENDED,
+    )
+    orders = paid_orders(include_test=include_test).filter(
+        created_at__gt=since, created_at__lt=until + WIN_BACK_WINDOW
+    )
+    if not include_test:
+        emails = emails.filter(enrolment__is_test=False)
+    if product is not None:
+        emails = emails.filter(
+            Q(enrolment__sequence__product=product) | Q(enrolment__sequence__target_product=product)
+        )
+        orders = orders.filter(product=product)
+    sent = emails.aggregate(
+        emails=Count("pk"), members=Count("enrolment__member_id", distinct=True)
+    )
+    after_one = emails.filter(
+        enrolment__member_id=OuterRef("member_id"),
+        sent_at__lt=OuterRef("created_at"),
+        sent_at__gte=OuterRef("created_at") - WIN_BACK_WINDOW,
+    )
+    bought = orders.filter(Exists(after_one)).aggregate(
+        orders=Count("pk"), members=Count("member_id", distinct=True)
+    )
+    return WinBack(
+        emails_sent=sent["emails"],
+        members_emailed=sent["members"],
+        purchases_within_30_days=bought["orders"],
+        members_won_back=bought["members"],
+        conversion=conversion(bought["members"], sent["members"]),
+    )
 
 
 def build_funnel(
