@@ -112,6 +112,8 @@ def test_visit_claim_confirm_nurture_buy_and_the_funnel_counts_each_step_once(
     member = grant.member
     assert (member.email, grant.product, grant.source) == ("ada@example.test", free, "free")
     assert Consent.objects.filter(member=member, product=free).count() == 1
+    page.goto(f"{base}/members/")  # logged in: the member area opens, no login page
+    assert page.url == f"{base}/members/"
     mailoutbox.clear()
 
     # 3. The beat job enrols her; the first nurture e-mail waits for its delay (2 days).
