@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "magazine",
     "offers",
     "sequences",
+    "funnel",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from funnel.visits import count_sales_page_view
 from members.selectors import owned_product_ids
 from products.embeds import embed_url
 from products.selectors import catalog_products, free_preview_lesson, sales_page
@@ -29,7 +30,9 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if page is None:
         raise Http404
     product = page.product
-    owned = owned_product_ids(member=request.user, products=[product], now=timezone.now())
+    now = timezone.now()
+    count_sales_page_view(request, product_id=product.pk, now=now)  # the funnel's first step
+    owned = owned_product_ids(member=request.user, products=[product], now=now)
     context = {
         "product": product,
         "page": page,

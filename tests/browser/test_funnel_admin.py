@@ -1,0 +1,52 @@
+"""The admin's funnel page in Debian's chromium at 1280 and 375 px: the steps as a table, no
+sideways scroll of the page (a wide table scrolls inside its box). Screenshots land in
+``var/screenshots/admin-funnel-*.png``."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from funnel.models import PageVisitDay
+from tests.factories import PriceFactory, UserFactory
+from tests.funnel.helpers import paid_order
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+def build_figures(today: date) -> None:
+    checklist = PriceFactory(product__name="Starter checklist (free)", amount=0).product
+    workbook = PriceFactory(product__name="Calm money workbook", amount=1900).product
+    PageVisitDay.objects.create(product=checklist, day=today, count=412)
+    PageVisitDay.objects.create(product=workbook, day=today - timedelta(days=2), count=97)
+    now = timezone.now()
+    for number in range(7):
+        member = UserFactory(email=f"buyer{number}@example.test")
+        paid_order(member=member, product=workbook, at=now - timedelta(hours=number), amount=1900)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_funnel_page(live_server, browser_page, django_user_model, width):
+    django_user_model.objects.create_superuser("creator@example.test", "pw-creator-1")
+    build_figures(timezone.localdate())
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "creator@example.test")
+    page.fill("#id_password", "pw-creator-1")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+    page.goto(f"{live_server.url}/admin/funnel/pagevisitday/report/")
+
+    assert page.locator("h1").inner_text() == "Funnel report"
+    row = page.locator('#funnel-steps tr[data-step="visitors"] td').first
+    assert row.inner_text() == "509"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"admin-funnel-{width}.png"), full_page=True)
