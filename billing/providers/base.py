@@ -41,6 +41,15 @@ class AppliedDiscount:
 
 
 @dataclass(frozen=True)
+class BumpLine:
+    """An order bump bought in the same checkout (``offers.bumps``): our bump's id and the
+    line's price before any discount (minor units), as our session metadata names them."""
+
+    bump_id: str
+    amount: int
+
+
+@dataclass(frozen=True)
 class PaymentSucceeded:
     """A first payment, a one-off purchase, a trial start or a zero-amount first invoice."""
 
@@ -71,6 +80,8 @@ class PaymentSucceeded:
     store_credit_member: str = ""
     # A coupon's discount on this payment (``amount`` is then what was paid after it).
     discount: AppliedDiscount | None = None
+    # An order bump's line in the same payment (its own order, grant and invoice line).
+    bump: BumpLine | None = None
 
 
 @dataclass(frozen=True)
