@@ -239,3 +239,47 @@ def revoke_bump(*, payment: Payment, reason: str, source_event, at: datetime, no
         now=now,
     )
     return purchase
+
+
+def _open_bump_orders(order: Order):
+    from billing.models import Order as OrderModel
+
+    return OrderModel.objects.select_for_update(of=("self",)).filter(
+        bump_purchase__payment__order=order, bump_purchase__refunded_at__isnull=True
+    )
+
+
+def end_bump_grants(*, order: Order, reason: str, source_event, now: datetime) -> None:
+    """A dispute (or a full refund) of the payment ends its bump's access too."""
+    from billing.services.coverage import end_order_grants
+    from members.models import AccessGrant
+
+    for bump_order in _open_bump_orders(order):
+        end_order_grants(
+            order=bump_order,
+            state=AccessGrant.State.REVOKED,
+            reason=reason,
+            source_event=source_event,
+            now=now,
+        )
+
+
+def restore_bump_grants(*, order: Order, source_event, now: datetime) -> None:
+    """A dispute won: the bump's product comes back, unless its line was refunded."""
+    from billing.services.coverage import grant_source_for
+    from members.services import grant_access
+    from products.selectors import products_granted_by
+
+    for bump_order in _open_bump_orders(order).select_related("member", "product"):
+        for product in products_granted_by(bump_order.product):
+            grant_access(
+                member=bump_order.member,
+                product=product,
+                order=bump_order,
+                paid_through=None,
+                source=grant_source_for(bump_order),
+                now=now,
+                is_test=bump_order.is_test,
+                source_event=source_event,
+                reason="dispute won (order bump)",
+            )

@@ -25,7 +25,13 @@ from invoices.services import issue_credit_note_for_refund
 from members.models import AccessGrant, MemberEvent, User
 from members.services import grant_access
 from members.support import SupportError, require_reason
-from offers.bumps import bump_line_refunded, credit_line_for, revoke_bump
+from offers.bumps import (
+    bump_line_refunded,
+    credit_line_for,
+    end_bump_grants,
+    restore_bump_grants,
+    revoke_bump,
+)
 from products.money import to_decimal
 from products.selectors import products_granted_by
 
@@ -88,6 +94,7 @@ def _revoke_order_grants(
         source_event=source_event,
         now=now,
     )
+    end_bump_grants(order=order, reason=reason, source_event=source_event, now=now)
 
 
 def _mark_reversed(order: Order, at: datetime) -> None:
@@ -243,6 +250,7 @@ def _dispute_won(
             source_event=source_event,
             reason=f"dispute on payment {payment.provider_ref} won",
         )
+    restore_bump_grants(order=order, source_event=source_event, now=now)
     return ""
 
 

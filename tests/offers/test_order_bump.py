@@ -171,3 +171,34 @@ def test_a_full_refund_revokes_both(deliver, course_price, bump, seller):
 
     assert live_products() == set()
     assert set(Order.objects.values_list("status", flat=True)) == {"refunded"}
+
+
+def dispute(payment: Payment, **fields) -> str:
+    return build_event(
+        "charge.dispute.created" if "status" not in fields else "charge.dispute.closed",
+        amount=payment.amount,
+        payment_intent=payment.payment_intent_ref,
+        **fields,
+    )
+
+
+def test_a_dispute_ends_both_and_a_won_one_gives_both_back(deliver, course_price, bump, seller):
+    deliver(bump_session(bump, email="ada@x.test"))
+    payment = Payment.objects.get()
+
+    deliver(dispute(payment))
+    assert live_products() == set()
+
+    deliver(dispute(payment, status="won"))
+    assert live_products() == {"Habit course", "Habit workbook"}
+
+
+def test_a_won_dispute_does_not_give_back_a_refunded_bump(deliver, course_price, bump, seller):
+    deliver(bump_session(bump, email="ada@x.test"))
+    payment = Payment.objects.get()
+    deliver(refund(payment, 900))
+
+    deliver(dispute(payment))
+    deliver(dispute(payment, status="won"))
+
+    assert live_products() == {"Habit course"}
