@@ -152,3 +152,23 @@ def test_the_test_checkout_without_the_tick_buys_one_product(
 
     assert "bump_id" not in ProviderEvent.objects.get().payload["data"]["object"]["metadata"]
     assert Order.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("de", "Habit workbook für 9,00\xa0€ dazunehmen"), ("nl", "Habit workbook toevoegen voor")],
+)
+def test_the_checkbox_speaks_the_buyers_language(
+    client, course_price, bump, stripe_http, language, text
+):
+    page = client.get(course_price.product.get_catalog_url(), HTTP_ACCEPT_LANGUAGE=language)
+
+    assert text in page.content.decode()
+
+
+def test_the_creators_own_headline_is_shown_escaped(client, course_price, bump, stripe_http):
+    OrderBump.objects.filter(pk=bump.pk).update(headline="Yes! <b>Workbook</b> for 9 €")
+
+    page = client.get(course_price.product.get_catalog_url()).content.decode()
+
+    assert "Yes! &lt;b&gt;Workbook&lt;/b&gt; for 9 €" in page
