@@ -42,6 +42,7 @@ from billing.services.self_service import (
 )
 from members import throttle
 from members.views import member_view
+from offers.bumps import BumpRefused, bump_for_checkout, bump_offered_with, coupon_with_bump
 from offers.selectors import CheckoutCoupon, CouponRefused, coupon_for_checkout, normalize_code
 from offers.upsell_views import success_page_context as upsell_success_context
 from products.models import Price
@@ -92,21 +93,27 @@ def checkout(request: HttpRequest, price_pk: int) -> HttpResponse:
     product page with the reason and the code still in its field."""
     price = _sellable_price(price_pk)
     code = request.POST.get("coupon", "")
+    bump_id = request.POST.get("bump", "")[:20]  # the order bump's checkbox (offers.bumps)
     if test_checkout_is_available():
         url = reverse("billing:test_checkout", kwargs={"price_pk": price.pk})
-        code = normalize_code(code)
-        return redirect(f"{url}?{urlencode({'coupon': code})}" if code else url)
+        query = {
+            name: value
+            for name, value in [("coupon", normalize_code(code)), ("bump", bump_id)]
+            if value
+        }
+        return redirect(f"{url}?{urlencode(query)}" if query else url)
     if not stripe_api.is_configured():
         logger.error("checkout for price %s: STRIPE_SECRET_KEY is not set", price.pk)
         messages.error(request, _("Checkout is not available right now. Please try again."))
         return redirect(price.product.get_catalog_url())
     try:
         coupon = _checked_coupon(request, price, code)
-    except CouponRefused as refusal:
+        bump = bump_for_checkout(price=price, bump_id=bump_id)
+    except (CouponRefused, BumpRefused) as refusal:
         messages.error(request, str(refusal))
         return _back_to_product(price, code)
     try:
-        url = start_checkout(price=price, member=_member(request), coupon=coupon)
+        url = start_checkout(price=price, member=_member(request), coupon=coupon, bump=bump)
     except stripe.StripeError:
         logger.exception("Stripe Checkout Session for price %s failed", price.pk)
         messages.error(request, _("Checkout is not available right now. Please try again."))
@@ -120,6 +127,15 @@ class TestCheckoutForm(forms.Form):
     coupon = forms.CharField(
         label=gettext_lazy("Coupon code (optional)"), max_length=40, required=False
     )
+    bump = forms.BooleanField(required=False)  # labelled with the order bump's headline
+
+    def __init__(self, *args, bump=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.offered_bump = bump
+        if bump is None:
+            del self.fields["bump"]
+        else:
+            self.fields["bump"].label = bump.headline
 
 
 def _test_checkout_coupon(request: HttpRequest, form: TestCheckoutForm, price: Price):
@@ -141,7 +157,8 @@ def test_checkout(request: HttpRequest, price_pk: int) -> HttpResponse:
     member = _member(request)
     initial = {"email": member.email, "name": member.name} if member else {}
     initial["coupon"] = normalize_code(request.GET.get("coupon", ""))
-    form = TestCheckoutForm(request.POST or None, initial=initial)
+    initial["bump"] = bool(request.GET.get("bump"))
+    form = TestCheckoutForm(request.POST or None, initial=initial, bump=bump_offered_with(price))
     if request.method == "POST" and form.is_valid():
         coupon = _test_checkout_coupon(request, form, price)
         if form.is_valid():  # the coupon's error, if any, is on the form now
@@ -176,13 +193,15 @@ def _pay_test_checkout(request, form, price, member, coupon) -> HttpResponse | N
     # a coupon takes the session's one discount instead.
     buyer = member if member and member.email.lower() == email.lower() else None
     credit = None if coupon is not None else store_credit_discount(price=price, member=buyer)
+    bump = form.offered_bump if form.cleaned_data.get("bump") else None
     try:
         session_ref = complete_test_checkout(
             price=price,
             email=email,
             name=form.cleaned_data["name"],
             credit=credit,
-            coupon=coupon,
+            coupon=coupon_with_bump(coupon, price=price, bump=bump),
+            bump=bump,
         )
     except TestCheckoutUnavailable as error:
         logger.error("local test checkout failed: %s", error)

@@ -132,7 +132,7 @@ def issue_invoice_for_payment(
 
 @transaction.atomic
 def issue_credit_note_for_refund(
-    *, payment: Payment, amount: int, now: datetime
+    *, payment: Payment, amount: int, now: datetime, line: str = ""
 ) -> Document | None:
     """Issue a credit note for ``amount`` (minor units, this refund or lost dispute only).
 
@@ -165,7 +165,7 @@ def issue_credit_note_for_refund(
             payment=payment, kind=DocumentKind.CREDIT_NOTE, amount=amount, requested_at=now
         )
         return None
-    return _issue_credit_note(invoice=invoice, amount=amount, seller=seller, now=now)
+    return _issue_credit_note(invoice=invoice, amount=amount, seller=seller, now=now, line=line)
 
 
 @transaction.atomic
@@ -267,16 +267,30 @@ def _discount_description(discount) -> str:
     return _("Discount")
 
 
+def _bump_of(payment: Payment):
+    from offers.models import BumpPurchase
+
+    return BumpPurchase.objects.select_related("order__product").filter(payment=payment).first()
+
+
 def _invoice_lines(payment: Payment, rate: Decimal) -> list[tuple[str, Split]]:
-    """The product at its price and, for a coupon, the discount as a negative line of its own;
-    each line split on its own, so the document's totals are the sums of its lines."""
+    """The product at its price, an order bump's product at its price (a line of its own),
+    and, for a coupon, the discount as a negative line of its own; each line split on its own,
+    so the document's totals are the sums of its lines."""
     discount = _discount_of(payment)
-    if discount is None:
-        return [(_line_description(payment), split_gross(gross=payment.amount, rate=rate))]
-    return [
-        (_line_description(payment), split_gross(gross=discount.subtotal, rate=rate)),
-        (_discount_description(discount), split_gross(gross=-discount.amount, rate=rate)),
-    ]
+    bump = _bump_of(payment)
+    gross = payment.amount if discount is None else discount.subtotal
+    lines = []
+    if bump is not None:
+        bump_gross = bump.amount if discount is None else bump.list_amount
+        gross -= bump_gross
+        lines.append((bump.order.product.name, split_gross(gross=bump_gross, rate=rate)))
+    lines.insert(0, (_line_description(payment), split_gross(gross=gross, rate=rate)))
+    if discount is not None:
+        lines.append(
+            (_discount_description(discount), split_gross(gross=-discount.amount, rate=rate))
+        )
+    return lines
 
 
 def _issue_invoice(
@@ -296,7 +310,7 @@ def _issue_invoice(
 
 
 def _issue_credit_note(
-    *, invoice: Document, amount: int, seller: SellerSettings, now: datetime
+    *, invoice: Document, amount: int, seller: SellerSettings, now: datetime, line: str = ""
 ) -> Document:
     """Negate ``amount`` at the invoice's rate; the last credit note takes the exact remainder."""
     issued = Document.objects.filter(corrects=invoice).aggregate(
@@ -319,6 +333,11 @@ def _issue_credit_note(
     split = Split(net=net, vat=-amount - net, gross=-amount)
     buyer = _document_buyer(invoice)
     description = _("Credit for invoice %(number)s") % {"number": invoice.number}
+    if line:
+        description = _("Credit for invoice %(number)s: %(line)s") % {
+            "number": invoice.number,
+            "line": line,
+        }
     return _create_document(
         kind=DocumentKind.CREDIT_NOTE,
         payment=invoice.payment,

@@ -11,7 +11,16 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from offers.models import Coupon, CouponAmount, Redemption, StripeCode, UpsellAttempt, UpsellOffer
+from offers.models import (
+    BumpPurchase,
+    Coupon,
+    CouponAmount,
+    OrderBump,
+    Redemption,
+    StripeCode,
+    UpsellAttempt,
+    UpsellOffer,
+)
 from offers.stripe_sync import is_in_sync, sync_coupon
 from products.money import format_money
 
@@ -168,6 +177,63 @@ class UpsellAttemptAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in UpsellAttempt._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+BUMP_NOTE = _(
+    "The checkbox shown in the product's checkout (one-off prices in this currency only). "
+    "Ticked, both are bought in one Stripe Checkout: each becomes its own order and invoice "
+    "line. A coupon the buyer uses takes its discount off both lines, as Stripe applies it. "
+    "A partial refund of exactly the bump's amount revokes only the bump's product."
+)
+
+
+@admin.register(OrderBump)
+class OrderBumpAdmin(admin.ModelAdmin):
+    list_display = ["product", "bump_product", "price_display", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["product__name", "bump_product__name"]
+    list_select_related = ["product", "bump_product"]
+    autocomplete_fields = ["product", "bump_product"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "product",
+                    "bump_product",
+                    "amount",
+                    "currency",
+                    "headline",
+                    "is_active",
+                ],
+                "description": BUMP_NOTE,
+            },
+        )
+    ]
+
+    @admin.display(description=_("special price"))
+    def price_display(self, bump: OrderBump) -> str:
+        return format_money(bump.amount, bump.currency)
+
+
+@admin.register(BumpPurchase)
+class BumpPurchaseAdmin(admin.ModelAdmin):
+    list_display = ["order", "payment", "amount_display", "refunded_at"]
+    search_fields = ["order__provider_ref", "order__member__email"]
+    list_select_related = ["order", "payment"]
+
+    @admin.display(description=_("paid"))
+    def amount_display(self, purchase: BumpPurchase) -> str:
+        return format_money(purchase.amount, purchase.currency)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:

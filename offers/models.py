@@ -328,3 +328,89 @@ class UpsellAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offer} · {self.order_id} · {self.status}"
+
+
+class OrderBump(models.Model):
+    """A second product offered at a special price in a product's checkout: one checkbox.
+
+    Only for one-off prices (a payment-mode Checkout Session) in the bump's currency. Both
+    lines are bought in one Checkout Session; each becomes its own order (``BumpPurchase``).
+    """
+
+    product = models.OneToOneField(
+        Product,
+        on_delete=models.CASCADE,
+        related_name="order_bump",
+        verbose_name=_("offered in the checkout of"),
+    )
+    bump_product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        related_name="bumped_in",
+        verbose_name=_("product offered"),
+    )
+    amount = models.PositiveIntegerField(
+        _("special price (minor units)"),
+        validators=[MinValueValidator(1)],
+        help_text=_("900 = 9.00"),
+    )
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        default="EUR",
+        help_text=_("Offered with prices in this currency only."),
+    )
+    headline = models.CharField(
+        _("headline"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The checkbox text. Leave empty for 'Add {product} for {price}' in the buyer's "
+            "language."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("order bump")
+        verbose_name_plural = _("order bumps")
+
+    def __str__(self) -> str:
+        return f"{self.product} + {self.bump_product}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.currency = (self.currency or "").strip().upper()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.product_id and self.product_id == self.bump_product_id:
+            raise ValidationError(
+                {"bump_product": _("Offer another product than the one being bought.")}
+            )
+
+
+class BumpPurchase(models.Model):
+    """The bump line of one checkout: its own order (its own product, amount and refund), paid
+    by the same payment as the main order (one Checkout Session, one charge)."""
+
+    payment = models.OneToOneField(
+        "billing.Payment", on_delete=models.PROTECT, related_name="bump_purchase"
+    )
+    order = models.OneToOneField(
+        "billing.Order", on_delete=models.PROTECT, related_name="bump_purchase"
+    )
+    bump = models.ForeignKey(
+        OrderBump, on_delete=models.SET_NULL, null=True, blank=True, related_name="purchases"
+    )
+    list_amount = models.PositiveIntegerField(_("special price (minor units)"))
+    amount = models.PositiveIntegerField(_("paid after discount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order bump purchase")
+        verbose_name_plural = _("order bump purchases")
+
+    def __str__(self) -> str:
+        return f"{self.order} ({self.payment})"

@@ -41,6 +41,15 @@ class AppliedDiscount:
 
 
 @dataclass(frozen=True)
+class BumpLine:
+    """An order bump bought in the same checkout (``offers.bumps``): our bump's id and the
+    line's price before any discount (minor units), as our session metadata names them."""
+
+    bump_id: str
+    amount: int
+
+
+@dataclass(frozen=True)
 class PaymentSucceeded:
     """A first payment, a one-off purchase, a trial start or a zero-amount first invoice."""
 
@@ -73,6 +82,8 @@ class PaymentSucceeded:
     discount: AppliedDiscount | None = None
     # A Digistore24 upgrade: the purchase (order reference) this one replaces; its access ends.
     replaces_order_ref: str = ""
+    # An order bump's line in the same payment (its own order, grant and invoice line).
+    bump: BumpLine | None = None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from billing import stripe_api
 from billing.providers import secrets
 from billing.providers.base import (
     AppliedDiscount,
+    BumpLine,
     Buyer,
     ChargedBack,
     CheckoutCompleted,
@@ -266,9 +267,26 @@ def _checkout_completed(event: dict) -> list[DomainEvent]:
             upgrade_offer=(session.get("metadata") or {}).get("upgrade_offer") or "",
             **_store_credit(session.get("metadata") or {}),
             discount=_session_discount(session),
+            bump=_session_bump(session),
         ),
         *linked,
     ]
+
+
+def _session_bump(session: dict) -> BumpLine | None:
+    """The order bump our checkout added as a second line (``offers.bumps``), from our session
+    metadata: Stripe's event carries no line items, and the metadata needs no API call."""
+    metadata = session.get("metadata") or {}
+    bump_id = str(metadata.get("bump_id") or "")
+    try:
+        amount = int(metadata.get("bump_amount") or 0)
+    except (TypeError, ValueError):
+        amount = 0
+    if not bump_id or amount <= 0:
+        return None
+    if amount > int(session.get("amount_subtotal") or 0):
+        raise ValueError(f"Checkout Session {session['id']}: its bump line exceeds its subtotal")
+    return BumpLine(bump_id=bump_id[:20], amount=amount)
 
 
 def _store_credit(metadata: dict) -> dict:

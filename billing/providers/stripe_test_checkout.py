@@ -27,6 +27,7 @@ from products.sellable import offline_price_ref, test_checkout_is_available
 
 if TYPE_CHECKING:
     from billing.services.checkout import StoreCreditDiscount
+    from offers.bumps import OfferedBump
     from offers.selectors import CheckoutCoupon
 
 
@@ -109,20 +110,34 @@ def _session_discounts(coupon: CheckoutCoupon | None) -> list[dict]:
     return [{"coupon": coupon.coupon_ref, "promotion_code": coupon.promotion_code_ref}]
 
 
+def _bump_metadata(bump: OfferedBump | None) -> dict:
+    """The order bump's line, named in our metadata as ``offers.bumps.add_bump_line`` does."""
+    return {"bump_id": str(bump.pk), "bump_amount": str(bump.amount)} if bump else {}
+
+
 def _session(
-    *, price: Price, email: str, name: str, ids: dict, mode: str, credit=None, coupon=None
+    *,
+    price: Price,
+    email: str,
+    name: str,
+    ids: dict,
+    mode: str,
+    credit=None,
+    coupon=None,
+    bump: OfferedBump | None = None,
 ) -> dict:
     language = _language()
-    total = price.amount - _discount(credit, coupon) if mode == "payment" else price.amount
+    subtotal = price.amount + (bump.amount if bump is not None else 0)
+    total = subtotal - _discount(credit, coupon) if mode == "payment" else price.amount
     return {
         "id": ids["session"],
         "object": "checkout.session",
         "mode": mode,
         "status": "complete",
         "payment_status": "paid" if price.amount else "no_payment_required",
-        "amount_subtotal": price.amount,
+        "amount_subtotal": subtotal,
         "amount_total": total,
-        "total_details": {"amount_discount": price.amount - total},
+        "total_details": {"amount_discount": subtotal - total},
         "discounts": _session_discounts(coupon) if mode == "payment" else [],
         "currency": price.currency.lower(),
         "customer": ids["customer"],
@@ -133,6 +148,7 @@ def _session(
             "language": language,
             **_credit_metadata(credit),
             **_coupon_metadata(coupon),
+            **_bump_metadata(bump),
         },
         "locale": language.split("-")[0],
         "payment_intent": ids.get("payment_intent") if mode == "payment" else None,
@@ -232,6 +248,7 @@ def build_test_checkout_events(
     name: str = "",
     credit: StoreCreditDiscount | None = None,
     coupon: CheckoutCoupon | None = None,
+    bump: OfferedBump | None = None,
 ) -> tuple[str, list]:
     """The session id and the event bodies Stripe would send for this purchase (with the
     member's store credit, or the buyer's coupon, taken off as a real session would)."""
@@ -244,7 +261,14 @@ def build_test_checkout_events(
         )
     ids["payment_intent"] = _local_id("pi")
     session = _session(
-        price=price, email=email, name=name, ids=ids, mode="payment", credit=credit, coupon=coupon
+        price=price,
+        email=email,
+        name=name,
+        ids=ids,
+        mode="payment",
+        credit=credit,
+        coupon=coupon,
+        bump=bump,
     )
     return ids["session"], [_envelope("checkout.session.completed", session, created=now)]
 
@@ -282,10 +306,11 @@ def complete_test_checkout(
     name: str = "",
     credit: StoreCreditDiscount | None = None,
     coupon: CheckoutCoupon | None = None,
+    bump: OfferedBump | None = None,
 ) -> str:
     """Deliver the purchase's events; returns the Checkout Session id for the success page."""
     session_ref, bodies = build_test_checkout_events(
-        price=price, email=email, name=name, credit=credit, coupon=coupon
+        price=price, email=email, name=name, credit=credit, coupon=coupon, bump=bump
     )
     for body in bodies:
         status = deliver(body)

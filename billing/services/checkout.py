@@ -13,6 +13,7 @@ from billing import stripe_api
 from billing.selectors import stripe_customer_for
 from members.credit import credit_for_checkout
 from members.models import User
+from offers.bumps import OfferedBump, add_bump_line
 from offers.selectors import CheckoutCoupon
 from offers.upsell import checkout_params as upsell_checkout_params
 from products.models import Price
@@ -54,8 +55,10 @@ def checkout_session_params(
     credit: StoreCreditDiscount | None = None,
     coupon_ref: str = "",
     coupon: CheckoutCoupon | None = None,
+    bump: OfferedBump | None = None,
 ) -> dict:
-    """The Checkout Session for one price: ``metadata.price_id`` names our Stripe price.
+    """The Checkout Session for one price: ``metadata.price_id`` names our Stripe price; an
+    order bump the buyer ticked is a second line (``offers.bumps``, one-off prices only).
 
     Stripe's page speaks the language the buyer browses our site in, and ``metadata.language``
     carries it to the webhook, so a new member's e-mails come in that language too.
@@ -90,6 +93,8 @@ def checkout_session_params(
             params["subscription_data"]["metadata"].update(credit.metadata())
     if coupon is not None:
         _apply_coupon(params, coupon=coupon, is_recurring=price.is_recurring)
+    if bump is not None and not price.is_recurring:
+        add_bump_line(params, bump=bump)
     customer = stripe_customer_for(member=member) if member is not None else None
     if customer is not None:
         params["customer"] = customer.provider_customer_id
@@ -109,7 +114,11 @@ def _apply_coupon(params: dict, *, coupon: CheckoutCoupon, is_recurring: bool) -
 
 
 def start_checkout(
-    *, price: Price, member: User | None, coupon: CheckoutCoupon | None = None
+    *,
+    price: Price,
+    member: User | None,
+    coupon: CheckoutCoupon | None = None,
+    bump: OfferedBump | None = None,
 ) -> str:
     """Create the Checkout Session through Stripe's API; returns the URL to send the buyer to.
 
@@ -141,7 +150,12 @@ def start_checkout(
         )
     session = stripe_api.create_checkout_session(
         checkout_session_params(
-            price=price, member=member, credit=credit, coupon_ref=coupon_ref, coupon=coupon
+            price=price,
+            member=member,
+            credit=credit,
+            coupon_ref=coupon_ref,
+            coupon=coupon,
+            bump=bump,
         )
     )
     return session.url

@@ -26,6 +26,7 @@ from invoices.services import issue_invoice_for_payment
 from members.credit import use_checkout_credit
 from members.models import AccessGrant, GrantEvent, User
 from members.services import find_or_create_member, grant_access, record_grant_event
+from offers.bumps import record_bump_purchase
 from offers.services import record_payment_discount
 from outbox.models import OutboxMessage
 from outbox.services import Outgoing, enqueue
@@ -129,6 +130,10 @@ def _record_payment(
     discount = getattr(event, "discount", None)
     if discount is not None:  # before the invoice: it shows the discount as its own line
         record_payment_discount(order=order, payment=payment, discount=discount, now=now)
+    if getattr(event, "bump", None) is not None:  # its own order and grant; before the invoice
+        record_bump_purchase(
+            order=order, payment=payment, line=event.bump, discount=discount, now=now
+        )
     # A renewal carries no buyer; invoices then copy the order's previous snapshot.
     buyer = event.buyer if isinstance(event, PaymentSucceeded) else None
     issue_invoice_for_payment(payment=payment, now=now, buyer=buyer)

@@ -26,6 +26,13 @@ from invoices.services import issue_credit_note_for_refund
 from members.models import AccessGrant, MemberEvent, User
 from members.services import grant_access
 from members.support import SupportError, require_reason
+from offers.bumps import (
+    bump_line_refunded,
+    credit_line_for,
+    end_bump_grants,
+    restore_bump_grants,
+    revoke_bump,
+)
 from products.money import to_decimal
 from products.selectors import products_granted_by
 
@@ -88,6 +95,7 @@ def _revoke_order_grants(
         source_event=source_event,
         now=now,
     )
+    end_bump_grants(order=order, reason=reason, source_event=source_event, now=now)
 
 
 def _mark_reversed(order: Order, at: datetime) -> None:
@@ -120,6 +128,7 @@ def record_refund(*, event: Refunded, source_event: ProviderEvent | None, now: d
     order, payment = _lock(found)
     target = payment.amount if event.is_full else min(event.amount_refunded, payment.amount)
     newly_refunded = target - payment.amount_refunded
+    bump_line = None
     if newly_refunded <= 0 and not (event.is_full and payment.status != PaymentStatus.REFUNDED):
         return "refund recorded before"
     if newly_refunded > 0:
@@ -137,9 +146,23 @@ def record_refund(*, event: Refunded, source_event: ProviderEvent | None, now: d
             # left: the refund is recorded, nothing is credited twice, access stays ended.
             payment.save(update_fields=["amount_refunded"])
             return "refund recorded after the chargeback: already credited"
-        issue_credit_note_for_refund(payment=payment, amount=newly_refunded, now=now)
+        # An order bump's line refunded on its own (``offers.bumps``): only its product goes.
+        bump_line = (
+            None if event.is_full else bump_line_refunded(payment=payment, amount=newly_refunded)
+        )
+        issue_credit_note_for_refund(
+            payment=payment, amount=newly_refunded, now=now, line=credit_line_for(bump_line)
+        )
     if payment.status == PaymentStatus.CHARGED_BACK:
         return "payment charged back before: nothing more to refund"
+    if bump_line is not None or event.is_full or payment.amount_refunded >= payment.amount:
+        revoke_bump(
+            payment=payment,
+            reason=f"order bump of payment {payment.provider_ref} refunded",
+            source_event=source_event,
+            at=event.occurred_at,
+            now=now,
+        )
     if event.is_full or payment.amount_refunded >= payment.amount:
         payment.status = PaymentStatus.REFUNDED
         if not _paid_again_since(payment):
@@ -243,6 +266,7 @@ def _dispute_won(
             source_event=source_event,
             reason=f"dispute on payment {payment.provider_ref} won",
         )
+    restore_bump_grants(order=order, source_event=source_event, now=now)
     return ""
 
 

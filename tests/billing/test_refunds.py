@@ -30,7 +30,7 @@ def purchase(deliver, course_price):
 def credit_notes(monkeypatch):
     issued: list[tuple[str, int]] = []
 
-    def record(*, payment, amount, now):
+    def record(*, payment, amount, now, line=""):
         issued.append((payment.provider_ref, amount))
 
     monkeypatch.setattr("billing.services.refunds.issue_credit_note_for_refund", record)

@@ -59,3 +59,17 @@ def make_coupon(code: str = "SPRING20", *, amounts: dict | None = None, products
         CouponAmount.objects.create(coupon=coupon, currency=currency, amount=amount)
     coupon.products.set(products)
     return coupon
+
+
+@pytest.fixture
+def bump(course_price):
+    """The course's order bump: its workbook for 9.00 EUR."""
+    from offers.models import OrderBump
+    from tests.factories import ProductFactory
+
+    return OrderBump.objects.create(
+        product=course_price.product,
+        bump_product=ProductFactory(name="Habit workbook", slug="habit-workbook"),
+        amount=900,
+        currency="EUR",
+    )
