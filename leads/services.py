@@ -144,9 +144,12 @@ def confirm_signup(*, signup_pk: int, ip_address: str | None, now: datetime) -> 
     if signup.confirmed_at is not None:
         member = User.objects.filter(pk=signup.member_id).first()
         return Confirmation(member=member, product=signup.product, newly_confirmed=False)
-    member, _created = find_or_create_member(
-        email=signup.email, name=signup.name, language=signup.language, now=now
-    )
+    try:
+        member, _created = find_or_create_member(
+            email=signup.email, name=signup.name, language=signup.language, now=now
+        )
+    except ValueError as error:  # an address that collides with another member's
+        raise ConfirmationError(str(error)) from error
     if not member.is_active:
         raise ConfirmationError("the account is deactivated")
     _prove_address(member)
