@@ -46,7 +46,7 @@ def site_language(code: str) -> str:
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
-def _same_mailbox(stored: str, typed: str) -> bool:
+def same_mailbox(stored: str, typed: str) -> bool:
     """Equal but for the case of ASCII letters. ``iexact`` (PostgreSQL's UPPER()) also folds
     ı and ſ to I and S: ``bob@gmaıl.com`` is another mailbox than ``bob@gmail.com``."""
     return stored.translate(_ASCII_LOWER) == typed.translate(_ASCII_LOWER)
@@ -54,7 +54,7 @@ def _same_mailbox(stored: str, typed: str) -> bool:
 
 def _member_with_address(address: str) -> User | None:
     candidates = User.objects.filter(email__iexact=address)
-    return next((user for user in candidates if _same_mailbox(user.email, address)), None)
+    return next((user for user in candidates if same_mailbox(user.email, address)), None)
 
 
 def find_or_create_member(

@@ -62,3 +62,28 @@ def test_a_kelvin_sign_lookalike_gets_no_5xx_and_no_member(client, post_committe
     assert response.status_code < 500
     assert client.session.get("_auth_user_id") != str(victim.pk)
     assert not AccessGrant.objects.filter(member=victim).exists()
+
+
+def test_a_pending_lookalike_does_not_capture_the_members_sign_up(
+    client, post_committed, mailoutbox, postgres_only
+):
+    """The attacker's pending bob@gmaıl.com must not take Bob's later sign-up: Bob's link goes
+    to Bob, and Bob's name is not mailed to the attacker."""
+    product = free_product()
+    post_committed(signup_url(product), form_data(email="bob@gmaıl.com", name="Mallory"))
+    mailoutbox.clear()
+
+    post_committed(signup_url(product), form_data(email="bob@gmail.com", name="Bob"))
+
+    (message,) = mailoutbox
+    assert message.to == ["bob@gmail.com"]
+    assert "Bob" in message.body
+
+
+def test_a_pending_kelvin_lookalike_gets_no_5xx(client, post_committed, mailoutbox):
+    product = free_product()
+    post_committed(signup_url(product), form_data(email="kim@example.com"))
+
+    response = post_committed(signup_url(product), form_data(email="\u212aim@example.com"))
+
+    assert response.status_code == 200
