@@ -24,7 +24,13 @@ from django.utils.translation import gettext
 from leads.models import Consent, LeadMagnet, SignUp, SignUpTally, consent_version
 from members.login_links import mark_address_verified
 from members.models import AccessGrant, User
-from members.services import find_or_create_member, grant_access, normalize_email, site_language
+from members.services import (
+    find_or_create_member,
+    grant_access,
+    normalize_email,
+    same_mailbox,
+    site_language,
+)
 from outbox.models import OutboxMessage
 from outbox.services import Outgoing, enqueue
 from products.models import Product
@@ -74,11 +80,12 @@ def _bump_tally(*, product_id: int, at: datetime, field: str) -> None:
 
 
 def _pending_for_update(*, product: Product, email: str) -> SignUp | None:
-    return (
-        SignUp.objects.select_for_update()
-        .filter(product=product, email__iexact=email, confirmed_at__isnull=True)
-        .first()
+    # iexact also matches look-alikes (bob@gmaıl.com for bob@gmail.com on PostgreSQL): only
+    # the same mailbox may refresh a pending sign-up, or its link would go to the other one.
+    rows = SignUp.objects.select_for_update().filter(
+        product=product, email__iexact=email, confirmed_at__isnull=True
     )
+    return next((row for row in rows if same_mailbox(row.email, email)), None)
 
 
 @transaction.atomic
@@ -108,6 +115,8 @@ def request_signup(*, signup: SignUpRequest, now: datetime) -> bool:
             _bump_tally(product_id=signup.product.pk, at=now, field="signups")
         except IntegrityError:  # a parallel sign-up for the same address created it first
             row = _pending_for_update(product=signup.product, email=email)
+            if row is None:  # a look-alike's pending row (Kelvin sign K lowers to k)
+                return False
     for name, value in fields.items():
         setattr(row, name, value)
     send = row.last_sent_at is None or now - row.last_sent_at >= RESEND_INTERVAL
@@ -144,9 +153,12 @@ def confirm_signup(*, signup_pk: int, ip_address: str | None, now: datetime) -> 
     if signup.confirmed_at is not None:
         member = User.objects.filter(pk=signup.member_id).first()
         return Confirmation(member=member, product=signup.product, newly_confirmed=False)
-    member, _created = find_or_create_member(
-        email=signup.email, name=signup.name, language=signup.language, now=now
-    )
+    try:
+        member, _created = find_or_create_member(
+            email=signup.email, name=signup.name, language=signup.language, now=now
+        )
+    except ValueError as error:  # an address that collides with another member's
+        raise ConfirmationError(str(error)) from error
     if not member.is_active:
         raise ConfirmationError("the account is deactivated")
     _prove_address(member)

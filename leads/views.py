@@ -25,13 +25,15 @@ from leads.services import (
 )
 from leads.tokens import read_token
 from members import throttle
+from membership_site.text import clean_text
 from products.models import Product
 
 SIGNUPS_PER_CLIENT_PER_HOUR = 10
 
 
 def _user_agent(request: HttpRequest) -> str:
-    return request.META.get("HTTP_USER_AGENT", "")[:300]
+    # A header may carry NUL, which PostgreSQL cannot store (a 500): replaced by U+FFFD.
+    return clean_text(request.META.get("HTTP_USER_AGENT", "")[:300])
 
 
 def _form_page(request: HttpRequest, product: Product, form: SignUpForm, status: int = 200):

@@ -32,7 +32,7 @@ def _no_access(request: HttpRequest, magazine: Magazine) -> HttpResponse:
 
 def _year(request: HttpRequest) -> int | None:
     value = request.GET.get("year", "")
-    return int(value) if value.isdigit() and len(value) == 4 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) == 4 else None
 
 
 @member_view

@@ -7,6 +7,7 @@ without writing when the change is already done, so a repeated or late call chan
 
 from __future__ import annotations
 
+import string
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,20 @@ def site_language(code: str) -> str:
         return ""
 
 
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def same_mailbox(stored: str, typed: str) -> bool:
+    """Equal but for the case of ASCII letters. ``iexact`` (PostgreSQL's UPPER()) also folds
+    ı and ſ to I and S: ``bob@gmaıl.com`` is another mailbox than ``bob@gmail.com``."""
+    return stored.translate(_ASCII_LOWER) == typed.translate(_ASCII_LOWER)
+
+
+def _member_with_address(address: str) -> User | None:
+    candidates = User.objects.filter(email__iexact=address)
+    return next((user for user in candidates if same_mailbox(user.email, address)), None)
+
+
 def find_or_create_member(
     *, email: str, name: str = "", language: str = "", now: datetime
 ) -> tuple[User, bool]:
@@ -54,7 +69,7 @@ def find_or_create_member(
     address = normalize_email(email)
     if "@" not in address:
         raise ValueError(f"no usable e-mail address ({email!r})")
-    existing = User.objects.filter(email__iexact=address).first()
+    existing = _member_with_address(address)
     if existing is not None:
         return existing, False
     try:
@@ -68,7 +83,12 @@ def find_or_create_member(
             member.set_unusable_password()
             member.save()
     except IntegrityError:
-        return User.objects.get(email__iexact=address), False
+        # A parallel worker created this member, or a look-alike (the Kelvin sign K lowers to
+        # k) collides with another member's address under the unique LOWER() constraint.
+        existing = _member_with_address(address)
+        if existing is None:
+            raise ValueError(f"address taken by a look-alike ({email!r})") from None
+        return existing, False
     return member, True
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from membership_site.text import clean_text
 from offers.models import Coupon, StripeCode
 from products.models import Price
 
@@ -35,7 +36,8 @@ class CheckoutCoupon:
 
 
 def normalize_code(code: str) -> str:
-    return (code or "").strip().upper()[:CODE_MAX_LENGTH]
+    # NUL cannot be compared by PostgreSQL (a 500): it becomes U+FFFD, which no code contains.
+    return clean_text((code or "").strip().upper()[:CODE_MAX_LENGTH])
 
 
 def counted_redemptions(coupon: Coupon) -> int:
