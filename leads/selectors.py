@@ -12,8 +12,11 @@ from products.models import Product
 
 
 def accepts_signups(product: Product) -> bool:
-    """A published product with no active price above 0 (a free product), of any kind.
+    """A free product, of any kind: published, no active price above 0, and either an active
+    price of 0 or no paid price at all.
 
+    A paid product whose prices were all switched off (taken off sale, its buyers keeping
+    access) is not free: without that last rule its page offered it for an e-mail address.
     The one place that decides where the sign-up form appears and which products a sign-up
     may claim; a membership's "free tier" (issue 18) widens it here.
     """
@@ -21,8 +24,12 @@ def accepts_signups(product: Product) -> bool:
         return False
     prices = getattr(product, "active_prices", None)
     if prices is None:
-        return not product.prices.filter(is_active=True, amount__gt=0).exists()
-    return all(price.amount == 0 for price in prices)
+        prices = list(product.prices.filter(is_active=True))
+    if any(price.amount > 0 for price in prices):
+        return False
+    if prices:  # an active price of 0: free on purpose
+        return True
+    return not product.prices.filter(amount__gt=0).exists()  # never sold for money
 
 
 def signup_product(*, slug: str) -> Product | None:

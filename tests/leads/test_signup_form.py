@@ -227,3 +227,17 @@ def test_the_sign_up_page_of_its_own(client):
     page = client.get(signup_url(product))
     assert page.status_code == 200
     assert "Get “Starter checklist (free)” for free" in page.content.decode()
+
+
+def test_a_paid_product_taken_off_sale_is_not_offered_for_an_e_mail_address(client):
+    """Switching off a course's only price (to stop selling it while buyers keep access) must
+    not turn it into a lead magnet: no form on its page, and its sign-up page is a 404."""
+    from products.models import Product
+    from tests.factories import PriceFactory
+
+    course = PriceFactory(amount=9900, is_active=False).product
+    Product.objects.filter(pk=course.pk).update(is_published=True)
+
+    assert client.get(f"/free/{course.slug}/").status_code == 404
+    PriceFactory(product=course, amount=0)  # made free on purpose: an active price of 0
+    assert client.get(f"/free/{course.slug}/").status_code == 200
