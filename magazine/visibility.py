@@ -6,7 +6,11 @@ Rules (chosen per tier by the creator), all in the site's time zone:
   ``starts_at``) on. Joining on 15 March opens March's posts, never February's.
 * ``back_catalogue``: every published post.
 * ``back_catalogue_after``: the magazine rule, and the older posts from local midnight of the
-  join date plus N months (15 March + 3 months: 15 June 00:00; 31 January + 1: 28/29 February).
+  join date plus N months (15 March + 3 months: 15 June 00:00; 31 January + 1: 28/29 February),
+  later by the time the membership was paused (a paused month is not counted).
+
+A paused membership (Stripe's ``pause_collection``) keeps what was open when the pause began and
+opens nothing new until it resumes: its clock stands at the pause's start.
 
 A post is never open before ``publish_at``. A tier sees the posts of its own and lower ranks.
 Access ends with the grant (``members.access.grant_allows_access``); this module reads no rows.
@@ -22,7 +26,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from magazine.models import Tier
-from members.access import grant_allows_access, local_midnight
+from members.access import ZERO, clock_now, grant_allows_access, local_midnight
 from members.models import AccessGrant
 
 Visibility = Tier.Visibility
@@ -60,7 +64,8 @@ def opens_for(*, membership: Membership, publish_at: datetime, tz: ZoneInfo) -> 
     if tier.visibility == Visibility.MAGAZINE:
         return None
     months = tier.back_catalogue_after_months or 0
-    return max(publish_at, local_midnight(add_months(joined, months), tz))
+    paused = membership.grant.paused_total or ZERO
+    return max(publish_at, local_midnight(add_months(joined, months), tz) + paused)
 
 
 @dataclass(frozen=True)
@@ -95,17 +100,26 @@ def post_state(
     tz = tz or site_zone()
     if lowest_rank is None:
         return PostState(HIDDEN)
-    dates = [
-        opens_for(membership=item, publish_at=publish_at, tz=tz)
+    live = [
+        item
         for item in memberships
         if item.tier.rank >= lowest_rank and grant_allows_access(item.grant, now=now)
     ]
-    dates = [at for at in dates if at is not None]
+    dates, open_dates = [], []
+    for item in live:
+        at = opens_for(membership=item, publish_at=publish_at, tz=tz)
+        if at is None:
+            continue
+        dates.append(at)
+        if at <= clock_now(item.grant, now=now):  # a paused grant's clock stands still
+            open_dates.append(at)
+    if open_dates:
+        return PostState(OPEN, min(open_dates))
     if not dates:
         return PostState(HIDDEN)
     opens_at = min(dates)
-    if opens_at <= now:
-        return PostState(OPEN, opens_at)
+    if opens_at <= now:  # due, but every grant that would open it is paused: no new issues
+        return PostState(HIDDEN)
     if opens_at == publish_at and not announce:
         return PostState(HIDDEN)
     return PostState(WAITING, opens_at)

@@ -213,3 +213,43 @@ def test_the_back_catalogue_opens_on_the_last_day_of_a_shorter_month(magazine):
     )
 
     assert opens == at(2026, 2, 28, 0, 0)
+
+
+def test_a_paused_month_is_not_counted_towards_the_back_catalogue(client, magazine):
+    """Joined 15 March, paused 30 days in between: "after 3 months" opens on 15 July, not
+    15 June (the pause's days are added to the membership's clock)."""
+    tier = make_tier(
+        magazine, rank=1, name="Loyal", visibility=Visibility.BACK_CATALOGUE_AFTER, months=3
+    )
+    posts = posts_for(magazine, tier)
+    member = join(tier, on=JOINED, paused_total=timedelta(days=30)).member
+    url = posts["february"].get_absolute_url()
+
+    in_june = page_at(client, member, url, at(2026, 6, 20)).content.decode()
+    in_july = page_at(client, member, url, at(2026, 7, 15, 0, 0)).content.decode()
+
+    assert "This post opens for you on 15 Jul 2026" in in_june
+    assert "Body of February letter" not in in_june
+    assert "Body of February letter" in in_july
+
+
+def test_while_paused_what_was_open_stays_open_and_no_new_issue_opens(client, magazine):
+    tier = make_tier(magazine, rank=1, name="Basic", visibility=Visibility.MAGAZINE)
+    posts = posts_for(magazine, tier)
+    grant = join(tier, on=JOINED, paused_since=at(2026, 4, 1))
+    member = grant.member
+
+    page = page_at(client, member, magazine.get_absolute_url(), at(2026, 5, 1)).content.decode()
+    april = page_at(client, member, posts["april"].get_absolute_url(), at(2026, 5, 1))
+    march = page_at(client, member, posts["march"].get_absolute_url(), at(2026, 5, 1))
+
+    assert "March letter" in page
+    assert "April letter" not in page  # published during the pause
+    assert april.status_code == 404
+    assert "Body of March letter" in march.content.decode()
+
+    grant.paused_since = None  # resumed: the pause's issues are there again
+    grant.paused_total = timedelta(days=31)
+    grant.save(update_fields=["paused_since", "paused_total"])
+    resumed = page_at(client, member, magazine.get_absolute_url(), at(2026, 5, 2)).content.decode()
+    assert "April letter" in resumed
