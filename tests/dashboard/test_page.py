@@ -287,3 +287,16 @@ def test_the_net_movement_note_uses_the_column_names(creator_client, served, lan
     assert note in html
     for column in head[2:7]:  # new, expansion, contraction, churn, reactivation
         assert column.lower() in note.lower(), column
+
+
+@pytest.mark.parametrize("language", ["en", "de", "nl"])
+def test_the_trial_card_says_trial_as_the_table_does(language):
+    """ "0 im Test" beside the "test mode" switch read as test-mode orders; the card says
+    "in a trial" in the words of the table's row."""
+    with translation.override(language):
+        card = gettext("%(trialing)s in a trial, %(cancelling)s cancelling") % {
+            "trialing": 0,
+            "cancelling": 0,
+        }
+        row = gettext("In a trial (MRR after the trial)")
+    assert row.split(" (")[0].lower() in card.lower()
