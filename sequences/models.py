@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 PLACEHOLDERS = ("first_name", "product", "link", "coupon")
 PLACEHOLDER_PATTERN = re.compile(r"\{([a-z_]*)\}")
@@ -95,7 +96,7 @@ class Step(models.Model):
     sequence = models.ForeignKey(
         Sequence, on_delete=models.CASCADE, related_name="steps", verbose_name=_("sequence")
     )
-    order = models.PositiveSmallIntegerField(_("order"), default=1)
+    order = models.PositiveSmallIntegerField(pgettext_lazy("position", "order"), default=1)
     delay_days = models.PositiveSmallIntegerField(
         _("delay in days"),
         default=1,

@@ -261,13 +261,16 @@ def check_page(
 def _check_page(page, *, base_url: str, entry: Page, scene: Scene, language: str) -> list[str]:
     problems = []
     page.set_viewport_size({"width": max(WIDTHS), "height": 900})
-    response = page.goto(base_url + entry.url(scene))
+    # Built once: a signed URL (the unsubscribe link) carries a timestamp, so a second call a
+    # second later gives another path and the page seemed "redirected".
+    url = base_url + entry.url(scene)
+    response = page.goto(url)
     if response is None or response.status != entry.status:
         status = response and response.status
         problems.append(f"{entry.name} [{language}]: status {status}, not {entry.status}")
     if entry.then is not None:
         entry.then(page)
-    elif urlsplit(page.url).path != urlsplit(base_url + entry.url(scene)).path:
+    elif urlsplit(page.url).path != urlsplit(url).path:
         problems.append(f"{entry.name} [{language}]: redirected to {page.url}")
     for width in sorted(WIDTHS, reverse=True):
         page.set_viewport_size({"width": width, "height": 900})

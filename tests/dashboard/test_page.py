@@ -7,6 +7,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from django.utils.translation import gettext
 
 from branding.models import Branding
 from dashboard import views
@@ -269,3 +271,32 @@ def test_a_new_site_without_sales_renders(creator_client, served):
     assert response.status_code == 200
     assert body_rows(response.content.decode(), "table-products") == [["Nothing yet."]]
     assert creator_client.get("/admin/dashboard/products.csv").status_code == 200
+
+
+@pytest.mark.parametrize("language", ["en", "de", "nl"])
+def test_the_net_movement_note_uses_the_column_names(creator_client, served, language):
+    """The note under the MRR table names its columns as the table heads do (a German creator
+    read "Erweiterung" and "Verkleinerung" under columns headed "Upgrades" and "Downgrades")."""
+    served.report = small_report()
+
+    html = creator_client.get("/admin/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    head = table_rows(html, "table-mrr")[0]
+    with translation.override(language):
+        note = gettext("Net movement = new + expansion + reactivation − contraction − churn.")
+    assert note in html
+    for column in head[2:7]:  # new, expansion, contraction, churn, reactivation
+        assert column.lower() in note.lower(), column
+
+
+@pytest.mark.parametrize("language", ["en", "de", "nl"])
+def test_the_trial_card_says_trial_as_the_table_does(language):
+    """ "0 im Test" beside the "test mode" switch read as test-mode orders; the card says
+    "in a trial" in the words of the table's row."""
+    with translation.override(language):
+        card = gettext("%(trialing)s in a trial, %(cancelling)s cancelling") % {
+            "trialing": 0,
+            "cancelling": 0,
+        }
+        row = gettext("In a trial (MRR after the trial)")
+    assert row.split(" (")[0].lower() in card.lower()

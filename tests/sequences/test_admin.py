@@ -68,3 +68,18 @@ def test_a_bad_step_is_refused_with_a_clear_message(creator_client, step, messag
     assert answer.status_code == 200
     assert message in answer.content.decode()
     assert not Sequence.objects.exists()
+
+
+@pytest.mark.parametrize(("language", "label", "purchase_order"), [
+    ("de", "Reihenfolge", "Bestellung"),
+    ("nl", "Volgorde", "Bestelling"),
+])  # fmt: skip
+def test_a_steps_position_is_not_called_a_purchase_order(
+    creator_client, language, label, purchase_order
+):
+    """The step's "order" field is its position; German and Dutch creators read "Bestellung" /
+    "bestelling" (a purchase order) above the number."""
+    html = creator_client.get(URL, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert f">{label}:</label>" in html
+    assert f">{purchase_order}:</label>" not in html
