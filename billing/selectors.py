@@ -8,12 +8,21 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.http import Http404
 
 from billing import stripe_api
 from billing.models import CheckoutLink, Customer, Order, PlanGroup, Subscription
 from billing.providers.stripe_test_checkout import is_available as test_checkout_is_available
+from magazine.models import Tier
 from members.access import LIVE_STATES
 from members.models import AccessGrant, User
 from products.models import Price
@@ -210,9 +219,16 @@ def with_subscription_of_order(grants: QuerySet[AccessGrant]) -> QuerySet[Access
     )
 
 
-def _in_plan_group(product_field: str) -> Exists:
-    """Whether the product has alternatives to change to, inside the page's own query."""
-    return Exists(PlanGroup.products.through.objects.filter(product_id=OuterRef(product_field)))
+def _in_plan_group(product_field: str) -> ExpressionWrapper:
+    """Whether the product has alternatives to change to, inside the page's own query: a plan
+    group, or another tier of its magazine (a magazine's tiers are always alternatives)."""
+    grouped = Exists(PlanGroup.products.through.objects.filter(product_id=OuterRef(product_field)))
+    other_tiers = Exists(
+        Tier.objects.filter(magazine__tiers__product_id=OuterRef(product_field)).exclude(
+            product_id=OuterRef(product_field)
+        )
+    )
+    return ExpressionWrapper(Q(grouped) | Q(other_tiers), output_field=BooleanField())
 
 
 def billing_line_for_grant(grant: AccessGrant) -> BillingLine | None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
+from django.db.models import Q
+
 from billing import stripe_api
 from billing.models import PlanGroup, Subscription
 from billing.providers import stripe_test_checkout
@@ -35,12 +37,14 @@ class PlanChangeRefused(ValueError):
 
 def plan_choices(*, subscription: Subscription) -> list[Price]:
     """The active recurring prices, in the order's currency, of the published products that
-    share a plan group with the subscription's product, except the current price."""
+    share a plan group, or a magazine as its tiers, with the subscription's product, except
+    the current price."""
     order = subscription.order
     groups = PlanGroup.objects.filter(products=order.product_id)
     prices = (
         Price.objects.filter(
-            product__plan_groups__in=groups,
+            Q(product__plan_groups__in=groups)
+            | Q(product__tier__magazine__tiers__product_id=order.product_id),
             product__is_published=True,
             is_active=True,
             billing_type=Price.BillingType.RECURRING,

@@ -204,3 +204,28 @@ def test_offline_test_mode_sends_the_signed_event_and_access_follows(
     assert response.status_code == 302
     live = AccessGrant.objects.filter(state=AccessGrant.State.ACTIVE)
     assert [grant.product.slug for grant in live] == ["premium-circle"]
+
+
+def test_the_tiers_of_a_magazine_are_plans_without_a_plan_group(
+    client, subscriber, membership_price, stripe_api
+):
+    """Basic and premium tiers of one magazine: the basic member is offered premium without
+    the creator building a plan group."""
+    from magazine.models import Magazine, Tier
+
+    premium = RecurringPriceFactory(
+        product__name="Premium circle", product__slug="premium-circle",
+        product__kind=Product.Kind.MEMBERSHIP, stripe_price_id="price_premium", amount=5900,
+        currency="EUR",
+    )  # fmt: skip
+    magazine = Magazine.objects.create(name="Letters", slug="letters")
+    Tier.objects.create(magazine=magazine, product=membership_price.product, rank=1)
+    Tier.objects.create(magazine=magazine, product=premium.product, rank=2)
+    client.force_login(subscriber)
+    stripe_api.add("GET", "/v1/subscriptions/sub_1", subscription_json(cancel_at_period_end=False))
+
+    assert f'href="/billing/subscriptions/{ref()}/change-plan/?back=profile"' in page(
+        client, "/members/profile/"
+    )
+    html = page(client, f"/billing/subscriptions/{ref()}/change-plan/?back=profile")
+    assert "Premium circle: €59.00 / month" in html
