@@ -271,6 +271,9 @@ def test_a_new_site_without_sales_renders(creator_client, served):
     assert response.status_code == 200
     assert body_rows(response.content.decode(), "table-products") == [["Nothing yet."]]
     assert creator_client.get("/admin/dashboard/products.csv").status_code == 200
+    # The demo's orders are test mode: a new creator is pointed at the switch, not left with dashes.
+    assert "No live sales yet." in response.content.decode()
+    assert 'href="?test=1"' in response.content.decode()
 
 
 @pytest.mark.parametrize("language", ["en", "de", "nl"])
