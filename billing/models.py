@@ -216,6 +216,14 @@ class Payment(models.Model):
         CHARGED_BACK = "charged_back", _("charged back")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    # Copies of the order's buyer, product and test mode (which never change), so the
+    # dashboard's aggregates over every payment need no join with the orders; ``save`` fills
+    # them in from the order.
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", db_index=False)
+    is_test = models.BooleanField(_("test mode"), default=False)
     provider = models.CharField(_("provider"), max_length=20)
     provider_ref = models.CharField(
         _("provider reference"), max_length=255, help_text=_("in_…, cs_… or a Digistore24 id")
@@ -246,10 +254,26 @@ class Payment(models.Model):
                 name="payment_refund_within_amount",
             ),
         ]
-        indexes = [models.Index(fields=["paid_at"], name="payment_paid_at_idx")]
+        indexes = [
+            models.Index(fields=["paid_at"], name="payment_paid_at_idx"),
+            # each member's first payment (new customers), a buyer's payments for a product
+            models.Index(fields=["member", "paid_at"], name="payment_member_paid_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.provider_ref} {self.amount} {self.currency}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding and self.order_id is not None:
+            self.copy_order_fields()
+        super().save(*args, **kwargs)
+
+    def copy_order_fields(self) -> None:
+        """Take the buyer, product and test mode from the order (bulk_create does not save)."""
+        order = self.order
+        self.member_id = order.member_id
+        self.product_id = order.product_id
+        self.is_test = order.is_test
 
 
 class CheckoutLink(models.Model):

@@ -1,0 +1,41 @@
+"""The payment's copies of its order's buyer and product are required (0009 filled them in),
+and each member's payments are indexed by date (first payments, a buyer's purchases)."""
+
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("billing", "0009_payment_order_fields"),
+        ("products", "0003_lesson_attachments_and_images"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="payment",
+            name="member",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="payment",
+            name="product",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="products.product",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="payment",
+            index=models.Index(fields=["member", "paid_at"], name="payment_member_paid_idx"),
+        ),
+    ]
