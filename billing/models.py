@@ -256,8 +256,10 @@ class Payment(models.Model):
         ]
         indexes = [
             models.Index(fields=["paid_at"], name="payment_paid_at_idx"),
-            # each member's first payment (new customers), a buyer's payments for a product
-            models.Index(fields=["member", "paid_at"], name="payment_member_paid_idx"),
+            # whether a buyer paid for a product in the months (the dashboard's course buyers)
+            models.Index(
+                fields=["member", "product", "paid_at"], name="payment_buyer_product_paid_idx"
+            ),
         ]
 
     def __str__(self) -> str:

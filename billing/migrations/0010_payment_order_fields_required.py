@@ -1,5 +1,5 @@
 """The payment's copies of its order's buyer and product are required (0009 filled them in),
-and each member's payments are indexed by date (first payments, a buyer's purchases)."""
+and a buyer's payments are indexed by product and date (did they pay for a course in the months)."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -36,6 +36,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="payment",
-            index=models.Index(fields=["member", "paid_at"], name="payment_member_paid_idx"),
+            index=models.Index(
+                fields=["member", "product", "paid_at"], name="payment_buyer_product_paid_idx"
+            ),
         ),
     ]
