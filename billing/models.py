@@ -220,9 +220,19 @@ class Payment(models.Model):
     # dashboard's aggregates over every payment need no join with the orders; ``save`` fills
     # them in from the order.
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("member"),
     )
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", db_index=False)
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("product"),
+    )
     is_test = models.BooleanField(_("test mode"), default=False)
     provider = models.CharField(_("provider"), max_length=20)
     provider_ref = models.CharField(

@@ -41,6 +41,7 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
                 to=settings.AUTH_USER_MODEL,
+                verbose_name="member",
             ),
         ),
         migrations.AddField(
@@ -52,6 +53,7 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
                 to="products.product",
+                verbose_name="product",
             ),
         ),
         migrations.RunPython(copy_from_orders, migrations.RunPython.noop, elidable=False),

@@ -23,6 +23,7 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
                 to=settings.AUTH_USER_MODEL,
+                verbose_name="member",
             ),
         ),
         migrations.AlterField(
@@ -33,6 +34,7 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
                 to="products.product",
+                verbose_name="product",
             ),
         ),
         migrations.AddIndex(
