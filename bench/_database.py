@@ -11,13 +11,17 @@ import os
 from urllib.parse import urlparse, urlunparse
 
 
-def _recreate(url: str, *, drop_only: bool = False) -> None:
+def _recreate(url: str, *, drop_only: bool = False, reuse: bool = False) -> None:
     import psycopg
 
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
     admin_url = urlunparse(parsed._replace(path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as connection:
+        if reuse:
+            found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if found.fetchone():
+                return
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not drop_only:
             connection.execute(f'CREATE DATABASE "{name}"')
@@ -33,10 +37,12 @@ def _drop(url: str) -> None:
     _recreate(url, drop_only=True)
 
 
-def use_throwaway_database(benchmark: str) -> str | None:
+def use_throwaway_database(benchmark: str, *, keep: bool = False) -> str | None:
     """Point DATABASE_URL at a fresh database for ``benchmark``; None without PostgreSQL.
 
     Call before ``django.setup()``; child processes (gunicorn, Celery) inherit the variable.
+    With ``keep`` the database is reused if it exists and left in place after the run (to
+    study its queries, or time them again without building the data anew).
     """
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -44,7 +50,8 @@ def use_throwaway_database(benchmark: str) -> str | None:
     parsed = urlparse(url)
     name = f"{parsed.path.lstrip('/') or 'postgres'}_bench_{benchmark}"
     throwaway = urlunparse(parsed._replace(path="/" + name))
-    _recreate(throwaway)
+    _recreate(throwaway, reuse=keep)
     os.environ["DATABASE_URL"] = throwaway
-    atexit.register(_drop, throwaway)
+    if not keep:
+        atexit.register(_drop, throwaway)
     return throwaway

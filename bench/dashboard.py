@@ -7,6 +7,9 @@ median of several runs after a warm-up, with the query count (which does not gro
 data: tests/dashboard/test_report_rules.py guards it).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/dashboard.py
+
+``--keep`` leaves the database (``<name>_bench_dashboard``) in place and reuses it on the next
+run with ``--keep`` without building the data again, e.g. to EXPLAIN the report's queries.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ import django  # noqa: E402
 
 from bench._database import use_throwaway_database  # noqa: E402
 
-if use_throwaway_database("dashboard") is None:
+KEEP = "--keep" in sys.argv
+if use_throwaway_database("dashboard", keep=KEEP) is None:
     sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
 django.setup()
 
@@ -104,6 +108,9 @@ def build(*, orders: int, payments: int, subscriptions: int, members: int) -> No
         (
             Payment(
                 order=order_rows[n % orders],
+                member=order_rows[n % orders].member,
+                product=order_rows[n % orders].product,
+                is_test=order_rows[n % orders].is_test,
                 provider=order_rows[n % orders].provider,
                 provider_ref=f"p{n}",
                 amount=order_rows[n % orders].amount,
@@ -213,18 +220,22 @@ def main() -> int:
     parser.add_argument("--subscriptions", type=int, default=20_000)
     parser.add_argument("--members", type=int, default=5_000)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database; reuse its data if it has some"
+    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    build(
-        orders=args.orders,
-        payments=args.payments,
-        subscriptions=args.subscriptions,
-        members=args.members,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    if not (args.keep and Order.objects.exists()):
+        build(
+            orders=args.orders,
+            payments=args.payments,
+            subscriptions=args.subscriptions,
+            members=args.members,
+        )
+    with connection.cursor() as cursor:  # as autovacuum leaves a table that has settled: the
+        cursor.execute("VACUUM ANALYZE")  # visibility map lets index-only scans skip the rows
     print(
         f"dashboard figures: {Order.objects.count():,} orders, {Payment.objects.count():,} "
         f"payments, {Subscription.objects.count():,} subscriptions, PostgreSQL "

@@ -164,21 +164,21 @@ class OrderAdmin(MoneyColumns, ReadOnlyAdmin):
 @admin.register(Payment)
 class PaymentAdmin(MoneyColumns, ReadOnlyAdmin):
     list_display = [
-        "paid_at", "member", "product", "provider", "status", "amount_display", "refunded_display",
+        "paid_at", "buyer", "bought", "provider", "status", "amount_display", "refunded_display",
     ]  # fmt: skip
     list_filter = ["status", "provider", "paid_at"]
     search_fields = ["provider_ref", "payment_intent_ref", "charge_ref", "order__member__email"]
-    list_select_related = ["order__member", "order__product"]
+    list_select_related = ["member", "product"]
     date_hierarchy = "paid_at"
     money_fields = {"amount": "amount_display", "amount_refunded": "refunded_display"}
 
-    @admin.display(description=_("member"), ordering="order__member__email")
-    def member(self, payment: Payment) -> str:
-        return str(payment.order.member)
+    @admin.display(description=_("member"), ordering="member__email")
+    def buyer(self, payment: Payment) -> str:
+        return str(payment.member)
 
     @admin.display(description=_("product"))
-    def product(self, payment: Payment) -> str:
-        return str(payment.order.product)
+    def bought(self, payment: Payment) -> str:
+        return str(payment.product)
 
 
 @admin.register(Subscription)

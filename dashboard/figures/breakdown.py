@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from billing.models import Order, Payment, PaymentReversal
+from billing.models import Payment, PaymentReversal
 from dashboard.figures.common import Amounts, Period, add
 from members.models import AccessGrant, LessonProgress
 from products.models import Lesson, Product
@@ -31,7 +31,7 @@ class Sales:
 def _paid(period: Period):
     return Payment.objects.filter(
         period.shown("paid_at"),
-        period.live(test_field="order__is_test", currency_field="currency"),
+        period.live(test_field="is_test", currency_field="currency"),
         amount__gt=0,
     )
 
@@ -42,44 +42,52 @@ def _reversed(period: Period):
     )
 
 
-def sales_by_product_and_provider(period: Period) -> tuple[dict[int, Sales], dict[str, Sales]]:
-    """Sales by product and by provider: four queries. Sums are grouped by product, provider
-    and currency together and added up here (every order has one product, one provider and one
-    currency, so the sums and the order counts add up exactly); buyers are counted distinct on
-    the orders paid in the months, once per product and once per provider."""
+def sales_by_product_and_provider(
+    period: Period, currencies: list[str]
+) -> tuple[dict[int, Sales], dict[str, Sales]]:
+    """Sales by product and by provider: three queries on the payments' own copies of their
+    order's product and buyer (no join with the orders). Payments in the months are grouped
+    once by product and once by provider, with a sum per currency (``currencies``: every
+    currency paid in the months, from ``money_by_month``) and orders and buyers counted
+    distinct, so neither is ever added up across groups. Refunds and chargebacks are grouped by
+    product, provider and currency together and added up here (every order has one product,
+    one provider and one currency, so the sums and the order counts add up exactly)."""
     by_product: dict[int, Sales] = defaultdict(Sales)
     by_provider: dict[str, Sales] = defaultdict(Sales)
-    gross = _paid(period).values("order__product_id", "order__provider", "currency")
-    for row in gross.annotate(gross=Sum("amount")):
-        for entry in (by_product[row["order__product_id"]], by_provider[row["order__provider"]]):
-            add(entry.gross, row["currency"], row["gross"])
+    gross = {
+        f"gross_{index}": Sum("amount", filter=Q(currency=currency))
+        for index, currency in enumerate(currencies)
+    }
+    for key, entries in (("product_id", by_product), ("provider", by_provider)):
+        rows = (
+            _paid(period)
+            .values(key)
+            .annotate(
+                orders=Count("order_id", distinct=True),
+                buyers=Count("member_id", distinct=True),
+                **gross,
+            )
+        )
+        for row in rows:
+            entry = entries[row[key]]
+            entry.orders = row["orders"]
+            entry.buyers = row["buyers"]
+            for index, currency in enumerate(currencies):
+                add(entry.gross, currency, row[f"gross_{index}"])
     money_back = _reversed(period).values(
-        "payment__order__product_id", "payment__order__provider", "currency", "kind"
+        "payment__product_id", "payment__provider", "currency", "kind"
     )
     money_back = money_back.annotate(
         amount=Sum("amount"), orders=Count("payment__order_id", distinct=True)
     )
     for row in money_back:
-        entries = (
-            by_product[row["payment__order__product_id"]],
-            by_provider[row["payment__order__provider"]],
-        )
+        entries = (by_product[row["payment__product_id"]], by_provider[row["payment__provider"]])
         for entry in entries:
             if row["kind"] == Refund:
                 add(entry.refunds, row["currency"], row["amount"])
                 entry.refunded_orders += row["orders"]
             else:
                 add(entry.chargebacks, row["currency"], row["amount"])
-    orders = Order.objects.filter(
-        Exists(_paid(period).filter(order_id=OuterRef("pk")))
-    )  # paid (above zero) in the months, test mode and currency as the report
-    for key, entries in (("product_id", by_product), ("provider", by_provider)):
-        counts = orders.values(key).annotate(
-            orders=Count("id"), buyers=Count("member_id", distinct=True)
-        )
-        for row in counts:
-            entries[row[key]].orders = row["orders"]
-            entries[row[key]].buyers = row["buyers"]
     return dict(by_product), dict(by_provider)
 
 
@@ -93,7 +101,7 @@ def course_progress(period: Period, course_ids: list[int]) -> dict[int, tuple[in
     if not course_ids:
         return {}
     bought = _paid(period).filter(
-        order__member_id=OuterRef("member_id"), order__product_id=OuterRef("product_id")
+        member_id=OuterRef("member_id"), product_id=OuterRef("product_id")
     )
     lessons = (
         Lesson.objects.filter(module__product_id=OuterRef("product_id"))

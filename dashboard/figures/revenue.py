@@ -39,7 +39,7 @@ class MonthMoney:
 def _payments(period: Period):
     return Payment.objects.filter(
         period.bounds("paid_at"),
-        period.live(test_field="order__is_test", currency_field="currency"),
+        period.live(test_field="is_test", currency_field="currency"),
     )
 
 
@@ -52,7 +52,7 @@ def money_by_month(period: Period) -> dict[date, MonthMoney]:
         .values("month", "currency")
         .annotate(
             gross=Sum("amount"),
-            members=Count("order__member_id", distinct=True, filter=Q(amount__gt=0)),
+            members=Count("member_id", distinct=True, filter=Q(amount__gt=0)),
         )
     )
     for row in rows:
@@ -63,7 +63,7 @@ def money_by_month(period: Period) -> dict[date, MonthMoney]:
         Document.objects.filter(
             Q(kind=DocumentKind.INVOICE),
             period.bounds("payment__paid_at"),
-            period.live(test_field="payment__order__is_test", currency_field="payment__currency"),
+            period.live(test_field="payment__is_test", currency_field="payment__currency"),
         )
         .annotate(month=TruncMonth("payment__paid_at", tzinfo=period.tz))
         .values("month", "payment__currency")
@@ -101,19 +101,16 @@ def new_customers(period: Period) -> dict[date, int]:
     """
     payments = Payment.objects.filter(amount__gt=0)
     if not period.include_test:
-        payments = payments.filter(order__is_test=False)
+        payments = payments.filter(is_test=False)
     if period.currency:
         payments = payments.filter(currency=period.currency)
-    firsts = payments.values("order__member_id").annotate(first=Min("paid_at"))
+    firsts = payments.values("member_id").annotate(first=Min("paid_at"))
     bounds = {}
     for index, first_day in enumerate(period.all_months):
         start = month_start(first_day, period.tz)
         end = min(month_start(add_months(first_day, 1), period.tz), period.now)
         bounds[f"m{index}"] = (first_day, Q(first__gte=start, first__lt=end))
     counts = firsts.aggregate(
-        **{
-            key: Count("order__member_id", filter=condition)
-            for key, (_day, condition) in bounds.items()
-        }
+        **{key: Count("member_id", filter=condition) for key, (_day, condition) in bounds.items()}
     )
     return {day: counts[key] or 0 for key, (day, _condition) in bounds.items()}

@@ -171,7 +171,7 @@ def test_the_report_runs_the_same_number_of_queries_whatever_the_size_of_the_his
     _history(2)
     small = _queries()
     _history(30)
-    assert _queries() == small
+    assert _queries() == small == 14  # bench/dashboard.py times them on 300,000 payments
 
 
 # --- the command ------------------------------------------------------------------------------
