@@ -9,17 +9,10 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("billing", "0008_revenue_ledgers")]
-AFTER = [("billing", "0010_payment_order_fields_required")]
+from tests.dashboard.test_backfill import _migrate
 
-
-def _migrate(billing_targets):
-    """Every app at its newest migration, billing at ``billing_targets``."""
-    executor = MigrationExecutor(connection)
-    leaves = executor.loader.graph.leaf_nodes()
-    targets = [node for node in leaves if node[0] != "billing"] + billing_targets
-    executor.migrate(targets)
-    return MigrationExecutor(connection).loader.project_state(targets).apps
+BEFORE = [("billing", "0009_plan_groups_and_subscription_pause")]
+AFTER = [("billing", "0011_payment_order_fields_required")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -21,7 +21,7 @@ def copy_from_orders(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0008_revenue_ledgers"),
+        ("billing", "0009_plan_groups_and_subscription_pause"),
         ("products", "0003_lesson_attachments_and_images"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0009_payment_order_fields"),
+        ("billing", "0010_payment_order_fields"),
         ("products", "0003_lesson_attachments_and_images"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
