@@ -70,6 +70,9 @@ def test_coupon_and_bump_at_checkout_then_the_upsell(live_server, browser_page, 
     page.wait_for_url(re.compile(r"/billing/checkout/test/"))
     expect(page.get_by_label("Add Habit workbook for €9.00")).to_be_checked()
     expect(page.get_by_label("Coupon code (optional)")).to_have_value("SPRING20")
+    expect(page.locator(".coupon-applied")).to_have_text(
+        "The code SPRING20 takes €11.60 off: you pay €46.40."
+    )
     page.get_by_label("E-mail address").fill("ada@example.test")
     problems += shoot(page, "checkout")
     page.get_by_role("button", name="Pay (test mode)").click()
