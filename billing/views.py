@@ -165,14 +165,18 @@ def test_checkout(request: HttpRequest, price_pk: int) -> HttpResponse:
             response = _pay_test_checkout(request, form, price, member, coupon)
             if response is not None:
                 return response
-    coupon = None
+    coupon, total = None, price.amount
     if request.method == "GET" and initial["coupon"]:
         coupon = _preview_coupon(request, price, initial["coupon"])
+        # Opened with the bump ticked: the code takes its share off both lines, as Stripe does.
+        bump = form.offered_bump if initial["bump"] else None
+        coupon = coupon_with_bump(coupon, price=price, bump=bump)
+        total += bump.amount if bump and coupon else 0
     context = {
         "price": price,
         "form": form,
         "coupon": coupon,
-        "coupon_total": price.amount - coupon.amount if coupon else None,
+        "coupon_total": total - coupon.amount if coupon else None,
         "store_credit": store_credit_discount(price=price, member=member),
     }
     return render(request, "billing/test_checkout.html", context)

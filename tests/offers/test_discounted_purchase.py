@@ -27,12 +27,13 @@ def seller(db):
     return make_seller()
 
 
+@pytest.mark.parametrize("shape", ["legacy", "basil"])
 def test_a_discounted_purchase_grants_and_invoices_the_discount_as_its_own_line(
-    deliver, course_price, seller
+    deliver, course_price, seller, shape
 ):
     coupon = make_coupon()
 
-    response = deliver(discounted_session(email="ada@x.test", session_id="cs_ada"))
+    response = deliver(discounted_session(shape=shape, email="ada@x.test", session_id="cs_ada"))
 
     assert response.status_code == 200
     order = Order.objects.get()

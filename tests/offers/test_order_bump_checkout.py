@@ -123,6 +123,19 @@ def test_the_buy_button_carries_the_ticked_bump_to_the_test_checkout(
     assert '<input type="checkbox" name="bump" id="id_bump" checked>' in page
 
 
+def test_the_test_checkout_opened_with_code_and_bump_shows_the_discount_over_both(
+    client, course_price, bump, offline_test_mode
+):
+    make_coupon()  # 20 %
+    response = client.post(
+        f"/billing/checkout/{course_price.pk}/", {"coupon": "spring20", "bump": str(bump.pk)}
+    )
+
+    page = client.get(response.url).content.decode()
+
+    assert "The code SPRING20 takes €11.60 off: you pay €46.40." in page  # (49 + 9) - 20 %
+
+
 def test_the_test_checkout_sends_both_lines_and_a_coupon_over_both(
     course_price, bump, offline_test_mode, pay
 ):

@@ -1,5 +1,6 @@
-"""Concurrent clicks and concurrent success pages of one order on PostgreSQL: one off-session
-charge request, one upsell attempt."""
+"""Concurrent clicks, concurrent success pages of one order and the charge's webhook delivered
+several times at once on PostgreSQL: one off-session charge request, one upsell attempt, one
+order, payment, invoice and grant."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ import pytest
 from django.utils import timezone
 
 from billing.models import Customer, Order, Payment
+from invoices.models import Document
+from members.models import AccessGrant
 from offers import upsell
 from offers.models import UpsellAttempt
 from tests.conftest import run_concurrently
 from tests.factories import UserFactory
-from tests.offers.upsell_helpers import CUSTOMER, FIRST_INTENT, make_upsell
+from tests.invoices.helpers import make_seller
+from tests.offers.test_order_bump_races import apply_at_once, copies, stored
+from tests.offers.upsell_helpers import CUSTOMER, FIRST_INTENT, intent_succeeded, make_upsell
 
 
 def _paid_order(course_price) -> Order:
@@ -94,3 +99,28 @@ def test_twenty_success_pages_at_once_make_one_offer(postgres_only, course_price
     bound = [s for s in sessions if s.get(upsell.SESSION_KEY)]
     assert len(bound) == 1  # only the first page's session holds the token
     assert UpsellAttempt.objects.get().expires_at == order.created_at + timedelta(minutes=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_charge_delivered_five_times_at_once_grants_once(
+    postgres_only, stripe_webhook_secret, course_price
+):
+    make_seller()
+    make_upsell(course_price)
+    order = _paid_order(course_price)
+    attempt = upsell.offer_for_success_page(
+        order=order, session={}, member=None, now=timezone.now()
+    )
+    UpsellAttempt.objects.filter(pk=attempt.pk).update(
+        status=UpsellAttempt.Status.CHARGING, payment_intent_ref="pi_up"
+    )
+    attempt.refresh_from_db()
+
+    errors = apply_at_once(stored(copies(intent_succeeded(attempt), 5)))
+
+    assert errors == []
+    upsell_order = Order.objects.get(provider_ref="pi_up")
+    assert (upsell_order.member, upsell_order.amount) == (order.member, 900)
+    assert Payment.objects.filter(order=upsell_order).count() == 1
+    assert Document.objects.filter(payment__order=upsell_order).count() == 1
+    assert AccessGrant.objects.filter(product__slug="workbook").count() == 1
