@@ -90,10 +90,11 @@ def build(members: int) -> None:
         cursor.execute(
             """
             INSERT INTO members_accessgrant (member_id, product_id, state, source, starts_at,
-                end_reason, ended_unpaid, is_test, created_at, updated_at)
+                end_reason, ended_unpaid, is_test, paused_total, created_at, updated_at)
             SELECT u.id, %s, 'active', 'free',
                    CASE WHEN u.id <= %s THEN %s::timestamptz - interval '4 days'
-                        ELSE %s::timestamptz - interval '10 minutes' END, '', false, false, %s, %s
+                        ELSE %s::timestamptz - interval '10 minutes' END, '', false, false,
+                   interval '0', %s, %s
             FROM members_user u
             """,
             [lead_magnet.pk, enrolled, NOW, NOW, NOW, NOW],

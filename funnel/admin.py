@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from funnel.forms import FunnelRangeForm
 from funnel.models import PageVisitDay
-from funnel.presentation import NOT_AVAILABLE_LABELS, STEP_LABELS, default_range
+from funnel.presentation import STEP_LABELS, default_range
 from funnel.report import build_funnel
 
 REPORT_PERMISSION = "funnel.view_funnel_report"
@@ -60,7 +60,6 @@ def funnel_report_view(request: HttpRequest, *, model_admin) -> HttpResponse:
         "form": form,
         "report": report,
         "step_labels": STEP_LABELS,
-        "not_available_labels": [NOT_AVAILABLE_LABELS[key] for key in NOT_AVAILABLE_LABELS],
     }
     return TemplateResponse(request, "admin/funnel/report.html", context)
 

@@ -19,11 +19,6 @@ STEP_LABELS = {
     "confirmations": _("Confirmed sign-ups"),
     "first_purchases": _("First purchases"),
 }
-NOT_AVAILABLE_LABELS = {
-    "upsells_shown": _("Upsells shown"),
-    "upsells_taken": _("Upsells taken"),
-    "coupon_redemptions": _("Coupon redemptions"),
-}
 
 
 def default_range(*, today: date | None = None) -> tuple[date, date]:

@@ -21,8 +21,9 @@ before, in percent (None when the step before is 0), and first purchases over vi
 With ``product``, each figure is limited to that product (its page, its sign-ups, first orders
 of it, its revenue; win-back e-mails of sequences that watch or target it, and orders of it).
 
-Upsells shown and taken and coupon redemptions come with the checkout offers and coupons
-(issue 17): they are listed in ``not_available``, never given a number.
+Then the checkout offers of issue 17 (funnel/offers_report.py): one-click upsells shown and
+taken, order bumps taken of the orders whose checkout offered one, and coupon redemptions with
+their discount per currency (over-limit ones apart).
 """
 
 from __future__ import annotations
@@ -37,12 +38,19 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
 from billing.models import Order, Payment
 from funnel.models import PageVisitDay
+from funnel.offers_report import (
+    Bumps,
+    CouponCurrency,
+    Upsells,
+    bumps,
+    coupon_redemptions,
+    upsells,
+)
 from leads.selectors import signup_counts
 from products.models import Product
 from sequences.models import Sequence, SequenceEmail
 
 WIN_BACK_WINDOW = timedelta(days=30)
-NOT_AVAILABLE = ("upsells_shown", "upsells_taken", "coupon_redemptions")
 STEP_KEYS = ("visitors", "signups", "confirmations", "first_purchases")
 
 
@@ -90,7 +98,9 @@ class FunnelReport:
     win_back: WinBack
     visitors_to_first_purchases: Decimal | None  # first purchases over visitors, in percent
     revenue: list[CurrencyRevenue] = field(default_factory=list)  # by currency code
-    not_available: tuple[str, ...] = NOT_AVAILABLE
+    upsells: Upsells = field(default_factory=Upsells)
+    bumps: Bumps = field(default_factory=Bumps)
+    coupons: list[CouponCurrency] = field(default_factory=list)  # by currency code
 
     def step(self, key: str) -> Step:
         return next(step for step in self.steps if step.key == key)
@@ -277,4 +287,21 @@ def build_funnel(
             since=since, until=until, product=product, include_test=include_test
         ),
         include_test=include_test,
+        upsells=upsells(
+            since=since,
+            until=until,
+            product=product,
+            include_test=include_test,
+            conversion=conversion,
+        ),
+        bumps=bumps(
+            orders=paid_orders(include_test=include_test).filter(
+                created_at__gte=since, created_at__lt=until
+            ),
+            product=product,
+            conversion=conversion,
+        ),
+        coupons=coupon_redemptions(
+            since=since, until=until, product=product, include_test=include_test
+        ),
     )

@@ -3,16 +3,32 @@ read-only records; the marketing preference can be looked up (and is changed by 
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sequences.coupons import coupon_problem
 from sequences.models import Enrolment, MarketingPreference, Sequence, SequenceEmail, Step
+
+
+class StepForm(forms.ModelForm):
+    def clean_coupon_code(self) -> str:
+        """A new or changed code must name a coupon a buyer can use now (sequences.coupons); an
+        unchanged one is checked again when each e-mail is built."""
+        code = self.cleaned_data["coupon_code"].strip().upper()
+        if code and "coupon_code" in self.changed_data:
+            problem = coupon_problem(code, now=timezone.now())
+            if problem:
+                raise forms.ValidationError(problem)
+        return code
 
 
 class StepInline(admin.StackedInline):
     model = Step
+    form = StepForm
     extra = 0
     min_num = 1
     fieldsets = [

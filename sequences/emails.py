@@ -6,6 +6,7 @@ in the footer and in the List-Unsubscribe headers (RFC 2369, one-click per RFC 8
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
@@ -16,9 +17,12 @@ from django.utils import timezone, translation
 
 from branding.selectors import current_brand, from_email
 from members.models import User
+from sequences.coupons import coupon_problem
 from sequences.models import PLACEHOLDER_PATTERN, SequenceEmail, Step
 from sequences.services import marketing_emails_wanted
 from sequences.unsubscribe import unsubscribe_url
+
+logger = logging.getLogger(__name__)
 
 
 def fill_placeholders(text: str, values: dict[str, str]) -> str:
@@ -39,6 +43,18 @@ def _values(*, member: User, email: SequenceEmail) -> dict[str, str]:
         "link": settings.SITE_URL + link,
         "coupon": email.step.coupon_code.strip(),
     }
+
+
+def _coupon_unusable(*, email: SequenceEmail, member: User, now: datetime) -> bool:
+    """The member's text carries {coupon} and the coupon cannot be used any more (see
+    sequences.coupons for why the e-mail is then not sent)."""
+    subject, body = email.step.text_for(member.language or settings.LANGUAGE_CODE)
+    if "{coupon}" not in subject + body:
+        return False
+    problem = coupon_problem(email.step.coupon_code, now=now)
+    if problem:
+        logger.warning("sequence e-mail %s not sent: %s", email.pk, problem)
+    return bool(problem)
 
 
 def build_sequence_message(*, member: User, email: SequenceEmail) -> EmailMultiAlternatives:
@@ -98,6 +114,10 @@ def send_sequence_email(*, email_pk: int, now: datetime) -> bool:
             or not marketing_emails_wanted(member_pk=member.pk)
         ):
             email.status = SequenceEmail.Status.SKIPPED
+            email.save(update_fields=["status"])
+            return False
+        if _coupon_unusable(email=email, member=member, now=now):
+            email.status = SequenceEmail.Status.COUPON_INVALID
             email.save(update_fields=["status"])
             return False
         build_sequence_message(member=member, email=email).send()

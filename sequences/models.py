@@ -126,7 +126,11 @@ class Step(models.Model):
         _("coupon code"),
         max_length=50,
         blank=True,
-        help_text=_("Optional (win-back): inserted where the text says {coupon}."),
+        help_text=_(
+            "Optional (win-back): the code of an active coupon, inserted where the text says "
+            "{coupon}. If the coupon has expired, is used up or switched off when the e-mail "
+            "goes out, the e-mail is not sent."
+        ),
     )
 
     class Meta:
@@ -234,6 +238,7 @@ class SequenceEmail(models.Model):
         QUEUED = "queued", _("queued")
         SENT = "sent", _("sent")
         SKIPPED = "skipped", _("not sent (stopped or unsubscribed meanwhile)")
+        COUPON_INVALID = "no_coupon", _("not sent (its coupon is no longer valid)")
 
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.CASCADE, related_name="emails", verbose_name=_("enrolment")

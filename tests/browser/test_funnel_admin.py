@@ -11,6 +11,8 @@ import pytest
 from django.utils import timezone
 
 from funnel.models import PageVisitDay
+from offers.models import Coupon
+from offers.services import redeem_coupon
 from tests.factories import PriceFactory, UserFactory
 from tests.funnel.helpers import paid_order
 
@@ -24,9 +26,13 @@ def build_figures(today: date) -> None:
     PageVisitDay.objects.create(product=checklist, day=today, count=412)
     PageVisitDay.objects.create(product=workbook, day=today - timedelta(days=2), count=97)
     now = timezone.now()
+    coupon = Coupon.objects.create(code="SPRING", percent_off=20, max_redemptions=2)
     for number in range(7):
         member = UserFactory(email=f"buyer{number}@example.test")
-        paid_order(member=member, product=workbook, at=now - timedelta(hours=number), amount=1900)
+        at = now - timedelta(hours=number)
+        order = paid_order(member=member, product=workbook, at=at, amount=1900)
+        if number < 3:  # the third is over the limit
+            redeem_coupon(coupon=coupon, order=order, amount=380, currency="EUR", now=at)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,6 +53,8 @@ def test_the_funnel_page(live_server, browser_page, django_user_model, width):
     assert page.locator("h1").inner_text() == "Funnel report"
     row = page.locator('#funnel-steps tr[data-step="visitors"] td').first
     assert row.inner_text() == "509"
+    coupons = page.locator('#funnel-coupons tr[data-currency="EUR"] td')
+    assert coupons.all_inner_texts() == ["2", "1", "€11.40"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"admin-funnel-{width}.png"), full_page=True)

@@ -43,7 +43,9 @@ def test_an_empty_range_has_zero_counts_and_no_conversion(products):
     assert report.pages == []
     assert report.revenue == []
     assert report.win_back.conversion is None
-    assert report.not_available == ("upsells_shown", "upsells_taken", "coupon_redemptions")
+    assert (report.upsells.shown, report.upsells.taken, report.upsells.conversion) == (0, 0, None)
+    assert (report.bumps.orders_offering, report.bumps.taken) == (0, 0)
+    assert report.coupons == []
 
 
 def test_visitors_are_summed_per_page_in_the_range_only(products):

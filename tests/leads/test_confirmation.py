@@ -199,3 +199,29 @@ def test_a_free_bundle_grants_each_product_in_it(client, post_committed, mailout
     assert landing.url == "/members/"
     assert AccessGrant.objects.get().product == item.product
     assert Consent.objects.get().product == item.bundle
+
+
+def test_every_confirmed_sign_up_has_its_consent_record(client, product, post_committed):
+    """New member, existing member, a second lead magnet of the same member: each confirmed
+    sign-up has exactly one consent; a pending one has none."""
+    from django.core import mail
+
+    UserFactory(email="bob@example.test")
+    other = free_product(slug="other", name="Other")
+    for address, magnet in [
+        ("ada@example.test", product),
+        ("bob@example.test", product),
+        ("ada@example.test", other),
+        ("cy@example.test", other),  # never confirmed
+    ]:
+        mail.outbox.clear()
+        post_committed(signup_url(magnet), form_data(email=address))
+        if address != "cy@example.test":
+            client.post(link_path(mail.outbox[0]))
+            client.logout()
+
+    confirmed = SignUp.objects.filter(confirmed_at__isnull=False)
+    assert confirmed.count() == 3
+    assert not confirmed.filter(consent__isnull=True).exists()
+    assert Consent.objects.count() == 3
+    assert not SignUp.objects.filter(confirmed_at__isnull=True, consent__isnull=False).exists()

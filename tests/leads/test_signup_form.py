@@ -241,3 +241,35 @@ def test_a_paid_product_taken_off_sale_is_not_offered_for_an_e_mail_address(clie
     assert client.get(f"/free/{course.slug}/").status_code == 404
     PriceFactory(product=course, amount=0)  # made free on purpose: an active price of 0
     assert client.get(f"/free/{course.slug}/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"consent": ""}, {"website": "http://spam.example"}, {"email_suffix": "@"}, "rate_limit"],
+)
+def test_a_refusal_is_the_same_for_a_known_and_an_unknown_address(
+    client, post_committed, mailoutbox, fields
+):
+    """Issue 16: the refusals (missing consent, honeypot, malformed, rate limit) reveal nothing
+    about which addresses have an account."""
+    product = free_product()
+    UserFactory(email="known@example.test")
+    if fields == "rate_limit":
+        for number in range(10):
+            post_committed(signup_url(product), form_data(email=f"p{number}@example.test"))
+        fields = {}
+    mailoutbox.clear()
+    suffix = fields.pop("email_suffix", "@example.test")  # "@": a malformed address
+
+    known = post_committed(signup_url(product), form_data(email="known" + suffix, **fields))
+    unknown = post_committed(signup_url(product), form_data(email="nobody" + suffix, **fields))
+
+    def normalised(response) -> str:
+        page = response.content.decode().replace("known", "ADDRESS").replace("nobody", "ADDRESS")
+        return without_csrf(page)
+
+    assert known.status_code == unknown.status_code
+    assert CHECK_INBOX not in known.content.decode()
+    assert normalised(known) == normalised(unknown)
+    assert mailoutbox == []
+    assert not SignUp.objects.filter(email__in=["known@example.test", "nobody@example.test"])

@@ -1,9 +1,16 @@
 """The creator writes a sequence and its steps on one admin page; bad steps are refused."""
 
-import pytest
+from datetime import timedelta
+from decimal import Decimal
 
+import pytest
+from django.utils import timezone
+
+from offers.models import Coupon
+from offers.services import redeem_coupon
 from sequences.models import Sequence, Step
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, UserFactory
+from tests.funnel.helpers import paid_order
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +90,43 @@ def test_a_steps_position_is_not_called_a_purchase_order(
 
     assert f">{label}:</label>" in html
     assert f">{purchase_order}:</label>" not in html
+
+
+@pytest.mark.parametrize(
+    ("coupon", "message"),
+    [
+        (None, "No coupon has the code COMEBACK10."),
+        ({"is_active": False}, "The coupon COMEBACK10 is not active."),
+        ({"valid_until": "past"}, "The coupon COMEBACK10 has expired."),
+        ({"max_redemptions": "used"}, "The coupon COMEBACK10 has been used up."),
+    ],
+)
+def test_a_win_back_coupon_code_must_name_a_usable_coupon(creator_client, coupon, message):
+    if coupon is not None:
+        fields = {"is_active": coupon.get("is_active", True)}
+        if coupon.get("valid_until"):
+            fields["valid_until"] = timezone.now() - timedelta(hours=1)
+        made = Coupon.objects.create(code="COMEBACK10", percent_off=Decimal("10"), **fields)
+        if coupon.get("max_redemptions"):
+            made.max_redemptions = 1
+            made.save()
+            order = paid_order(member=UserFactory(), product=ProductFactory(), at=timezone.now())
+            redeem_coupon(coupon=made, order=order, amount=1, currency="EUR", now=timezone.now())
+    step = {"coupon_code": "comeback10", "body_en": "Use {coupon}"}
+
+    answer = creator_client.post(URL, form(ProductFactory(), **step))
+
+    assert answer.status_code == 200
+    assert message in answer.content.decode()
+    assert not Sequence.objects.exists()
+
+
+def test_an_active_coupon_is_accepted_and_its_code_kept_in_capitals(creator_client):
+    Coupon.objects.create(code="COMEBACK10", percent_off=Decimal("10"))
+
+    answer = creator_client.post(
+        URL, form(ProductFactory(), coupon_code=" comeback10 ", body_en="Use {coupon}")
+    )
+
+    assert answer.status_code == 302
+    assert Step.objects.get().coupon_code == "COMEBACK10"

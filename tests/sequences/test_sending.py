@@ -1,14 +1,17 @@
 """Steps go out after their delay at the member's local morning, once, in their language."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from members.models import AccessGrant
+from offers.models import Coupon
+from offers.services import redeem_coupon
 from outbox.models import OutboxMessage
-from sequences.models import Enrolment, SequenceEmail
+from sequences.models import Enrolment, SequenceEmail, Step
 from sequences.services import run_sequences
 from tests.factories import ProductFactory
 from tests.members.helpers import BOUGHT_AT, make_member
@@ -164,6 +167,7 @@ def test_win_back_carries_the_coupon_and_a_new_subscription_stops_it(
     mailoutbox, django_capture_on_commit_callbacks
 ):
     membership = ProductFactory(kind="membership", name="Inner circle")
+    Coupon.objects.create(code="COMEBACK10", percent_off=Decimal("10"))
     sequence = make_sequence(
         trigger=Trigger.SUBSCRIPTION_ENDED,
         product=membership,
@@ -183,6 +187,64 @@ def test_win_back_carries_the_coupon_and_a_new_subscription_stops_it(
 
     paid_order(member, membership, at=datetime(2025, 11, 3, 9, 0, tzinfo=UTC))
     run_beat(datetime(2025, 11, 5, 8, 0, tzinfo=UTC), django_capture_on_commit_callbacks)
+    assert len(mailoutbox) == 1
+
+
+def _win_back_with_coupon(**coupon_fields):
+    membership = ProductFactory(kind="membership", name="Inner circle")
+    coupon = Coupon.objects.create(code="COMEBACK10", percent_off=Decimal("10"), **coupon_fields)
+    sequence = make_sequence(
+        trigger=Trigger.SUBSCRIPTION_ENDED,
+        product=membership,
+        target=membership,
+        delays=(1, 3),
+        coupon_code="COMEBACK10",
+    )
+    sequence.steps.update(body_en="Use {coupon} at {link}")
+    member = make_member(time_zone="UTC", name="Ada Byron", language="en")
+    ended_subscription(member, membership)
+    return coupon, member, membership
+
+
+@pytest.mark.parametrize("why", ["expired", "inactive", "used_up"])
+def test_a_win_back_e_mail_whose_coupon_became_unusable_is_not_sent_and_says_why(
+    mailoutbox, django_capture_on_commit_callbacks, why
+):
+    day_two = datetime(2025, 11, 2, 8, 0, tzinfo=UTC)
+    coupon, member, membership = _win_back_with_coupon(max_redemptions=1)
+    run_beat(ENROLLED, django_capture_on_commit_callbacks)
+    if why == "expired":  # valid until the evening before the e-mail goes out
+        coupon.valid_until = day_two - timedelta(hours=10)
+    elif why == "inactive":
+        coupon.is_active = False
+    else:
+        other = make_member(time_zone="UTC", email="other@example.test")
+        redeem_coupon(
+            coupon=coupon,
+            order=paid_order(other, membership, at=ENROLLED),
+            amount=290,
+            currency="EUR",
+            now=ENROLLED,
+        )
+    coupon.save()
+
+    run_beat(day_two, django_capture_on_commit_callbacks)
+
+    assert mailoutbox == []
+    email = SequenceEmail.objects.get(enrolment__member=member)
+    assert email.status == SequenceEmail.Status.COUPON_INVALID
+    assert email.sent_at is None
+
+
+def test_a_step_without_the_coupon_in_its_text_goes_out_whatever_the_coupon(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    coupon, member, _membership = _win_back_with_coupon()
+    Coupon.objects.filter(pk=coupon.pk).update(is_active=False)
+    Step.objects.update(body_en="We miss you at {link}")
+    run_beat(ENROLLED, django_capture_on_commit_callbacks)
+    run_beat(datetime(2025, 11, 2, 8, 0, tzinfo=UTC), django_capture_on_commit_callbacks)
+
     assert len(mailoutbox) == 1
 
 

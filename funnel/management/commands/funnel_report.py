@@ -7,7 +7,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from funnel.presentation import NOT_AVAILABLE_LABELS, STEP_LABELS, default_range, format_percent
+from funnel.presentation import STEP_LABELS, default_range, format_percent
 from funnel.report import FunnelReport, build_funnel
 from products.models import Product
 from products.money import format_money
@@ -24,8 +24,9 @@ class Command(BaseCommand):
     help = (
         "The funnel for a date range (site time zone, both days included; default: the last "
         "30 days): sales page visitors, sign-ups, confirmations, first purchases, win-back "
-        "e-mails and purchases after them, revenue per customer. The admin's funnel page shows "
-        "the same figures."
+        "e-mails and purchases after them, revenue per customer, upsells shown and taken, "
+        "order bumps taken and coupon redemptions. The admin's funnel page shows the same "
+        "figures."
     )
 
     def add_arguments(self, parser) -> None:
@@ -96,5 +97,23 @@ class Command(BaseCommand):
             )
         if not report.revenue:
             self.stdout.write("  no payments")
-        missing = ", ".join(str(NOT_AVAILABLE_LABELS[key]) for key in report.not_available)
-        self.stdout.write(f"Not available yet (checkout offers and coupons): {missing}")
+        self._offers(report)
+
+    def _offers(self, report: FunnelReport) -> None:
+        self.stdout.write("Checkout offers:")
+        upsells, bumps = report.upsells, report.bumps
+        self._line("Upsells shown", upsells.shown)
+        self._line("Upsells taken", upsells.taken, f"{format_percent(upsells.conversion)} of shown")
+        self._line("Orders offering a bump", bumps.orders_offering)
+        self._line(
+            "Order bumps taken", bumps.taken, f"{format_percent(bumps.conversion)} of those orders"
+        )
+        self.stdout.write("Coupon redemptions:")
+        for row in report.coupons:
+            over = f", {row.over_limit} over the limit (not counted)" if row.over_limit else ""
+            self.stdout.write(
+                f"  {row.currency}: {row.redemptions} redemption(s){over}, "
+                f"{format_money(row.discount_minor, row.currency)} off in total"
+            )
+        if not report.coupons:
+            self.stdout.write("  none")
