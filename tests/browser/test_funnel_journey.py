@@ -38,7 +38,9 @@ LINK = re.compile(r"https?://[^\s\"'<>]+")
 def beat(at, capture) -> None:
     """One run of the sequences' beat job at ``at``; the outbox sends after commit."""
     with time_machine.travel(at, tick=False), capture(execute=True):
-        tasks.run_sequences.delay().get()
+        # Celery's "no .get() inside a task" flag is process-wide: an eager task the live
+        # server's thread runs at the same moment would trip it for this thread.
+        tasks.run_sequences.delay().get(disable_sync_subtasks=False)
 
 
 def nurture(*, free, target) -> Sequence:
