@@ -81,6 +81,14 @@ def stripe_webhook_secret(settings):
 
 
 @pytest.fixture
+def offline_test_mode(settings, stripe_webhook_secret):
+    """A development site (make run: DEBUG on) without a Stripe API key: the offline test
+    checkout signs and delivers its events to our own webhook."""
+    settings.DEBUG = True
+    settings.STRIPE_SECRET_KEY = ""
+
+
+@pytest.fixture
 def live_site(settings, stripe_webhook_secret):
     """A live site: a live API key (Stripe's API answered by a stub), so only ``livemode``
     events apply."""

@@ -18,13 +18,6 @@ SESSION = {
 }
 
 
-@pytest.fixture
-def offline_test_mode(settings, stripe_webhook_secret):
-    """A development site (make run: DEBUG on) without a Stripe API key."""
-    settings.DEBUG = True
-    settings.STRIPE_SECRET_KEY = ""
-
-
 def test_buy_button_posts_to_checkout(client, course_price):
     page = client.get(course_price.product.get_catalog_url())
     assert f'action="/billing/checkout/{course_price.pk}/"'.encode() in page.content

@@ -152,12 +152,6 @@ def test_a_checkout_paid_by_someone_else_uses_nothing(client, ada, course_price,
     assert not StoreCreditEntry.objects.filter(kind="use").exists()
 
 
-@pytest.fixture
-def offline_test_mode(settings, stripe_webhook_secret):
-    settings.DEBUG = True
-    settings.STRIPE_SECRET_KEY = ""
-
-
 @pytest.mark.parametrize("price_fixture", ["course_price", "membership_price"])
 def test_the_offline_test_checkout_applies_the_same_discount(
     client, ada, offline_test_mode, django_capture_on_commit_callbacks, request, price_fixture

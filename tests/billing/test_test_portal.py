@@ -19,13 +19,6 @@ UNTIL = "1 Jan 2027"
 
 
 @pytest.fixture
-def offline_test_mode(settings, stripe_webhook_secret):
-    """A development site (make run: DEBUG on) without a Stripe API key."""
-    settings.DEBUG = True
-    settings.STRIPE_SECRET_KEY = ""
-
-
-@pytest.fixture
 def tester(client, membership_price, offline_test_mode, django_capture_on_commit_callbacks):
     """A tester bought the monthly membership through the offline test checkout."""
     with (

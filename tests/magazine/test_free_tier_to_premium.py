@@ -17,12 +17,6 @@ pytestmark = pytest.mark.django_db
 NOW = at(2026, 11, 20, 10)
 
 
-@pytest.fixture
-def offline_test_mode(settings, stripe_webhook_secret):
-    settings.DEBUG = True
-    settings.STRIPE_SECRET_KEY = ""
-
-
 def test_free_tier_by_double_opt_in_then_premium_by_the_test_checkout(
     client, post_committed, mailoutbox, offline_test_mode, django_capture_on_commit_callbacks
 ):

@@ -21,13 +21,6 @@ def stripe_http(settings):
 
 
 @pytest.fixture
-def offline_test_mode(settings, stripe_webhook_secret):
-    """A development site (make run: DEBUG on) without a Stripe API key."""
-    settings.DEBUG = True
-    settings.STRIPE_SECRET_KEY = ""
-
-
-@pytest.fixture
 def course_price(db):
     return PriceFactory(
         product=CourseFactory(name="Habit course", slug="habit-course"),
