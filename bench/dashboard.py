@@ -127,6 +127,9 @@ def build(*, orders: int, payments: int, subscriptions: int, members: int) -> No
         (
             PaymentReversal(
                 payment=payment,
+                order_id=payment.order_id,
+                product_id=payment.product_id,
+                provider=payment.provider,
                 kind="refund" if n % 400 else "chargeback",
                 amount=payment.amount,
                 currency=payment.currency,

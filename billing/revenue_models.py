@@ -21,6 +21,19 @@ class PaymentReversal(models.Model):
     payment = models.ForeignKey(
         "billing.Payment", on_delete=models.PROTECT, related_name="reversals"
     )
+    # Copies of the payment's order, product and provider, so the dashboard groups refunds and
+    # chargebacks by product and provider without joining every payment (bench/dashboard.py).
+    order = models.ForeignKey(
+        "billing.Order", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    product = models.ForeignKey(
+        "products.Product",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("product"),
+    )
+    provider = models.CharField(_("provider"), max_length=20)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     amount = models.PositiveIntegerField(_("amount (minor units)"))
     vat = models.PositiveIntegerField(_("VAT in the amount (minor units)"), default=0)
@@ -35,6 +48,18 @@ class PaymentReversal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} {self.currency}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding and self.payment_id is not None:
+            self.copy_payment_fields()
+        super().save(*args, **kwargs)
+
+    def copy_payment_fields(self) -> None:
+        """Take the order, product and provider from the payment (bulk_create does not save)."""
+        payment = self.payment
+        self.order_id = payment.order_id
+        self.product_id = payment.product_id
+        self.provider = payment.provider
 
 
 class SubscriptionMovement(models.Model):

@@ -45,13 +45,14 @@ def _reversed(period: Period):
 def sales_by_product_and_provider(
     period: Period, currencies: list[str]
 ) -> tuple[dict[int, Sales], dict[str, Sales]]:
-    """Sales by product and by provider: three queries on the payments' own copies of their
-    order's product and buyer (no join with the orders). Payments in the months are grouped
-    once by product and once by provider, with a sum per currency (``currencies``: every
-    currency paid in the months, from ``money_by_month``) and orders and buyers counted
-    distinct, so neither is ever added up across groups. Refunds and chargebacks are grouped by
-    product, provider and currency together and added up here (every order has one product,
-    one provider and one currency, so the sums and the order counts add up exactly)."""
+    """Sales by product and by provider: three queries on the payments' (and the refunds')
+    own copies of their order's product, provider and buyer (no join with orders or payments).
+    Payments in the months are grouped once by product and once by provider, with a sum per
+    currency (``currencies``: every currency paid in the months, from ``money_by_month``) and
+    orders and buyers counted distinct, so neither is ever added up across groups. Refunds and
+    chargebacks are grouped by product, provider and currency together and added up here (every
+    order has one product, one provider and one currency, so the sums and the order counts add
+    up exactly)."""
     by_product: dict[int, Sales] = defaultdict(Sales)
     by_provider: dict[str, Sales] = defaultdict(Sales)
     gross = {
@@ -74,14 +75,10 @@ def sales_by_product_and_provider(
             entry.buyers = row["buyers"]
             for index, currency in enumerate(currencies):
                 add(entry.gross, currency, row[f"gross_{index}"])
-    money_back = _reversed(period).values(
-        "payment__product_id", "payment__provider", "currency", "kind"
-    )
-    money_back = money_back.annotate(
-        amount=Sum("amount"), orders=Count("payment__order_id", distinct=True)
-    )
+    money_back = _reversed(period).values("product_id", "provider", "currency", "kind")
+    money_back = money_back.annotate(amount=Sum("amount"), orders=Count("order_id", distinct=True))
     for row in money_back:
-        entries = (by_product[row["payment__product_id"]], by_provider[row["payment__provider"]])
+        entries = (by_product[row["product_id"]], by_provider[row["provider"]])
         for entry in entries:
             if row["kind"] == Refund:
                 add(entry.refunds, row["currency"], row["amount"])

