@@ -138,11 +138,14 @@ class MailInline(ReadOnlyInline):
     fields = ["sent_at", "reason", "recipient", "actor"]
 
 
+def _date_input() -> forms.DateInput:
+    # A date input takes ISO dates in every language (a German "01.04.2026" would show empty).
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
 class ExportForm(forms.Form):
-    start = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=gettext_lazy("From"), widget=_date_input())
+    end = forms.DateField(label=gettext_lazy("To"), widget=_date_input())
 
     def clean(self):
         cleaned = super().clean()
