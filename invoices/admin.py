@@ -7,7 +7,9 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -48,6 +50,11 @@ def _warn_if_settings_missing(request: HttpRequest) -> None:
 @admin.register(SellerSettings)
 class SellerSettingsAdmin(admin.ModelAdmin):
     list_display = ["legal_name", "vat_id", "default_vat_rate", "small_business", "currency"]
+    formfield_overrides = {
+        models.JSONField: {"widget": forms.Textarea(attrs={"rows": 3})},
+        # Seven-digit consultant numbers need the wider input.
+        models.PositiveIntegerField: {"widget": widgets.AdminBigIntegerFieldWidget},
+    }
     fieldsets = [
         (
             None,

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 from invoices import datev_settings
@@ -118,8 +119,9 @@ class SellerSettings(models.Model):
     datev_fiscal_year_start_month = models.PositiveSmallIntegerField(
         _("fiscal year starts in month"),
         default=1,
+        choices=list(MONTHS.items()),
         validators=[MinValueValidator(1), MaxValueValidator(12)],
-        help_text=_("1 = January. The fiscal year starts on the first day of this month."),
+        help_text=_("The fiscal year starts on the first day of this month."),
     )
     datev_account_length = models.PositiveSmallIntegerField(
         _("account length (Sachkontenlänge)"),
