@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from invoices import services
+from invoices.datev import DatevExportError, datev_export
 from invoices.models import (
     Document,
     DocumentFile,
@@ -45,6 +50,41 @@ def _warn_if_settings_missing(request: HttpRequest) -> None:
 @admin.register(SellerSettings)
 class SellerSettingsAdmin(admin.ModelAdmin):
     list_display = ["legal_name", "vat_id", "default_vat_rate", "small_business", "currency"]
+    formfield_overrides = {
+        models.JSONField: {"widget": forms.Textarea(attrs={"rows": 3})},
+        # Seven-digit consultant numbers need the wider input.
+        models.PositiveIntegerField: {"widget": widgets.AdminBigIntegerFieldWidget},
+    }
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "legal_name", "address", "vat_id", "tax_number", "email", "default_vat_rate",
+                    "small_business", "small_business_note", "footer", "logo",
+                    "invoice_number_format", "credit_note_number_format", "currency",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("DATEV (export for the tax advisor)"),
+            {
+                "description": gettext_lazy(
+                    "Ask your tax advisor for these numbers and accounts. The defaults are the "
+                    "usual SKR03 accounts."
+                ),
+                "fields": [
+                    ("datev_consultant_number", "datev_client_number"),
+                    ("datev_fiscal_year_start_month", "datev_account_length"),
+                    "datev_chart_of_accounts",
+                    "datev_clearing_account", "datev_clearing_accounts",
+                    "datev_revenue_accounts", "datev_oss_accounts",
+                    "datev_reverse_charge_account", "datev_export_account",
+                    "datev_small_business_account",
+                ],
+            },
+        ),
+    ]  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) and not SellerSettings.objects.exists()
@@ -105,11 +145,14 @@ class MailInline(ReadOnlyInline):
     fields = ["sent_at", "reason", "recipient", "actor"]
 
 
+def _date_input() -> forms.DateInput:
+    # A date input takes ISO dates in every language (a German "01.04.2026" would show empty).
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
 class ExportForm(forms.Form):
-    start = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=gettext_lazy("From"), widget=_date_input())
+    end = forms.DateField(label=gettext_lazy("To"), widget=_date_input())
 
     def clean(self):
         cleaned = super().clean()
@@ -117,6 +160,11 @@ class ExportForm(forms.Form):
         if start and end and start > end:
             raise forms.ValidationError(_("The start date must not be after the end date."))
         return cleaned
+
+
+def _last_month(today) -> dict:
+    end = today.replace(day=1) - timedelta(days=1)
+    return {"start": end.replace(day=1), "end": end}
 
 
 @admin.register(Document)
@@ -197,11 +245,51 @@ class DocumentAdmin(admin.ModelAdmin):
                 for row in document_totals(documents=context["cl"].queryset)
             ]
             context["export_url"] = reverse("admin:invoices_document_export")
+            if self.has_datev_permission(request):
+                context["datev_url"] = reverse("admin:invoices_document_datev")
         return response
 
     def get_urls(self):
         export = self.admin_site.admin_view(self.export_view)
-        return [path("export/", export, name="invoices_document_export"), *super().get_urls()]
+        datev = self.admin_site.admin_view(self.datev_view)
+        return [
+            path("export/", export, name="invoices_document_export"),
+            path("datev/", datev, name="invoices_document_datev"),
+            *super().get_urls(),
+        ]
+
+    def has_datev_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("invoices.export_datev")
+
+    def datev_view(self, request: HttpRequest) -> HttpResponse:
+        """The DATEV batch (EXTF Buchungsstapel) of a date range, for the tax advisor."""
+        if not self.has_datev_permission(request):
+            raise PermissionDenied
+        form = ExportForm(request.GET or None, initial=_last_month(timezone.localdate()))
+        if form.is_valid():
+            try:
+                batch = datev_export(
+                    start=form.cleaned_data["start"],
+                    end=form.cleaned_data["end"],
+                    now=timezone.now(),
+                    exported_by=request.user.get_username(),
+                )
+            except DatevExportError as error:
+                form.add_error(None, str(error))
+            else:
+                response = HttpResponse(
+                    batch.content, content_type="text/csv; charset=windows-1252"
+                )
+                response["Content-Disposition"] = f'attachment; filename="{batch.filename}"'
+                return response
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": _("Export to DATEV"),
+            "settings_url": reverse("admin:invoices_sellersettings_changelist"),
+        }
+        return TemplateResponse(request, "admin/invoices/document/datev.html", context)
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
         """CSV for the tax advisor: every document issued in a date range."""

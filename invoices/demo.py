@@ -16,6 +16,9 @@ DEMO_SELLER = {
     "small_business": False,
     "footer": "Demo Creator GmbH · Amtsgericht Berlin HRB 000000 · This is demo data.",
     "currency": "EUR",
+    # DATEV's own demo consultant and client (as in its sample data), so the export works.
+    "datev_consultant_number": 29098,
+    "datev_client_number": 55003,
 }
 
 

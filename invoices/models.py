@@ -20,8 +20,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
+from invoices import datev_settings
 from products.storage import private_storage
 
 DEFAULT_SMALL_BUSINESS_NOTE = "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet."
@@ -99,6 +101,83 @@ class SellerSettings(models.Model):
         validators=[validate_number_format],
     )
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    # DATEV (the tax advisor's export); the defaults are the SKR03 accounts.
+    datev_consultant_number = models.PositiveIntegerField(
+        _("DATEV consultant number (Beraternummer)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1001), MaxValueValidator(9999999)],
+        help_text=_("From your tax advisor: 1001 to 9999999."),
+    )
+    datev_client_number = models.PositiveIntegerField(
+        _("DATEV client number (Mandantennummer)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(99999)],
+        help_text=_("From your tax advisor: 1 to 99999."),
+    )
+    datev_fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("fiscal year starts in month"),
+        default=1,
+        choices=list(MONTHS.items()),
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("The fiscal year starts on the first day of this month."),
+    )
+    datev_account_length = models.PositiveSmallIntegerField(
+        _("account length (Sachkontenlänge)"),
+        default=4,
+        validators=[MinValueValidator(4), MaxValueValidator(8)],
+        help_text=_("Digits of a general ledger account: 4 in SKR03 and SKR04."),
+    )
+    datev_chart_of_accounts = models.CharField(
+        _("chart of accounts"),
+        max_length=2,
+        choices=[("03", "SKR03"), ("04", "SKR04")],
+        default="03",
+        help_text=_("The default accounts below are SKR03; for SKR04 enter your advisor's."),
+    )
+    datev_clearing_account = models.CharField(
+        _("clearing or debtor account"),
+        max_length=9,
+        default=datev_settings.DEFAULT_CLEARING_ACCOUNT,
+        help_text=_(
+            "The account every booking runs against, e.g. 1360 (money in transit) or 1200."
+        ),
+    )
+    datev_clearing_accounts = models.JSONField(
+        _("clearing account per payment provider"),
+        default=dict,
+        blank=True,
+        help_text=_('Optional, e.g. {"stripe": "1361"}. Other providers use the account above.'),
+    )
+    datev_revenue_accounts = models.JSONField(
+        _("revenue account per VAT rate"),
+        default=datev_settings.default_revenue_accounts,
+        help_text=_('Domestic sales: VAT rate → account, e.g. {"19": "8400", "7": "8300"}.'),
+    )
+    datev_oss_accounts = models.JSONField(
+        _("OSS revenue account per VAT rate"),
+        default=datev_settings.default_oss_accounts,
+        help_text=_(
+            'Consumers in another EU country (OSS): rate → account; "other" for every rate '
+            "not listed. The buyer's country and rate go into the booking as well."
+        ),
+    )
+    datev_reverse_charge_account = models.CharField(
+        _("revenue account for reverse charge (EU businesses)"),
+        max_length=8,
+        default=datev_settings.DEFAULT_REVERSE_CHARGE_ACCOUNT,
+    )
+    datev_export_account = models.CharField(
+        _("revenue account for buyers outside the EU"),
+        max_length=8,
+        default=datev_settings.DEFAULT_EXPORT_ACCOUNT,
+    )
+    datev_small_business_account = models.CharField(
+        _("revenue account under the small-business exemption"),
+        max_length=8,
+        default=datev_settings.DEFAULT_SMALL_BUSINESS_ACCOUNT,
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -110,15 +189,16 @@ class SellerSettings(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        errors = datev_settings.datev_field_errors(self)
         try:
             invoice = self.invoice_number_format.format(year=2026, number=1)
             credit_note = self.credit_note_number_format.format(year=2026, number=1)
         except (ValueError, TypeError, KeyError, AttributeError, IndexError):
-            return  # the field validators report the broken format
-        if invoice == credit_note:
-            raise ValidationError(
-                {"credit_note_number_format": _("Credit notes need a format of their own.")}
-            )
+            invoice = credit_note = None  # the field validators report the broken format
+        if invoice is not None and invoice == credit_note:
+            errors["credit_note_number_format"] = [_("Credit notes need a format of their own.")]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_complete(self) -> bool:
@@ -241,6 +321,7 @@ class Document(ImmutableModel):
         verbose_name = _("invoice or credit note")
         verbose_name_plural = _("invoices and credit notes")
         ordering = ["-issued_at", "-pk"]
+        permissions = [("export_datev", _("Can export invoices and credit notes to DATEV"))]
         constraints = [
             models.UniqueConstraint(fields=["series", "sequence"], name="document_sequence_once"),
             models.UniqueConstraint(

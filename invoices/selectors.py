@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
 
 from billing.models import Order
+from dashboard.exports import BOM, safe_text, uses_decimal_comma
 from invoices.models import Document, DocumentKind, PendingDocument
 from products.money import to_decimal
 
@@ -98,12 +100,13 @@ def document_totals(*, documents: QuerySet[Document]) -> list[dict]:
     )
 
 
-def _cell(value: str) -> str:
-    """Keep a buyer-typed text from being read as a spreadsheet formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+def export_rows(*, documents: Iterable[Document], comma: bool = False) -> Iterator[list[str]]:
+    """The invoice list for a spreadsheet: amounts as decimal numbers of the currency (with a
+    decimal comma when ``comma``), buyer-typed text defused against formulas."""
 
+    def number(value: Decimal) -> str:
+        return str(value).replace(".", ",") if comma else str(value)
 
-def export_rows(*, documents: Iterable[Document]) -> Iterator[list[str]]:
     yield list(EXPORT_HEADER)
     for document in documents:
         currency = document.currency
@@ -111,15 +114,15 @@ def export_rows(*, documents: Iterable[Document]) -> Iterator[list[str]]:
             document.number,
             document.kind,
             document.issue_date.isoformat(),
-            _cell(document.buyer_name),
-            _cell(document.buyer_email),
-            _cell(document.buyer_vat_id),
-            str(to_decimal(document.net_total, currency)),
-            str(document.vat_rate),
-            str(to_decimal(document.vat_total, currency)),
-            str(to_decimal(document.gross_total, currency)),
+            safe_text(document.buyer_name),
+            safe_text(document.buyer_email),
+            safe_text(document.buyer_vat_id),
+            number(to_decimal(document.net_total, currency)),
+            number(document.vat_rate),
+            number(to_decimal(document.vat_total, currency)),
+            number(to_decimal(document.gross_total, currency)),
             currency,
-            document.payment_reference,
+            safe_text(document.payment_reference),
             document.corrects.number if document.corrects_id else "",
         ]
 
@@ -129,8 +132,14 @@ class _Echo:
         return value
 
 
-def export_csv_lines(*, documents: Iterable[Document]) -> Iterator[str]:
-    """CSV text line by line (for a streaming response)."""
-    writer = csv.writer(_Echo())
-    for row in export_rows(documents=documents):
+def export_csv_lines(
+    *, documents: Iterable[Document], language: str | None = None
+) -> Iterator[str]:
+    """CSV text line by line (for a streaming response), as German or Dutch Excel opens it:
+    UTF-8 with a byte-order mark, and in those languages ``;`` between cells and a decimal
+    comma (the same rules as the dashboard's exports)."""
+    comma = uses_decimal_comma(language)
+    writer = csv.writer(_Echo(), delimiter=";" if comma else ",", lineterminator="\r\n")
+    yield BOM
+    for row in export_rows(documents=documents, comma=comma):
         yield writer.writerow(row)

@@ -59,7 +59,9 @@ def test_csv_export_of_a_date_range(creator_client, documents):
     assert response["Content-Disposition"] == (
         'attachment; filename="invoices-2026-03-01-2026-03-31.csv"'
     )
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    content = b"".join(response.streaming_content)
+    assert content.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM; English: "," and "."
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[0] == [
         "number",
         "type",
