@@ -142,7 +142,8 @@ class PaymentInline(MoneyColumns, admin.TabularInline):
     extra = 0
     can_delete = False
     fields = [
-        "provider_ref", "amount_display", "refunded_display", "status", "paid_at", "vat_id_check",
+        "provider_ref", "amount_display", "refunded_display", "status", "paid_at",
+        "vat_id_check_result",
     ]  # fmt: skip
     readonly_fields = fields
 
@@ -150,7 +151,7 @@ class PaymentInline(MoneyColumns, admin.TabularInline):
         return False
 
     @admin.display(description=_("VAT id check"))
-    def vat_id_check(self, payment: Payment) -> str:
+    def vat_id_check_result(self, payment: Payment) -> str:
         """A business buyer's VAT id: valid (reverse charge), refused and why, or waiting."""
         from invoices.models import VatIdCheck
         from invoices.vat_checks import describe_check

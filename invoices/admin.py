@@ -151,10 +151,10 @@ class DocumentAdmin(admin.ModelAdmin):
         # Amounts in minor units show as money in their place ("net_total" -> "net_money").
         money = {"net_total": "net_money", "vat_total": "vat_money", "gross_total": "gross_display"}
         names = (money.get(field.name, field.name) for field in self.model._meta.fields)
-        return [*names, "vat_id_check", "pdf_file"]
+        return [*names, "vat_id_check_result", "pdf_file"]
 
     @admin.display(description=gettext_lazy("VAT id check"))
-    def vat_id_check(self, obj: Document) -> str:
+    def vat_id_check_result(self, obj: Document) -> str:
         return describe_check(VatIdCheck.objects.filter(payment_id=obj.payment_id).first())
 
     @admin.display(description=gettext_lazy("net"))
