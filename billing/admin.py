@@ -141,11 +141,22 @@ class PaymentInline(MoneyColumns, admin.TabularInline):
     model = Payment
     extra = 0
     can_delete = False
-    fields = ["provider_ref", "amount_display", "refunded_display", "status", "paid_at"]
+    fields = [
+        "provider_ref", "amount_display", "refunded_display", "status", "paid_at",
+        "vat_id_check_result",
+    ]  # fmt: skip
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("VAT id check"))
+    def vat_id_check_result(self, payment: Payment) -> str:
+        """A business buyer's VAT id: valid (reverse charge), refused and why, or waiting."""
+        from invoices.models import VatIdCheck
+        from invoices.vat_checks import describe_check
+
+        return describe_check(VatIdCheck.objects.filter(payment=payment).first())
 
 
 @admin.register(Order)

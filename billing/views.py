@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import stripe
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -79,6 +80,14 @@ def _checked_coupon(request: HttpRequest, price: Price, code: str) -> CheckoutCo
     )
 
 
+def _ip_country(request: HttpRequest) -> str:
+    """The buyer's country from the proxy's geo-IP header (``settings.IP_COUNTRY_HEADER``, such
+    as Cloudflare's CF-IPCountry), for the invoice's OSS evidence; "" when none is set."""
+    header = settings.IP_COUNTRY_HEADER
+    value = request.headers.get(header, "").strip().upper() if header else ""
+    return value if len(value) == 2 and value.isalpha() and value != "XX" else ""
+
+
 def _back_to_product(price: Price, code: str) -> HttpResponse:
     url = price.product.get_catalog_url()
     code = normalize_code(code)
@@ -113,7 +122,13 @@ def checkout(request: HttpRequest, price_pk: int) -> HttpResponse:
         messages.error(request, str(refusal))
         return _back_to_product(price, code)
     try:
-        url = start_checkout(price=price, member=_member(request), coupon=coupon, bump=bump)
+        url = start_checkout(
+            price=price,
+            member=_member(request),
+            coupon=coupon,
+            bump=bump,
+            ip_country=_ip_country(request),
+        )
     except stripe.StripeError:
         logger.exception("Stripe Checkout Session for price %s failed", price.pk)
         messages.error(request, _("Checkout is not available right now. Please try again."))

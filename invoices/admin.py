@@ -27,8 +27,10 @@ from invoices.models import (
     DocumentMail,
     PendingDocument,
     SellerSettings,
+    VatIdCheck,
 )
 from invoices.selectors import document_totals, documents_in_range, export_csv_lines
+from invoices.vat_checks import describe_check, run_vat_id_check
 from products.admin_files import admin_file_url, file_name
 from products.money import format_money
 
@@ -49,7 +51,9 @@ def _warn_if_settings_missing(request: HttpRequest) -> None:
 
 @admin.register(SellerSettings)
 class SellerSettingsAdmin(admin.ModelAdmin):
-    list_display = ["legal_name", "vat_id", "default_vat_rate", "small_business", "currency"]
+    list_display = [
+        "legal_name", "country", "vat_id", "default_vat_rate", "small_business", "currency",
+    ]  # fmt: skip
     formfield_overrides = {
         models.JSONField: {"widget": forms.Textarea(attrs={"rows": 3})},
         # Seven-digit consultant numbers need the wider input.
@@ -60,8 +64,8 @@ class SellerSettingsAdmin(admin.ModelAdmin):
             None,
             {
                 "fields": [
-                    "legal_name", "address", "vat_id", "tax_number", "email", "default_vat_rate",
-                    "small_business", "small_business_note", "footer", "logo",
+                    "legal_name", "address", "country", "vat_id", "tax_number", "email",
+                    "default_vat_rate", "small_business", "small_business_note", "footer", "logo",
                     "invoice_number_format", "credit_note_number_format", "currency",
                 ]
             },
@@ -171,9 +175,13 @@ def _last_month(today) -> dict:
 class DocumentAdmin(admin.ModelAdmin):
     """Issued documents are legal records: view them, export them, send them again; never edit."""
 
-    list_display = ["number", "kind", "issue_date", "buyer_name", "gross_display", "corrects"]
+    list_display = [
+        "number", "kind", "issue_date", "buyer_name", "buyer_country", "tax_treatment",
+        "vat_rate", "gross_display", "corrects",
+    ]  # fmt: skip
     list_filter = [
         "kind",
+        "tax_treatment",
         "series__year",
         "series__is_test",
         ("issue_date", admin.DateFieldListFilter),
@@ -191,7 +199,11 @@ class DocumentAdmin(admin.ModelAdmin):
         # Amounts in minor units show as money in their place ("net_total" -> "net_money").
         money = {"net_total": "net_money", "vat_total": "vat_money", "gross_total": "gross_display"}
         names = (money.get(field.name, field.name) for field in self.model._meta.fields)
-        return [*names, "pdf_file"]
+        return [*names, "vat_id_check_result", "pdf_file"]
+
+    @admin.display(description=gettext_lazy("VAT id check"))
+    def vat_id_check_result(self, obj: Document) -> str:
+        return describe_check(VatIdCheck.objects.filter(payment_id=obj.payment_id).first())
 
     @admin.display(description=gettext_lazy("net"))
     def net_money(self, obj: Document) -> str:
@@ -364,3 +376,43 @@ class PendingDocumentAdmin(admin.ModelAdmin):
             % {"count": len(issued), "numbers": numbers},
             level=messages.SUCCESS,
         )
+
+
+@admin.register(VatIdCheck)
+class VatIdCheckAdmin(admin.ModelAdmin):
+    """Business buyers' VAT ids: the VIES result and, for a refused id, why."""
+
+    list_display = [
+        "created_at", "vat_id", "status", "reason", "attempts", "next_attempt_at", "checked_at",
+        "payment",
+    ]  # fmt: skip
+    list_filter = ["status", "country"]
+    search_fields = ["vat_id", "payment__provider_ref", "registered_name"]
+    list_select_related = ["payment"]
+    actions = ["ask_vies_now"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_issue_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("invoices.add_document")
+
+    @admin.action(
+        description=gettext_lazy("Ask VIES again now (waiting checks)"), permissions=["issue"]
+    )
+    def ask_vies_now(self, request: HttpRequest, queryset) -> None:
+        now = timezone.now()
+        pks = list(
+            queryset.filter(status=VatIdCheck.Status.PENDING).values_list("pk", flat=True)[:20]
+        )
+        results = [run_vat_id_check(check_pk=pk, now=now) for pk in pks]
+        self.message_user(request, "; ".join(describe_check(check) for check in results) or "—")

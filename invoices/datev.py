@@ -87,12 +87,12 @@ class DatevFile:
 def revenue_account(document: Document, settings: SellerSettings) -> str:
     """The revenue account (Gegenkonto) a document is booked to.
 
-    The tax treatment decides where the document has one (``tax_treatment``: domestic, oss,
+    The tax treatment decides (``Document.tax_treatment``: domestic, oss,
     reverse_charge, export, small_business); without it the VAT rate does: 0 % under the
     small-business note goes to the § 19 account, any other rate to the domestic rate map.
     Raises ``DatevExportError`` naming the document when no account is configured.
     """
-    treatment = getattr(document, "tax_treatment", "") or ""
+    treatment = document.tax_treatment or ""
     rate = Decimal(document.vat_rate)
     named = {
         "reverse_charge": settings.datev_reverse_charge_account,
@@ -183,7 +183,7 @@ def _receipt_number(number: str) -> str:
 def booking_row(document: Document, settings: SellerSettings) -> list[str]:
     """The 125 fields of one document's booking."""
     row = [""] * len(COLUMNS)
-    treatment = getattr(document, "tax_treatment", "") or ""
+    treatment = document.tax_treatment or ""
     buyer = document.buyer_name or document.buyer_email
     if document.kind == DocumentKind.CREDIT_NOTE and document.corrects_id:
         buyer = f"{document.corrects.number} {buyer}"
@@ -198,7 +198,7 @@ def booking_row(document: Document, settings: SellerSettings) -> list[str]:
     if treatment == "reverse_charge" and document.buyer_vat_id:
         row[EU_ID] = _text("".join(document.buyer_vat_id.split()).upper(), limit=15)
     elif treatment == "oss":
-        row[EU_ID] = _text(getattr(document, "buyer_country", "").upper(), limit=15)
+        row[EU_ID] = _text(document.buyer_country.upper(), limit=15)
         row[EU_RATE] = _amount(Decimal(document.vat_rate))
     return row
 

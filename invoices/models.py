@@ -24,6 +24,7 @@ from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 from invoices import datev_settings
+from invoices.vat import TaxTreatment
 from products.storage import private_storage
 
 DEFAULT_SMALL_BUSINESS_NOTE = "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet."
@@ -67,6 +68,15 @@ class SellerSettings(models.Model):
 
     legal_name = models.CharField(_("legal name"), max_length=200)
     address = models.TextField(_("address"), help_text=_("One line per address line."))
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="DE",
+        help_text=_(
+            "ISO code of the country you sell from (DE, AT, NL, ...). Buyers there pay the "
+            "default rate below; consumers elsewhere in the EU pay their country's rate."
+        ),
+    )
     vat_id = models.CharField(_("VAT id"), max_length=40, blank=True)
     tax_number = models.CharField(_("tax number"), max_length=40, blank=True)
     email = models.EmailField(_("contact e-mail"), blank=True)
@@ -311,6 +321,20 @@ class Document(ImmutableModel):
     buyer_address = models.TextField(_("buyer address"), blank=True)
     buyer_country = models.CharField(_("buyer country"), max_length=2, blank=True)
     buyer_vat_id = models.CharField(_("buyer VAT id"), max_length=40, blank=True)
+    # How the document is taxed (issue 19) and the location evidence OSS asks for, as the
+    # provider reported it at checkout: the billing address country, and the card's or the
+    # IP address's country where the provider gives them ("" where it does not).
+    tax_treatment = models.CharField(
+        _("tax treatment"),
+        max_length=20,
+        choices=TaxTreatment.choices,
+        default=TaxTreatment.DOMESTIC,
+    )
+    evidence_billing_country = models.CharField(
+        _("billing address country"), max_length=2, blank=True
+    )
+    evidence_card_country = models.CharField(_("card country"), max_length=2, blank=True)
+    evidence_ip_country = models.CharField(_("IP address country"), max_length=2, blank=True)
     currency = models.CharField(_("currency"), max_length=3)
     vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
     net_total = models.BigIntegerField(_("net (minor units)"))
@@ -466,3 +490,47 @@ class PendingDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.payment}"
+
+
+class VatIdCheck(models.Model):
+    """The check of a business buyer's VAT id for one payment: format, then VIES.
+
+    One row per payment (unique), so the check and the invoice it decides happen once. While
+    VIES cannot answer, the row stays ``pending`` and the invoice waits; the beat job
+    ``invoices.tasks.retry_vat_id_checks`` asks again at ``next_attempt_at``.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for VIES")
+        VALID = "valid", _("valid: reverse charge")
+        INVALID = "invalid", _("refused: taxed as a consumer")
+
+    payment = models.OneToOneField(
+        "billing.Payment", on_delete=models.PROTECT, related_name="vat_id_check"
+    )
+    vat_id = models.CharField(_("VAT id"), max_length=40)
+    country = models.CharField(_("country of the VAT id"), max_length=2, blank=True)
+    status = models.CharField(
+        _("result"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    reason = models.CharField(
+        _("reason"),
+        max_length=500,
+        blank=True,
+        help_text=_("Why the id was refused, or why VIES has not answered yet."),
+    )
+    attempts = models.PositiveIntegerField(_("VIES requests"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    request_identifier = models.CharField(_("VIES consultation number"), max_length=100, blank=True)
+    registered_name = models.CharField(_("name in VIES"), max_length=300, blank=True)
+    registered_address = models.TextField(_("address in VIES"), blank=True)
+    created_at = models.DateTimeField(_("requested at"))
+
+    class Meta:
+        verbose_name = _("VAT id check")
+        verbose_name_plural = _("VAT id checks")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="vat_check_due")]
+
+    def __str__(self) -> str:
+        return f"{self.vat_id}: {self.get_status_display()}"

@@ -8,6 +8,12 @@ start of 0.00 is not a supply to invoice.
 When the seller settings are missing, nothing is lost: the request is stored as a
 ``PendingDocument`` in the same transaction, and ``issue_pending_documents`` (an admin action)
 issues them once the settings exist.
+
+The tax treatment (issue 19, ``invoices.vat.decide_treatment``): the seller's rate at home, the
+buyer's country's rate for an EU consumer (OSS), none outside the EU, 0 % for an EU business
+whose VAT id VIES confirmed (reverse charge; the invoice waits as pending until VIES answers,
+``invoices.vat_checks``), and the § 19 note as before. Prices are gross: the buyer pays the
+same everywhere, and the VAT inside it follows the country.
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ from invoices.models import (
     SellerSettings,
 )
 from invoices.numbering import allocate_number
-from invoices.vat import Split, split_gross
+from invoices.vat import Split, TaxTreatment, Treatment, decide_treatment, split_gross
+from invoices.vat_checks import confirmed_business_country, ensure_vat_id_check
 from outbox.models import OutboxMessage
 from outbox.services import Outgoing, enqueue
 
@@ -79,6 +86,8 @@ def buyer_snapshot(*, payment: Payment, buyer: Buyer | None) -> dict:
             "address": list(buyer.address),
             "country": buyer.country,
             "vat_id": buyer.vat_id,
+            "card_country": buyer.card_country,
+            "ip_country": buyer.ip_country,
         }
     previous = (
         Document.objects.filter(payment__order=payment.order, kind=DocumentKind.INVOICE)
@@ -96,8 +105,10 @@ def _document_buyer(document: Document) -> dict:
         "name": document.buyer_name,
         "email": document.buyer_email,
         "address": document.buyer_address_lines,
-        "country": document.buyer_country,
+        "country": document.evidence_billing_country or document.buyer_country,
         "vat_id": document.buyer_vat_id,
+        "card_country": document.evidence_card_country,
+        "ip_country": document.evidence_ip_country,
     }
 
 
@@ -127,7 +138,21 @@ def issue_invoice_for_payment(
             defaults={"amount": payment.amount, "requested_at": now, "buyer": snapshot},
         )
         return None
+    if _waits_for_vat_id_check(payment=payment, seller=seller, buyer=snapshot, now=now):
+        PendingDocument.objects.get_or_create(
+            payment=payment,
+            kind=DocumentKind.INVOICE,
+            defaults={"amount": payment.amount, "requested_at": now, "buyer": snapshot},
+        )
+        return None
     return _issue_invoice(payment=payment, seller=seller, buyer=snapshot, now=now)
+
+
+def _waits_for_vat_id_check(
+    *, payment: Payment, seller: SellerSettings, buyer: dict, now: datetime
+) -> bool:
+    check = ensure_vat_id_check(payment=payment, seller=seller, buyer=buyer, now=now)
+    return check is not None and check.status == check.Status.PENDING
 
 
 @transaction.atomic
@@ -202,6 +227,19 @@ def issue_pending_documents(*, now: datetime) -> list[Document]:
     return [doc for pk in pending_pks if (doc := _issue_pending(pk=pk, now=now)) is not None]
 
 
+def issue_documents_of_payment(*, payment_pk: int, now: datetime) -> list[Document]:
+    """Issue one payment's pending documents (its invoice once its VAT id check is decided,
+    then the credit notes that wait for it); as safe to repeat as ``issue_pending_documents``."""
+    if seller_settings() is None:
+        return []
+    pending_pks = list(
+        PendingDocument.objects.filter(payment_id=payment_pk, document__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return [doc for pk in pending_pks if (doc := _issue_pending(pk=pk, now=now)) is not None]
+
+
 @transaction.atomic
 def _issue_pending(*, pk: int, now: datetime) -> Document | None:
     request = (
@@ -209,18 +247,25 @@ def _issue_pending(*, pk: int, now: datetime) -> Document | None:
         .select_related("payment__order__member", "payment__order__product")
         .get(pk=pk)
     )
-    if request.document_id is not None:
-        return None
     seller = seller_settings()
+    if request.document_id is not None or seller is None:
+        return None
     payment = request.payment
     if request.kind == DocumentKind.INVOICE:
         document = Document.objects.filter(payment=payment, kind=DocumentKind.INVOICE).first()
+        buyer = request.buyer
         if document is None:
-            document = _issue_invoice(payment=payment, seller=seller, buyer=request.buyer, now=now)
+            if _waits_for_vat_id_check(payment=payment, seller=seller, buyer=buyer, now=now):
+                return None  # VIES has not answered yet; the check's job issues it later
+            document = _issue_invoice(payment=payment, seller=seller, buyer=buyer, now=now)
     else:
-        invoice = Document.objects.select_for_update().get(
-            payment=payment, kind=DocumentKind.INVOICE
+        invoice = (
+            Document.objects.select_for_update()
+            .filter(payment=payment, kind=DocumentKind.INVOICE)
+            .first()
         )
+        if invoice is None:
+            return None  # its invoice is still waiting (for VIES): issued right after it
         document = _issue_credit_note(
             invoice=invoice, amount=request.amount, seller=seller, now=now
         )
@@ -240,8 +285,19 @@ def _credited_so_far(*, payment: Payment) -> int:
     return -(issued or 0) + (pending or 0)
 
 
-def _vat_rate(seller: SellerSettings) -> Decimal:
-    return Decimal("0.00") if seller.small_business else seller.default_vat_rate
+def _treatment(*, payment: Payment, seller: SellerSettings, buyer: dict) -> Treatment:
+    """The invoice's treatment from the seller settings, the buyer's billing country and the
+    payment's VAT id check (reverse charge only for an id VIES confirmed)."""
+    from invoices.models import VatIdCheck
+
+    check = VatIdCheck.objects.filter(payment=payment).first()
+    return decide_treatment(
+        seller_country=seller.country,
+        seller_rate=seller.default_vat_rate,
+        small_business=seller.small_business,
+        buyer_country=buyer.get("country") or "",
+        business_country=confirmed_business_country(check),
+    )
 
 
 def _line_description(payment: Payment) -> str:
@@ -296,14 +352,14 @@ def _invoice_lines(payment: Payment, rate: Decimal) -> list[tuple[str, Split]]:
 def _issue_invoice(
     *, payment: Payment, seller: SellerSettings, buyer: dict, now: datetime
 ) -> Document:
-    rate = _vat_rate(seller)
+    treatment = _treatment(payment=payment, seller=seller, buyer=buyer)
     return _create_document(
         kind=DocumentKind.INVOICE,
         payment=payment,
         seller=seller,
         buyer=buyer,
-        rate=rate,
-        lines=_invoice_lines(payment, rate),
+        treatment=treatment,
+        lines=_invoice_lines(payment, treatment.rate),
         corrects=None,
         now=now,
     )
@@ -343,7 +399,7 @@ def _issue_credit_note(
         payment=invoice.payment,
         seller=seller,
         buyer=buyer,
-        rate=invoice.vat_rate,
+        treatment=Treatment(invoice.tax_treatment, invoice.vat_rate, invoice.buyer_country),
         lines=[(description, split)],
         corrects=invoice,
         now=now,
@@ -366,16 +422,18 @@ def _create_document(
     payment: Payment,
     seller: SellerSettings,
     buyer: dict,
-    rate: Decimal,
+    treatment: Treatment,
     lines: list[tuple[str, Split]],
     corrects: Document | None,
     now: datetime,
     small_business_note: str | None = None,
 ) -> Document:
-    """Number and store one document. A credit note keeps its invoice's tax treatment (the
-    small-business note), whatever the settings say today."""
+    """Number and store one document. A credit note keeps its invoice's tax treatment, rate,
+    country and small-business note, whatever the settings or the rate table say today."""
+    rate = treatment.rate
     if small_business_note is None:
-        small_business_note = seller.small_business_note if seller.small_business else ""
+        is_small = treatment.kind == TaxTreatment.SMALL_BUSINESS
+        small_business_note = seller.small_business_note if is_small else ""
     issue_date = timezone.localdate(now)
     allocated = allocate_number(
         kind=kind, year=issue_date.year, seller=seller, is_test=payment.order.is_test
@@ -404,9 +462,13 @@ def _create_document(
             buyer_name=buyer.get("name", ""),
             buyer_email=buyer.get("email", ""),
             buyer_address="\n".join(buyer.get("address") or []),
-            buyer_country=buyer.get("country", ""),
+            buyer_country=treatment.country,
             buyer_vat_id=buyer.get("vat_id", ""),
+            evidence_billing_country=buyer.get("country") or "",
+            evidence_card_country=buyer.get("card_country") or "",
+            evidence_ip_country=buyer.get("ip_country") or "",
         ),
+        tax_treatment=treatment.kind,
         currency=payment.currency.upper(),
         vat_rate=rate,
         net_total=sum(split.net for _text, split in lines),

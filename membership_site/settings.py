@@ -224,6 +224,7 @@ for _schedule_module in (
     "outbox.schedule",
     "leads.schedule",
     "sequences.schedule",
+    "invoices.schedule",
 ):
     CELERY_BEAT_SCHEDULE.update(__import__(_schedule_module, fromlist=["x"]).BEAT_SCHEDULE)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -262,6 +263,12 @@ if DEBUG and not STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET:
     STRIPE_WEBHOOK_SECRET = STRIPE_OFFLINE_WEBHOOK_SECRET
 LOGIN_LINK_MAX_AGE_SECONDS = _int("LOGIN_LINK_MAX_AGE_SECONDS", 3 * 24 * 60 * 60)
 DIGISTORE24_IPN_PASSPHRASE = env.str("DIGISTORE24_IPN_PASSPHRASE", default="")
+# The EU's VIES service (checks business buyers' VAT ids); a slow answer counts as "down" and
+# the check is retried by the beat job, so a webhook's worker never waits longer than this.
+VIES_TIMEOUT_SECONDS = _int("VIES_TIMEOUT_SECONDS", 10)
+# A request header with the buyer's country from the IP address, set by the proxy in front of
+# the site (Cloudflare: CF-IPCountry); recorded as OSS location evidence. Unset: not recorded.
+IP_COUNTRY_HEADER = env.str("IP_COUNTRY_HEADER", default="")
 
 # --- Membership rules -------------------------------------------------------------------------
 MEMBERSHIP_CURRENCY = env.str("MEMBERSHIP_CURRENCY", default="EUR").upper()

@@ -22,6 +22,10 @@ class Buyer:
     country: str = ""
     vat_id: str = ""
     language: str = ""  # as the buyer chose at checkout (``de``, ``nl-NL``, …); "" if unknown
+    # OSS location evidence besides the billing address's ``country``, where the provider gives
+    # it: the card's issuing country, and the country of the buyer's IP address.
+    card_country: str = ""
+    ip_country: str = ""
 
 
 @dataclass(frozen=True)

@@ -192,19 +192,44 @@ def _address_lines(address: dict) -> list[str | None]:
     ]
 
 
+def _vat_id(tax_ids: list) -> str:
+    """The buyer's EU VAT id from Checkout's ``tax_id_collection`` (``type: eu_vat``), else the
+    first tax id given (kept on the invoice; only an EU id can make the sale reverse charge)."""
+    entries = [entry for entry in tax_ids if isinstance(entry, dict)]
+    chosen = next((entry for entry in entries if entry.get("type") == "eu_vat"), None)
+    chosen = chosen or (entries[0] if entries else {})
+    return str(chosen.get("value") or "")
+
+
+def _country(value: object) -> str:
+    value = str(value or "").strip().upper()
+    return value if len(value) == 2 and value.isalpha() else ""
+
+
+def _card_country(session: dict) -> str:
+    """The card's country, where the event carries the charge (an expanded payment intent)."""
+    intent = session.get("payment_intent")
+    charge = intent.get("latest_charge") if isinstance(intent, dict) else None
+    details = charge.get("payment_method_details") if isinstance(charge, dict) else None
+    card = (details or {}).get("card") or {}
+    return _country(card.get("country"))
+
+
 def _session_buyer(session: dict) -> Buyer:
     details = session.get("customer_details") or {}
     address = details.get("address") or {}
     lines = _address_lines(address)
-    tax_ids = details.get("tax_ids") or []
     return Buyer(
         email=details.get("email") or session.get("customer_email") or "",
         name=details.get("name") or "",
         provider_customer_id=_ref(session.get("customer")),
         address=tuple(line for line in lines if line),
-        country=address.get("country") or "",
-        vat_id=(tax_ids[0].get("value") or "") if tax_ids else "",
+        country=_country(address.get("country")),
+        vat_id=_vat_id(details.get("tax_ids") or []),
         language=_session_language(session),
+        card_country=_card_country(session),
+        # Our own checkout names the IP address's country (settings.IP_COUNTRY_HEADER).
+        ip_country=_country((session.get("metadata") or {}).get("ip_country")),
     )
 
 
@@ -401,15 +426,16 @@ def _invoice_buyer(invoice: dict) -> Buyer:
         email, name = stripe_api.customer_email(customer_ref)
     address = invoice.get("customer_address") or {}
     lines = _address_lines(address)
-    tax_ids = invoice.get("customer_tax_ids") or []
+    metadata = _invoice_subscription_metadata(invoice)
     return Buyer(
         email=email,
         name=name,
         provider_customer_id=customer_ref,
         address=tuple(line for line in lines if line),
-        country=address.get("country") or "",
-        vat_id=(tax_ids[0].get("value") or "") if tax_ids else "",
-        language=_invoice_subscription_metadata(invoice).get("language") or "",
+        country=_country(address.get("country")),
+        vat_id=_vat_id(invoice.get("customer_tax_ids") or []),
+        language=metadata.get("language") or "",
+        ip_country=_country(metadata.get("ip_country")),
     )
 
 

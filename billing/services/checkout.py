@@ -56,6 +56,7 @@ def checkout_session_params(
     coupon_ref: str = "",
     coupon: CheckoutCoupon | None = None,
     bump: OfferedBump | None = None,
+    ip_country: str = "",
 ) -> dict:
     """The Checkout Session for one price: ``metadata.price_id`` names our Stripe price; an
     order bump the buyer ticked is a second line (``offers.bumps``, one-off prices only).
@@ -72,12 +73,15 @@ def checkout_session_params(
         "cancel_url": settings.SITE_URL + price.product.get_catalog_url(),
         "metadata": {"price_id": price.stripe_price_id, "language": language},
         "locale": language.split("-")[0],
+        # A business buyer can give a VAT id (customer_details.tax_ids): checked with VIES,
+        # a valid one from another EU country makes the invoice reverse charge (invoices).
+        "tax_id_collection": {"enabled": True},
     }
+    if ip_country:  # OSS location evidence besides the billing address (settings.IP_COUNTRY_HEADER)
+        params["metadata"]["ip_country"] = ip_country
     if price.is_recurring:
         # The first invoice (which creates the member) carries the subscription's metadata.
-        subscription_data: dict = {
-            "metadata": {"price_id": price.stripe_price_id, "language": language}
-        }
+        subscription_data: dict = {"metadata": dict(params["metadata"])}
         if price.trial_days:
             subscription_data["trial_period_days"] = price.trial_days
         params["subscription_data"] = subscription_data
@@ -98,6 +102,8 @@ def checkout_session_params(
     customer = stripe_customer_for(member=member) if member is not None else None
     if customer is not None:
         params["customer"] = customer.provider_customer_id
+        # Stripe requires this with tax_id_collection: the id and address go on the customer.
+        params["customer_update"] = {"name": "auto", "address": "auto"}
     elif member is not None:
         params["customer_email"] = member.email
     return params
@@ -119,6 +125,7 @@ def start_checkout(
     member: User | None,
     coupon: CheckoutCoupon | None = None,
     bump: OfferedBump | None = None,
+    ip_country: str = "",
 ) -> str:
     """Create the Checkout Session through Stripe's API; returns the URL to send the buyer to.
 
@@ -156,6 +163,7 @@ def start_checkout(
             coupon_ref=coupon_ref,
             coupon=coupon,
             bump=bump,
+            ip_country=ip_country,
         )
     )
     return session.url

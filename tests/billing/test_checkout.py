@@ -42,6 +42,7 @@ def test_checkout_creates_a_payment_session_and_redirects_to_stripe(
         "metadata[language]": "en",
         "locale": "en",
         "customer_creation": "always",
+        "tax_id_collection[enabled]": "true",
         "success_url": "http://testserver/billing/checkout/success/?session_id={CHECKOUT_SESSION_ID}",
         "cancel_url": "http://testserver/products/habit-course/",
     }
@@ -85,6 +86,25 @@ def test_a_known_stripe_customer_checks_out_as_that_customer(client, course_pric
     params = stripe_http.requests[0]["params"]
     assert params["customer"] == "cus_ada"
     assert "customer_email" not in params
+    # Stripe refuses tax_id_collection with a customer unless the customer may be updated.
+    assert (params["customer_update[name]"], params["customer_update[address]"]) == (
+        "auto",
+        "auto",
+    )
+
+
+def test_the_proxys_ip_country_travels_to_the_webhook_as_evidence(
+    client, course_price, stripe_http, settings
+):
+    settings.IP_COUNTRY_HEADER = "CF-IPCountry"
+    stripe_http.add("POST", "/v1/checkout/sessions", SESSION)
+
+    client.post(f"/billing/checkout/{course_price.pk}/", HTTP_CF_IPCOUNTRY="at")
+    client.post(f"/billing/checkout/{course_price.pk}/", HTTP_CF_IPCOUNTRY="<script>")
+
+    first, second = (request["params"] for request in stripe_http.requests)
+    assert first["metadata[ip_country]"] == "AT"
+    assert "metadata[ip_country]" not in second
 
 
 def test_stripe_refusing_the_session_shows_a_message(client, course_price, stripe_http):

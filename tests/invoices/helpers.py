@@ -72,7 +72,9 @@ def checkout_buyer(**overrides) -> Buyer:
         "email": "ada@example.test",
         "name": "Ada Lovelace",
         "address": ("12 Analytical Lane", "EC1A 1BB London"),
-        "country": "GB",
+        # Billing country as the seller's (DE): these tests are about the domestic rate. Buyers
+        # elsewhere (OSS, outside the EU, reverse charge) are in test_vat_by_country.py.
+        "country": "DE",
         "vat_id": "GB123456789",
     }
     fields.update(overrides)

@@ -134,15 +134,18 @@ def test_a_month_export_matches_the_invoices_to_the_cent():
     assert sorted(row[10] for row in rows) == sorted(may.values_list("number", flat=True))
 
 
-def test_revenue_accounts_follow_the_rate_when_documents_have_no_tax_treatment():
+def test_domestic_revenue_accounts_follow_the_rate():
     seller = SellerSettings(**DATEV_SELLER)
 
-    def document(rate: str, note: str = "") -> SimpleNamespace:
-        return SimpleNamespace(number="RE-9", vat_rate=Decimal(rate), small_business_note=note)
+    def document(rate: str, note: str = "", treatment: str = "domestic") -> SimpleNamespace:
+        return SimpleNamespace(
+            number="RE-9", vat_rate=Decimal(rate), small_business_note=note, tax_treatment=treatment
+        )
 
     assert revenue_account(document("19.00"), seller) == "8400"
     assert revenue_account(document("7.00"), seller) == "8300"
-    assert revenue_account(document("0.00", note="Gemäß § 19 UStG …"), seller) == "8195"
+    # A document without a recorded treatment (none since invoices 0005) goes by its note.
+    assert revenue_account(document("0.00", "Gemäß § 19 UStG …", ""), seller) == "8195"
     with pytest.raises(DatevExportError, match=r"No revenue account for RE-9 \(VAT rate 20 %"):
         revenue_account(document("20.00"), seller)
 

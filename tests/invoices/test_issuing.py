@@ -33,7 +33,7 @@ def test_stripe_payment_gets_one_invoice_with_snapshot_lines_and_reference():
     assert invoice.buyer_name == "Ada Lovelace"
     assert invoice.buyer_email == "ada@example.test"
     assert invoice.buyer_address_lines == ["12 Analytical Lane", "EC1A 1BB London"]
-    assert (invoice.buyer_country, invoice.buyer_vat_id) == ("GB", "GB123456789")
+    assert (invoice.buyer_country, invoice.buyer_vat_id) == ("DE", "GB123456789")
     assert invoice.small_business_note == ""
     line = invoice.lines.get()
     assert (line.description, line.quantity) == ("Six-day habit course", 1)
