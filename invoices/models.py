@@ -231,6 +231,14 @@ class Document(ImmutableModel):
     buyer_address = models.TextField(_("buyer address"), blank=True)
     buyer_country = models.CharField(_("buyer country"), max_length=2, blank=True)
     buyer_vat_id = models.CharField(_("buyer VAT id"), max_length=40, blank=True)
+    # The withdrawal-right waiver as recorded when the invoice was issued (``billing.waiver``).
+    withdrawal_waiver_version = models.CharField(
+        _("withdrawal waiver (text version)"), max_length=40, blank=True
+    )
+    withdrawal_waiver_at = models.DateTimeField(_("withdrawal waiver given"), null=True, blank=True)
+    access_withheld_until = models.DateTimeField(
+        _("access opens at (no waiver)"), null=True, blank=True
+    )
     currency = models.CharField(_("currency"), max_length=3)
     vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
     net_total = models.BigIntegerField(_("net (minor units)"))

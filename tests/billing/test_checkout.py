@@ -121,7 +121,8 @@ def test_a_live_site_without_a_key_gives_nothing_away(
     would sign free purchases with the real secret, so it does not exist there."""
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"/billing/checkout/test/{course_price.pk}/", {"email": "free@x.test"}
+            f"/billing/checkout/test/{course_price.pk}/",
+            {"withdrawal_waiver": "on", "email": "free@x.test"},
         )
     assert response.status_code == 404
     assert not AccessGrant.objects.exists()
@@ -135,7 +136,8 @@ def test_offline_test_checkout_runs_the_whole_flow_through_the_webhook(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"/billing/checkout/test/{course_price.pk}/", {"email": "ada@x.test", "name": "Ada"}
+            f"/billing/checkout/test/{course_price.pk}/",
+            {"withdrawal_waiver": "on", "email": "ada@x.test", "name": "Ada"},
         )
 
     assert response.status_code == 302
@@ -170,7 +172,7 @@ def test_a_buyer_who_checks_out_in_dutch_becomes_a_dutch_speaking_member(
         for price, email in purchases:
             client.post(
                 f"/billing/checkout/test/{price.pk}/",
-                {"email": email},
+                {"withdrawal_waiver": "on", "email": email},
                 HTTP_ACCEPT_LANGUAGE="nl",
             )
 
@@ -187,7 +189,8 @@ def test_offline_test_checkout_of_a_membership(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"/billing/checkout/test/{membership_price.pk}/", {"email": "ada@x.test"}
+            f"/billing/checkout/test/{membership_price.pk}/",
+            {"withdrawal_waiver": "on", "email": "ada@x.test"},
         )
 
     assert sorted(ProviderEvent.objects.values_list("event_type", "status")) == [
