@@ -49,4 +49,3 @@ def test_parallel_late_waivers_are_recorded_once(postgres_only):
     assert grant.withheld_until is None
     assert grant.events.filter(kind=GrantEvent.Kind.NOTE).count() == 1
     assert Order.objects.get().withdrawal_waiver_version == WAIVER_VERSION
-
