@@ -154,9 +154,10 @@ def grant_access(
     audit = {"now": now, "source_event": source_event, "actor": actor, "reason": reason}
     if withheld_until is not None and withheld_until <= now:
         withheld_until = None
+    opening = dict(audit)  # what a new or reactivated grant records
     if withheld_until is not None:
         opens = f"{withheld_until:%Y-%m-%d %H:%M} UTC"
-        audit["reason"] = f"{reason}; no withdrawal waiver: access opens {opens}"
+        opening["reason"] = f"{reason}; no withdrawal waiver: access opens {opens}"
     grant, created = _locked_grant(
         member=member,
         product=product,
@@ -171,7 +172,7 @@ def grant_access(
         },
     )
     if created:
-        record_grant_event(grant=grant, kind=Kind.GRANTED, **audit)
+        record_grant_event(grant=grant, kind=Kind.GRANTED, **opening)
         return grant
     if effective_state(grant, now=now) in LIVE_STATES:
         return _extend(
@@ -203,7 +204,7 @@ def grant_access(
     grant.source = source
     grant.is_test = is_test
     grant.save()
-    record_grant_event(grant=grant, kind=Kind.REACTIVATED, **audit)
+    record_grant_event(grant=grant, kind=Kind.REACTIVATED, **opening)
     return grant
 
 

@@ -53,6 +53,8 @@ def test_a_purchase_without_the_waiver_opens_only_on_day_14(deliver, course_pric
     assert (order.withdrawal_waiver_version, order.withdrawal_waiver_at) == ("", None)
     grant = AccessGrant.objects.get()
     assert (grant.state, grant.withheld_until, grant.starts_at) == ("active", OPENS, OPENS)
+    granted = grant.events.get(kind=GrantEvent.Kind.GRANTED)
+    assert granted.reason.endswith("; no withdrawal waiver: access opens 2026-05-18 10:00 UTC")
     for moment in (BOUGHT, OPENS - timedelta(minutes=1)):
         assert product_allows_access(member=member, product=grant.product, now=moment) is False
         assert lesson_state(member=member, lesson=lesson, now=moment).has_access is False
