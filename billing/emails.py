@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from billing.models import Order
+from billing.waiver import withdrawal_confirmation
 from branding.selectors import current_brand, from_email
 from members.access import access_ends_at
 from members.login_links import login_link_url
@@ -71,6 +72,7 @@ def order_message(order: Order) -> EmailMultiAlternatives:
         context={
             "order": order,
             "products": products_granted_by(order.product),
+            "withdrawal": withdrawal_confirmation(order),
             "login_url": login_link_url(member),
             "members_url": settings.SITE_URL + reverse("members:dashboard"),
         },

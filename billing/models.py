@@ -123,6 +123,17 @@ class Order(models.Model):
     # Digistore24's own pages for the buyer (from the IPN): stop the rebilling, the receipt.
     rebilling_stop_url = models.URLField(_("provider cancel URL"), max_length=500, blank=True)
     receipt_url = models.URLField(_("provider receipt URL"), max_length=500, blank=True)
+    # The buyer's waiver of the withdrawal right (``billing.waiver``): which text, when, from where.
+    withdrawal_waiver_version = models.CharField(
+        _("withdrawal waiver (text version)"),
+        max_length=40,
+        blank=True,
+        help_text=_("Empty: the buyer did not agree that access starts before the 14 days end."),
+    )
+    withdrawal_waiver_at = models.DateTimeField(_("withdrawal waiver given"), null=True, blank=True)
+    withdrawal_waiver_ip = models.GenericIPAddressField(
+        _("withdrawal waiver IP address"), null=True, blank=True
+    )
     welcome_sent_at = models.DateTimeField(
         _("welcome e-mail sent"),
         null=True,

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from billing import stripe_api
 from billing.models import CancellationFeedback, Subscription
+from billing.providers.base import WaiverConsent
 from billing.providers.stripe_test_checkout import (
     TestCheckoutUnavailable,
     complete_test_checkout,
@@ -41,6 +42,7 @@ from billing.services.self_service import (
     portal_destination,
     set_cancellation,
 )
+from billing.waiver import WAIVER_VERSION, clean_ip, waiver_needed, waiver_text
 from members import throttle
 from members.views import member_view
 from offers.bumps import BumpRefused, bump_for_checkout, bump_offered_with, coupon_with_bump
@@ -143,14 +145,25 @@ class TestCheckoutForm(forms.Form):
         label=gettext_lazy("Coupon code (optional)"), max_length=40, required=False
     )
     bump = forms.BooleanField(required=False)  # labelled with the order bump's headline
+    # The withdrawal-right waiver (``billing.waiver``), as Stripe Checkout's required box.
+    withdrawal_waiver = forms.BooleanField(
+        required=True,
+        error_messages={
+            "required": gettext_lazy("Please agree that your access starts at once, to buy.")
+        },
+    )
 
-    def __init__(self, *args, bump=None, **kwargs) -> None:
+    def __init__(self, *args, bump=None, needs_waiver: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.offered_bump = bump
         if bump is None:
             del self.fields["bump"]
         else:
             self.fields["bump"].label = bump.headline
+        if needs_waiver:
+            self.fields["withdrawal_waiver"].label = waiver_text()
+        else:
+            del self.fields["withdrawal_waiver"]
 
 
 def _test_checkout_coupon(request: HttpRequest, form: TestCheckoutForm, price: Price):
@@ -173,7 +186,12 @@ def test_checkout(request: HttpRequest, price_pk: int) -> HttpResponse:
     initial = {"email": member.email, "name": member.name} if member else {}
     initial["coupon"] = normalize_code(request.GET.get("coupon", ""))
     initial["bump"] = bool(request.GET.get("bump"))
-    form = TestCheckoutForm(request.POST or None, initial=initial, bump=bump_offered_with(price))
+    form = TestCheckoutForm(
+        request.POST or None,
+        initial=initial,
+        bump=bump_offered_with(price),
+        needs_waiver=waiver_needed(product=price.product, amount=price.amount),
+    )
     if request.method == "POST" and form.is_valid():
         coupon = _test_checkout_coupon(request, form, price)
         if form.is_valid():  # the coupon's error, if any, is on the form now
@@ -213,6 +231,10 @@ def _pay_test_checkout(request, form, price, member, coupon) -> HttpResponse | N
     buyer = member if member and member.email.lower() == email.lower() else None
     credit = None if coupon is not None else store_credit_discount(price=price, member=buyer)
     bump = form.offered_bump if form.cleaned_data.get("bump") else None
+    waiver = None
+    if form.cleaned_data.get("withdrawal_waiver"):
+        ip = clean_ip(throttle.client_ip(request)) or ""
+        waiver = WaiverConsent(version=WAIVER_VERSION, at=timezone.now(), ip=ip)
     try:
         session_ref = complete_test_checkout(
             price=price,
@@ -221,6 +243,7 @@ def _pay_test_checkout(request, form, price, member, coupon) -> HttpResponse | N
             credit=credit,
             coupon=coupon_with_bump(coupon, price=price, bump=bump),
             bump=bump,
+            waiver=waiver,
         )
     except TestCheckoutUnavailable as error:
         logger.error("local test checkout failed: %s", error)

@@ -74,6 +74,7 @@ def notice_candidates(*, now: datetime) -> QuerySet:
             Q(paid_through__isnull=True)
             | Q(paid_through__gte=now - grace_period())
             | Q(paused_since__isnull=False),
+            Q(withheld_until__isnull=True) | Q(withheld_until__lte=now),
             _lesson_may_be_open_q(now=now),
             ~Exists(already),
             state__in=LIVE_STATES,

@@ -335,6 +335,14 @@ class Document(ImmutableModel):
     )
     evidence_card_country = models.CharField(_("card country"), max_length=2, blank=True)
     evidence_ip_country = models.CharField(_("IP address country"), max_length=2, blank=True)
+    # The withdrawal-right waiver as recorded when the invoice was issued (``billing.waiver``).
+    withdrawal_waiver_version = models.CharField(
+        _("withdrawal waiver (text version)"), max_length=40, blank=True
+    )
+    withdrawal_waiver_at = models.DateTimeField(_("withdrawal waiver given"), null=True, blank=True)
+    access_withheld_until = models.DateTimeField(
+        _("access opens at (no waiver)"), null=True, blank=True
+    )
     currency = models.CharField(_("currency"), max_length=3)
     vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
     net_total = models.BigIntegerField(_("net (minor units)"))

@@ -438,7 +438,10 @@ def _create_document(
     allocated = allocate_number(
         kind=kind, year=issue_date.year, seller=seller, is_test=payment.order.is_test
     )
+    from billing.waiver import invoice_waiver_fields
+
     document = Document.objects.create(
+        **invoice_waiver_fields(payment=payment, kind=kind, now=now),
         kind=kind,
         series=allocated.series,
         sequence=allocated.sequence,

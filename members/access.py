@@ -51,14 +51,26 @@ def effective_state(grant: AccessGrant, *, now: datetime) -> str:
     renewal is usually charged a little after the period ends, and only a recorded failure
     (stored ``grace``) should tell a paying member their payment did not go through. After
     paid-through plus grace it is expired, whether or not a webhook or the sweep said so.
+
+    A live grant withheld for want of a withdrawal waiver (``billing.waiver``) is ``pending``
+    until ``withheld_until`` and opens then by the clock alone.
     """
     if grant.state not in LIVE_STATES:
         return grant.state
+    if grant.withheld_until is not None and now < grant.withheld_until:
+        return State.PENDING
     if grant.paid_through is None or now <= grant.paid_through + grace_period():
         return grant.state
     if grant.paused_since is not None:
         return grant.state  # paused: what was open stays open; the pause bills nothing
     return State.EXPIRED
+
+
+def pending_until(grant: AccessGrant, *, now: datetime) -> datetime | None:
+    """When a grant that is pending now opens (no withdrawal waiver); None if it is not."""
+    if effective_state(grant, now=now) == State.PENDING:
+        return grant.withheld_until
+    return None
 
 
 def access_until(grant: AccessGrant, *, state: str) -> datetime | None:

@@ -91,7 +91,8 @@ class AccessGrantAdmin(PlainActionCheckbox, admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     readonly_fields = [
-        "member", "product", "state", "source", "order", "starts_at", "paid_through", "ended_at",
+        "member", "product", "state", "source", "order", "starts_at", "withheld_until",
+        "paid_through", "ended_at",
         "end_reason", "first_used_at", "activation_missed_at", "is_test", "created_at",
         "updated_at",
     ]  # fmt: skip

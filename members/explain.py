@@ -114,8 +114,33 @@ def _grant_rules(grant: AccessGrant, trail: _Trail, *, now: datetime) -> list[Ru
     rules.append(_refund_rule(grant, trail))
     rules.append(_activation_rule(grant, trail, now=now))
     rules.append(_pause_rule(grant, trail, now=now))
+    rules.append(_waiver_rule(grant, trail, now=now))
     rules.append(Rule("state now", state))
     return rules
+
+
+def _waiver_rule(grant: AccessGrant, trail: _Trail, *, now: datetime) -> Rule:
+    """The withdrawal-right waiver (``billing.waiver``): without one, access waits 14 days."""
+    order = grant.order
+    if order is not None and order.withdrawal_waiver_version:
+        return Rule(
+            "withdrawal waiver",
+            f"given {iso(order.withdrawal_waiver_at)} (text {order.withdrawal_waiver_version}): "
+            "access started at once",
+        )
+    if grant.withheld_until is None:
+        return Rule("withdrawal waiver", "not needed (free, exempt, or switched off)")
+    if now < grant.withheld_until:
+        return Rule(
+            "withdrawal waiver",
+            f"none recorded: pending until {iso(grant.withheld_until)}, when the 14-day "
+            "withdrawal period is over",
+            trail.latest(Kind.GRANTED, Kind.REACTIVATED),
+        )
+    return Rule(
+        "withdrawal waiver",
+        f"none recorded: opened {iso(grant.withheld_until)}, after the withdrawal period",
+    )
 
 
 def _pause_rule(grant: AccessGrant, trail: _Trail, *, now: datetime) -> Rule:

@@ -163,6 +163,15 @@ class AccessGrant(models.Model):
     paid_through = models.DateTimeField(
         _("paid through"), null=True, blank=True, help_text=_("Empty: lifetime access.")
     )
+    withheld_until = models.DateTimeField(
+        _("access opens at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set when the order has no waiver of the withdrawal right: the product stays pending "
+            "until the 14-day withdrawal period is over."
+        ),
+    )
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     end_reason = models.CharField(_("end reason"), max_length=200, blank=True)
     ended_unpaid = models.BooleanField(

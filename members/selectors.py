@@ -211,6 +211,11 @@ class DashboardItem:
         return self.state in LIVE_STATES
 
     @property
+    def opens_at(self) -> datetime | None:
+        """Pending for want of a withdrawal waiver (``billing.waiver``): when it opens."""
+        return self.grant.withheld_until if self.state == AccessGrant.State.PENDING else None
+
+    @property
     def is_complimentary(self) -> bool:
         return self.grant.source == AccessGrant.Source.COMPLIMENTARY
 
@@ -320,7 +325,7 @@ def owned_product_ids(*, member, products: Iterable[Product], now: datetime) -> 
     wanted = {product.pk for product in products}.union(*included.values())
     grants = AccessGrant.objects.filter(
         member=member, product_id__in=wanted, state__in=LIVE_STATES
-    ).only("product_id", "state", "paid_through")
+    ).only("product_id", "state", "paid_through", "withheld_until")
     owned = {grant.product_id for grant in grants if effective_state(grant, now=now) in LIVE_STATES}
     owned.update(bundle for bundle, items in included.items() if items and owned.issuperset(items))
     return owned

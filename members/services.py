@@ -139,14 +139,25 @@ def grant_access(
     source_event: ProviderEvent | None = None,
     actor: User | None = None,
     reason: str = "",
+    withheld_until: datetime | None = None,
 ) -> AccessGrant:
     """Grant, extend, restore or reactivate access to one product; never a second grant row.
 
     A live grant is extended to the later paid-through date (and restored from grace); an ended
     grant is reactivated, keeping its row and its history. A payment whose period (plus grace)
     has already passed reactivates nothing.
+
+    ``withheld_until`` (an order without a withdrawal waiver, ``billing.waiver``): a new or
+    reactivated grant is pending until then, and its drip clock starts then. A live grant being
+    extended is not held back.
     """
     audit = {"now": now, "source_event": source_event, "actor": actor, "reason": reason}
+    if withheld_until is not None and withheld_until <= now:
+        withheld_until = None
+    opening = dict(audit)  # what a new or reactivated grant records
+    if withheld_until is not None:
+        opens = f"{withheld_until:%Y-%m-%d %H:%M} UTC"
+        opening["reason"] = f"{reason}; no withdrawal waiver: access opens {opens}"
     grant, created = _locked_grant(
         member=member,
         product=product,
@@ -154,13 +165,14 @@ def grant_access(
             "state": State.ACTIVE,
             "source": source,
             "order": order,
-            "starts_at": now,
+            "starts_at": withheld_until or now,
+            "withheld_until": withheld_until,
             "paid_through": paid_through,
             "is_test": is_test,
         },
     )
     if created:
-        record_grant_event(grant=grant, kind=Kind.GRANTED, **audit)
+        record_grant_event(grant=grant, kind=Kind.GRANTED, **opening)
         return grant
     if effective_state(grant, now=now) in LIVE_STATES:
         return _extend(
@@ -180,7 +192,9 @@ def grant_access(
     if grant.paused_since is not None:
         grant.pauses.filter(ended_at__isnull=True).update(ended_at=max(now, grant.paused_since))
     grant.paused_since = None
-    grant.starts_at = starts_at
+    # A restarted drip clock starts when access opens; a continued one keeps its start.
+    grant.starts_at = withheld_until if withheld_until and starts_at >= now else starts_at
+    grant.withheld_until = withheld_until
     grant.state = State.ACTIVE
     grant.paid_through = paid_through
     grant.ended_at = None
@@ -190,7 +204,7 @@ def grant_access(
     grant.source = source
     grant.is_test = is_test
     grant.save()
-    record_grant_event(grant=grant, kind=Kind.REACTIVATED, **audit)
+    record_grant_event(grant=grant, kind=Kind.REACTIVATED, **opening)
     return grant
 
 

@@ -78,6 +78,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "support_email": support_email(),
         "grace_items": [item for item in items if item.state == AccessGrant.State.GRACE],
         "lapsed_items": [item for item in items if item.is_lapsed],
+        "waiting_items": [item for item in items if item.opens_at],
     }
     return render(request, "members/dashboard.html", context)
 

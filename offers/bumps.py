@@ -149,6 +149,7 @@ def record_bump_purchase(
     payment (the payment is unique), before the invoice, which then shows both lines."""
     from billing.models import Order as OrderModel
     from billing.services.coverage import grant_source_for
+    from billing.waiver import access_withheld_until
     from members.services import grant_access
     from products.selectors import products_granted_by
 
@@ -172,7 +173,12 @@ def record_bump_purchase(
         amount=paid,
         currency=payment.currency,
         is_test=order.is_test,
+        # One checkout, one waiver: the bump shares the main order's.
+        withdrawal_waiver_version=order.withdrawal_waiver_version,
+        withdrawal_waiver_at=order.withdrawal_waiver_at,
+        withdrawal_waiver_ip=order.withdrawal_waiver_ip,
     )
+    withheld_until = access_withheld_until(order=bump_order, product=bump.bump_product, now=now)
     if order.amount == payment.amount:  # the main order is what the main line cost
         order.amount = payment.amount - paid
         order.save(update_fields=["amount"])
@@ -194,6 +200,7 @@ def record_bump_purchase(
             now=now,
             is_test=order.is_test,
             reason=f"payment {payment.provider_ref} (order bump)",
+            withheld_until=withheld_until,
         )
     return purchase
 

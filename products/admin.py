@@ -1,12 +1,14 @@
 from functools import partial
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from billing.models import Order
 from products.admin_builder import course_builder_view, course_order_view
@@ -105,6 +107,7 @@ class ProductAdmin(admin.ModelAdmin):
                     "activation_window_days",
                     "activation_window_action",
                     "restart_drip_on_repurchase",
+                    "requires_withdrawal_waiver",
                 ]
             },
         ),
@@ -147,6 +150,23 @@ class ProductAdmin(admin.ModelAdmin):
         if "cover" in form.changed_data and upload:
             store_cover(product=obj, upload=upload)
         super().save_model(request, obj, form, change)
+        if change and "requires_withdrawal_waiver" in form.changed_data:
+            self._release_withheld(request, obj)
+
+    def _release_withheld(self, request, product: Product) -> None:
+        """Switched off: buyers who did not waive their withdrawal right get in now."""
+        if product.requires_withdrawal_waiver:
+            return
+        from billing.waiver import release_withheld_grants
+
+        opened = release_withheld_grants(product=product, now=timezone.now(), actor=request.user)
+        if opened:
+            message = ngettext(
+                "%(count)d member waiting for the withdrawal period got access now.",
+                "%(count)d members waiting for the withdrawal period got access now.",
+                len(opened),
+            )
+            self.message_user(request, message % {"count": len(opened)}, messages.SUCCESS)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -366,6 +366,7 @@ def _subscribe_in_test_mode(*, member, product: Product, now: datetime) -> bool:
     (a Stripe key is set, or debug is off).
     """
     from billing.models import ProviderEvent
+    from billing.providers.base import WaiverConsent
     from billing.providers.stripe import webhook_secrets as secrets
     from billing.providers.stripe_test_checkout import (
         build_test_checkout_events,
@@ -373,11 +374,15 @@ def _subscribe_in_test_mode(*, member, product: Product, now: datetime) -> bool:
         is_available,
     )
     from billing.services import apply_provider_event
+    from billing.waiver import WAIVER_VERSION
 
     price = product.prices.filter(is_active=True).exclude(stripe_price_id=None).first()
     if price is None or not is_available() or not secrets():
         return False
-    _session, bodies = build_test_checkout_events(price=price, email=member.email, name=member.name)
+    waiver = WaiverConsent(version=WAIVER_VERSION, at=now)  # ticked, as the demo buyer would
+    _session, bodies = build_test_checkout_events(
+        price=price, email=member.email, name=member.name, waiver=waiver
+    )
     for body in bodies:
         if deliver(body) >= 300:
             raise RuntimeError(f"the demo subscription's event was refused: {body[:80]}")

@@ -79,6 +79,16 @@ class Product(models.Model):
     digistore24_product_id = models.CharField(
         _("Digistore24 product id"), max_length=50, blank=True, db_index=True
     )
+    requires_withdrawal_waiver = models.BooleanField(
+        _("buyers waive the withdrawal right at checkout"),
+        default=True,
+        help_text=_(
+            "On: before paying, the buyer must agree that access starts at once and that the "
+            "14-day withdrawal right then ends; a purchase without that consent opens after 14 "
+            "days. Off: access starts at once without it. Free products and Digistore24 orders "
+            "never need it."
+        ),
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -54,6 +54,16 @@ class BumpLine:
 
 
 @dataclass(frozen=True)
+class WaiverConsent:
+    """The buyer agreed, at checkout, that access starts at once and the withdrawal right then
+    ends (``billing.waiver``): the text's version, when, and the IP address where known."""
+
+    version: str
+    at: datetime
+    ip: str = ""
+
+
+@dataclass(frozen=True)
 class PaymentSucceeded:
     """A first payment, a one-off purchase, a trial start or a zero-amount first invoice."""
 
@@ -88,6 +98,8 @@ class PaymentSucceeded:
     replaces_order_ref: str = ""
     # An order bump's line in the same payment (its own order, grant and invoice line).
     bump: BumpLine | None = None
+    # The withdrawal-right waiver the checkout collected (None: none recorded).
+    waiver: WaiverConsent | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +195,7 @@ class CheckoutCompleted:
     checkout_ref: str
     order_ref: str
     occurred_at: datetime
+    waiver: WaiverConsent | None = None
 
 
 @dataclass(frozen=True)

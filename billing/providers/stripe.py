@@ -35,6 +35,7 @@ from billing.providers.base import (
     SubscriptionEnded,
     SubscriptionUpdated,
     VerifiedDelivery,
+    WaiverConsent,
 )
 
 NAME = "stripe"
@@ -254,6 +255,29 @@ def _session_price_refs(session: dict) -> tuple[str, ...]:
     return refs
 
 
+def _session_waiver(session: dict, *, occurred_at: datetime) -> WaiverConsent | None:
+    """The withdrawal-right waiver: our session asked for it (``metadata.withdrawal_waiver``
+    names the text's version, shown as the terms-of-service checkbox) and Stripe reports the
+    box ticked (``consent.terms_of_service == "accepted"``). Stripe does not tell the IP."""
+    version = str((session.get("metadata") or {}).get("withdrawal_waiver") or "")
+    accepted = (session.get("consent") or {}).get("terms_of_service") == "accepted"
+    if not version or not accepted:
+        return None
+    ip = str((session.get("metadata") or {}).get("withdrawal_waiver_ip") or "")
+    return WaiverConsent(version=version[:40], at=occurred_at, ip=ip[:45])
+
+
+def _invoice_waiver(invoice: dict, *, occurred_at: datetime) -> WaiverConsent | None:
+    """A subscription's first invoice may arrive before its Checkout Session: our session
+    copies the waiver's version into the subscription's metadata, and a session that requires
+    the terms-of-service consent cannot be completed without it, so that first invoice carries
+    the waiver too. Later invoices (renewals) need none."""
+    if invoice.get("billing_reason") != "subscription_create":
+        return None
+    version = str(_invoice_subscription_metadata(invoice).get("withdrawal_waiver") or "")
+    return WaiverConsent(version=version[:40], at=occurred_at) if version else None
+
+
 def _checkout_completed(event: dict) -> list[DomainEvent]:
     session = event["data"]["object"]
     occurred_at = _timestamp(event["created"])
@@ -263,7 +287,12 @@ def _checkout_completed(event: dict) -> list[DomainEvent]:
         if not subscription_ref:
             return [Ignored("subscription checkout without a subscription")]
         # The subscription's invoice (invoice.paid) carries price, amount and period.
-        return [CheckoutCompleted(NAME, session["id"], subscription_ref, occurred_at)]
+        return [
+            CheckoutCompleted(
+                NAME, session["id"], subscription_ref, occurred_at,
+                waiver=_session_waiver(session, occurred_at=occurred_at),
+            )
+        ]  # fmt: skip
     if mode != "payment":
         return [Ignored(f"checkout mode {mode!r} grants nothing")]
     if session.get("payment_status") == "unpaid":
@@ -293,6 +322,7 @@ def _checkout_completed(event: dict) -> list[DomainEvent]:
             **_store_credit(session.get("metadata") or {}),
             discount=_session_discount(session),
             bump=_session_bump(session),
+            waiver=_session_waiver(session, occurred_at=occurred_at),
         ),
         *linked,
     ]
@@ -475,6 +505,7 @@ def _invoice_paid(event: dict) -> list[DomainEvent]:
             is_test=not event.get("livemode", False),
             **_store_credit(_invoice_subscription_metadata(invoice)),
             discount=_invoice_discount(invoice),
+            waiver=_invoice_waiver(invoice, occurred_at=_timestamp(event["created"])),
         )
     ]
 

@@ -26,6 +26,7 @@ from products.models import Price
 from products.sellable import offline_price_ref, test_checkout_is_available
 
 if TYPE_CHECKING:
+    from billing.providers.base import WaiverConsent
     from billing.services.checkout import StoreCreditDiscount
     from offers.bumps import OfferedBump
     from offers.selectors import CheckoutCoupon
@@ -110,6 +111,14 @@ def _session_discounts(coupon: CheckoutCoupon | None) -> list[dict]:
     return [{"coupon": coupon.coupon_ref, "promotion_code": coupon.promotion_code_ref}]
 
 
+def _waiver_metadata(waiver: WaiverConsent | None) -> dict:
+    """The waiver's version (and the buyer's IP, which our own form knows), as our Checkout
+    Session's metadata names it; Stripe's ``consent`` says the box was ticked."""
+    if waiver is None:
+        return {}
+    return {"withdrawal_waiver": waiver.version, "withdrawal_waiver_ip": waiver.ip}
+
+
 def _bump_metadata(bump: OfferedBump | None) -> dict:
     """The order bump's line, named in our metadata as ``offers.bumps.add_bump_line`` does."""
     return {"bump_id": str(bump.pk), "bump_amount": str(bump.amount)} if bump else {}
@@ -125,6 +134,7 @@ def _session(
     credit=None,
     coupon=None,
     bump: OfferedBump | None = None,
+    waiver: WaiverConsent | None = None,
 ) -> dict:
     language = _language()
     subtotal = price.amount + (bump.amount if bump is not None else 0)
@@ -149,7 +159,9 @@ def _session(
             **_credit_metadata(credit),
             **_coupon_metadata(coupon),
             **_bump_metadata(bump),
+            **_waiver_metadata(waiver),
         },
+        "consent": {"terms_of_service": "accepted"} if waiver is not None else None,
         "locale": language.split("-")[0],
         "payment_intent": ids.get("payment_intent") if mode == "payment" else None,
         "subscription": ids.get("subscription"),
@@ -171,7 +183,15 @@ def _invoice_discounts(coupon: CheckoutCoupon | None, subtotal: int, amount: int
 
 
 def _subscription_events(
-    *, price: Price, email: str, name: str, ids: dict, now: int, credit=None, coupon=None
+    *,
+    price: Price,
+    email: str,
+    name: str,
+    ids: dict,
+    now: int,
+    credit=None,
+    coupon=None,
+    waiver: WaiverConsent | None = None,
 ) -> list[str]:
     start = datetime.fromtimestamp(now, tz=UTC)
     end = int(period_end(price=price, start=start).timestamp())
@@ -220,6 +240,7 @@ def _subscription_events(
                     "language": _language(),
                     **_credit_metadata(credit),
                     **_coupon_metadata(coupon),
+                    **_waiver_metadata(waiver),
                 },
             },
         },
@@ -233,6 +254,7 @@ def _subscription_events(
         mode="subscription",
         credit=credit,
         coupon=coupon,
+        waiver=waiver,
     )
     return [
         _envelope("customer.subscription.created", subscription, created=now),
@@ -249,6 +271,7 @@ def build_test_checkout_events(
     credit: StoreCreditDiscount | None = None,
     coupon: CheckoutCoupon | None = None,
     bump: OfferedBump | None = None,
+    waiver: WaiverConsent | None = None,
 ) -> tuple[str, list]:
     """The session id and the event bodies Stripe would send for this purchase (with the
     member's store credit, or the buyer's coupon, taken off as a real session would)."""
@@ -257,8 +280,9 @@ def build_test_checkout_events(
     if price.is_recurring:
         ids.update(subscription=_local_id("sub"), invoice=_local_id("in"))
         return ids["session"], _subscription_events(
-            price=price, email=email, name=name, ids=ids, now=now, credit=credit, coupon=coupon
-        )
+            price=price, email=email, name=name, ids=ids, now=now, credit=credit, coupon=coupon,
+            waiver=waiver,
+        )  # fmt: skip
     ids["payment_intent"] = _local_id("pi")
     session = _session(
         price=price,
@@ -269,6 +293,7 @@ def build_test_checkout_events(
         credit=credit,
         coupon=coupon,
         bump=bump,
+        waiver=waiver,
     )
     return ids["session"], [_envelope("checkout.session.completed", session, created=now)]
 
@@ -307,11 +332,13 @@ def complete_test_checkout(
     credit: StoreCreditDiscount | None = None,
     coupon: CheckoutCoupon | None = None,
     bump: OfferedBump | None = None,
+    waiver: WaiverConsent | None = None,
 ) -> str:
     """Deliver the purchase's events; returns the Checkout Session id for the success page."""
     session_ref, bodies = build_test_checkout_events(
-        price=price, email=email, name=name, credit=credit, coupon=coupon, bump=bump
-    )
+        price=price, email=email, name=name, credit=credit, coupon=coupon, bump=bump,
+        waiver=waiver,
+    )  # fmt: skip
     for body in bodies:
         status = deliver(body)
         if status >= 300:

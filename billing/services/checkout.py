@@ -11,6 +11,7 @@ from django.utils import translation
 
 from billing import stripe_api
 from billing.selectors import stripe_customer_for
+from billing.waiver import WAIVER_VERSION, waiver_needed, waiver_text
 from members.credit import credit_for_checkout
 from members.models import User
 from offers.bumps import OfferedBump, add_bump_line
@@ -88,6 +89,7 @@ def checkout_session_params(
     else:
         params["customer_creation"] = "always"  # so the member can open the portal later
         params.update(upsell_checkout_params(price=price))  # saves the card for the upsell
+    _ask_for_waiver(params, price=price)
     if credit is not None and coupon_ref:
         # The credit and its key travel in our metadata (on the subscription too: its first
         # invoice is the paid event), so the webhook records the use once the payment succeeds.
@@ -107,6 +109,20 @@ def checkout_session_params(
     elif member is not None:
         params["customer_email"] = member.email
     return params
+
+
+def _ask_for_waiver(params: dict, *, price: Price) -> None:
+    """The withdrawal-right waiver (``billing.waiver``) as Checkout's required terms-of-service
+    checkbox, with our text beside it; its version travels in the metadata (on the subscription
+    too, whose first invoice may arrive before the session). Stripe needs a terms-of-service URL
+    in the account's public details for ``consent_collection``."""
+    if not waiver_needed(product=price.product, amount=price.amount):
+        return
+    params["consent_collection"] = {"terms_of_service": "required"}
+    params["custom_text"] = {"terms_of_service_acceptance": {"message": waiver_text()}}
+    params["metadata"]["withdrawal_waiver"] = WAIVER_VERSION
+    if price.is_recurring:
+        params["subscription_data"]["metadata"]["withdrawal_waiver"] = WAIVER_VERSION
 
 
 def _apply_coupon(params: dict, *, coupon: CheckoutCoupon, is_recurring: bool) -> None:

@@ -22,6 +22,7 @@ from billing.providers.base import (
 from billing.services.catalog import Purchase, resolve_purchases
 from billing.services.coverage import grant_source_for
 from billing.services.ledger import sync_subscription_mrr
+from billing.waiver import access_withheld_until, record_waiver, waiver_fields
 from invoices.services import issue_invoice_for_payment
 from members.credit import use_checkout_credit
 from members.models import AccessGrant, GrantEvent, User
@@ -239,6 +240,7 @@ def _grant_purchases(
     """Grant or extend each product bought; a bundle grants each product in it."""
     seen: set[int] = set()
     for purchase in purchases:
+        withheld_until = access_withheld_until(order=order, product=purchase.product, now=now)
         for product in products_granted_by(purchase.product):
             if product.pk in seen:
                 continue
@@ -253,6 +255,7 @@ def _grant_purchases(
                 is_test=is_test,
                 source_event=source_event,
                 reason=reason,
+                withheld_until=withheld_until,
             )
 
 
@@ -317,8 +320,11 @@ def record_payment_succeeded(
                 "amount": event.amount,
                 "currency": event.currency.upper(),
                 "is_test": event.is_test,
+                **waiver_fields(event.waiver),
             },
         )
+    elif event.waiver is not None:  # the checkout's waiver, after its first invoice
+        record_waiver(order=order, consent=event.waiver, now=now)
     order = orders_for_update().select_related("member").get(pk=order.pk)
     _remember_links(order=order, event=event)
     if _record_payment(order=order, event=event, now=now) is None:
@@ -415,7 +421,12 @@ def record_renewal(
 def record_checkout(
     *, event: CheckoutCompleted, source_event: ProviderEvent | None, now: datetime
 ) -> str:
-    """Remember which order a checkout produced, for the buyer's success page."""
+    """Remember which order a checkout produced, for the buyer's success page; a waiver the
+    checkout collected is recorded on that order if its first invoice came first."""
+    if event.waiver is not None:
+        order = Order.objects.filter(provider=event.provider, provider_ref=event.order_ref).first()
+        if order is not None:
+            record_waiver(order=order, consent=event.waiver, now=now)
     CheckoutLink.objects.bulk_create(
         [
             CheckoutLink(

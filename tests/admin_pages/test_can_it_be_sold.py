@@ -117,7 +117,9 @@ def test_offline_test_checkout_sells_a_price_without_a_stripe_id(
 
     checkout = client.post(f"/billing/checkout/{price.pk}/")
     with django_capture_on_commit_callbacks(execute=True):
-        paid = client.post(checkout.url, {"email": "ada@x.test", "name": "Ada"})
+        paid = client.post(
+            checkout.url, {"withdrawal_waiver": "on", "email": "ada@x.test", "name": "Ada"}
+        )
 
     assert paid.status_code == 302
     grant = AccessGrant.objects.get(member__email="ada@x.test")

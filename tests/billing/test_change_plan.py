@@ -191,7 +191,10 @@ def test_offline_test_mode_sends_the_signed_event_and_access_follows(
         time_machine.travel(BOUGHT, tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        client.post(f"/billing/checkout/test/{membership_price.pk}/", {"email": "ada@x.test"})
+        client.post(
+            f"/billing/checkout/test/{membership_price.pk}/",
+            {"withdrawal_waiver": "on", "email": "ada@x.test"},
+        )
     with (
         time_machine.travel(BOUGHT, tick=False),
         django_capture_on_commit_callbacks(execute=True),

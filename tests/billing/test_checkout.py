@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from billing.models import Customer, Order, ProviderEvent
+from billing.waiver import WAIVER_VERSION, waiver_text
 from members.models import AccessGrant, User
 from tests.factories import UserFactory
 
@@ -40,6 +41,9 @@ def test_checkout_creates_a_payment_session_and_redirects_to_stripe(
         "line_items[0][quantity]": "1",
         "metadata[price_id]": "price_course",
         "metadata[language]": "en",
+        "metadata[withdrawal_waiver]": WAIVER_VERSION,
+        "consent_collection[terms_of_service]": "required",
+        "custom_text[terms_of_service_acceptance][message]": waiver_text(WAIVER_VERSION),
         "locale": "en",
         "customer_creation": "always",
         "tax_id_collection[enabled]": "true",
@@ -73,6 +77,31 @@ def test_subscription_checkout_prefills_the_members_email(client, membership_pri
     assert params["subscription_data[metadata][price_id]"] == "price_monthly"
     assert params["subscription_data[metadata][language]"] == "en"
     assert params["subscription_data[trial_period_days]"] == "7"
+    assert params["subscription_data[metadata][withdrawal_waiver]"] == WAIVER_VERSION
+    assert params["consent_collection[terms_of_service]"] == "required"
+
+
+def test_stripe_checkout_shows_the_waiver_in_the_buyers_language(client, course_price, stripe_http):
+    stripe_http.add("POST", "/v1/checkout/sessions", SESSION)
+
+    client.post(f"/billing/checkout/{course_price.pk}/", HTTP_ACCEPT_LANGUAGE="nl")
+
+    message = stripe_http.requests[0]["params"]["custom_text[terms_of_service_acceptance][message]"]
+    assert message.startswith("Ik ga er uitdrukkelijk mee akkoord")
+
+
+def test_a_product_without_the_waiver_requirement_asks_for_no_consent(
+    client, course_price, stripe_http
+):
+    course_price.product.requires_withdrawal_waiver = False
+    course_price.product.save()
+    stripe_http.add("POST", "/v1/checkout/sessions", SESSION)
+
+    client.post(f"/billing/checkout/{course_price.pk}/")
+
+    params = stripe_http.requests[0]["params"]
+    assert "consent_collection[terms_of_service]" not in params
+    assert "metadata[withdrawal_waiver]" not in params
 
 
 def test_a_known_stripe_customer_checks_out_as_that_customer(client, course_price, stripe_http):
@@ -141,7 +170,8 @@ def test_a_live_site_without_a_key_gives_nothing_away(
     would sign free purchases with the real secret, so it does not exist there."""
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"/billing/checkout/test/{course_price.pk}/", {"email": "free@x.test"}
+            f"/billing/checkout/test/{course_price.pk}/",
+            {"withdrawal_waiver": "on", "email": "free@x.test"},
         )
     assert response.status_code == 404
     assert not AccessGrant.objects.exists()
@@ -155,7 +185,8 @@ def test_offline_test_checkout_runs_the_whole_flow_through_the_webhook(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"/billing/checkout/test/{course_price.pk}/", {"email": "ada@x.test", "name": "Ada"}
+            f"/billing/checkout/test/{course_price.pk}/",
+            {"withdrawal_waiver": "on", "email": "ada@x.test", "name": "Ada"},
         )
 
     assert response.status_code == 302
@@ -190,7 +221,7 @@ def test_a_buyer_who_checks_out_in_dutch_becomes_a_dutch_speaking_member(
         for price, email in purchases:
             client.post(
                 f"/billing/checkout/test/{price.pk}/",
-                {"email": email},
+                {"withdrawal_waiver": "on", "email": email},
                 HTTP_ACCEPT_LANGUAGE="nl",
             )
 
@@ -207,7 +238,8 @@ def test_offline_test_checkout_of_a_membership(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"/billing/checkout/test/{membership_price.pk}/", {"email": "ada@x.test"}
+            f"/billing/checkout/test/{membership_price.pk}/",
+            {"withdrawal_waiver": "on", "email": "ada@x.test"},
         )
 
     assert sorted(ProviderEvent.objects.values_list("event_type", "status")) == [

@@ -161,7 +161,10 @@ def test_the_offline_test_checkout_applies_the_same_discount(
     assert "€10.00" in client.get(f"/billing/checkout/test/{price.pk}/").content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/billing/checkout/test/{price.pk}/", {"email": "ada@x.test"})
+        client.post(
+            f"/billing/checkout/test/{price.pk}/",
+            {"withdrawal_waiver": "on", "email": "ada@x.test"},
+        )
 
     order = Order.objects.get()
     assert order.payments.get().amount == price.amount - 1000

@@ -25,7 +25,10 @@ def tester(client, membership_price, offline_test_mode, django_capture_on_commit
         time_machine.travel(BOUGHT, tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        client.post(f"/billing/checkout/test/{membership_price.pk}/", {"email": "ada@x.test"})
+        client.post(
+            f"/billing/checkout/test/{membership_price.pk}/",
+            {"withdrawal_waiver": "on", "email": "ada@x.test"},
+        )
     member = User.objects.get(email="ada@x.test")
     member.language = "en"
     member.save(update_fields=["language"])

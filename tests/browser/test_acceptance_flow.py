@@ -43,6 +43,7 @@ def test_a_buyer_logs_in_by_link_cancels_with_a_reason_and_sees_until_when(
     page.goto(f"{base}{price.product.get_catalog_url()}")
     page.get_by_role("button", name="Subscribe").click()
     page.get_by_label("E-mail address").fill("ada@example.test")
+    page.locator('input[name="withdrawal_waiver"]').check()
     page.get_by_role("button", name="Pay (test mode)").click()
     page.wait_for_url(re.compile(r"/billing/checkout/success/"))
     subscription = Subscription.objects.get()

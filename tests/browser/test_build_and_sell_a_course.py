@@ -119,6 +119,7 @@ def test_creator_builds_prices_and_publishes_a_course_a_buyer_sees_it_drip(
     page.goto(f"{base}{product.get_catalog_url()}")
     page.get_by_role("button", name="Buy now").click()
     page.get_by_label("E-mail address").fill("ben@example.test")
+    page.locator('input[name="withdrawal_waiver"]').check()
     page.get_by_role("button", name="Pay (test mode)").click()
     page.wait_for_url(re.compile(r"/billing/checkout/success/"))
     grant = AccessGrant.objects.get(member__email="ben@example.test")

@@ -48,6 +48,7 @@ def test_member_upgrades_in_test_mode_and_access_follows(live_server, browser_pa
     page.locator('form[action="/accounts/login/"] button[type="submit"]').click()
     page.wait_for_url(f"{live_server.url}/members/")
     page.goto(f"{live_server.url}/billing/checkout/test/{basic.pk}/")
+    page.locator('input[name="withdrawal_waiver"]').check()
     page.get_by_role("button", name="Pay (test mode)").click()
     page.wait_for_url(re.compile(r"/billing/checkout/success/"))
 

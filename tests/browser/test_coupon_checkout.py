@@ -58,12 +58,14 @@ def test_a_buyer_is_refused_a_wrong_code_then_pays_with_the_right_one(
     page.get_by_role("button", name="Buy now").click()
     page.wait_for_url(re.compile(r"/billing/checkout/test/"))
     page.get_by_label("E-mail address").fill("ada@example.test")
+    page.locator('input[name="withdrawal_waiver"]').check()
     page.get_by_role("button", name="Pay (test mode)").click()
     expect(page.locator(".field-error")).to_have_text("The code SPRNG20 is not valid.")
     problems += shoot(page, "refused")
     assert not Order.objects.exists()
 
     page.get_by_label("Coupon code (optional)").fill("spring20")
+    page.locator('input[name="withdrawal_waiver"]').check()
     page.get_by_role("button", name="Pay (test mode)").click()
     page.wait_for_url(re.compile(r"/billing/checkout/success/"))
 

@@ -135,6 +135,7 @@ def test_visit_claim_confirm_nurture_buy_and_the_funnel_counts_each_step_once(
     page.goto(base + site_path(workbook_link))
     page.get_by_role("button", name="Buy now").click()
     expect(page.get_by_label("E-mail address")).to_have_value("ada@example.test")
+    page.locator('input[name="withdrawal_waiver"]').check()
     page.get_by_role("button", name="Pay (test mode)").click()
     page.wait_for_url(re.compile(r"/billing/checkout/success/"))
     assert AccessGrant.objects.filter(member=member, product=workbook).exists()

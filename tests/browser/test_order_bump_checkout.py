@@ -63,6 +63,7 @@ def test_a_buyer_takes_the_order_bump(live_server, browser_page, settings):
     expect(page.get_by_label("Add Habit workbook for €9.00")).to_be_checked()
     page.get_by_label("E-mail address").fill("ada@example.test")
     problems += shoot(page, "test-checkout")
+    page.locator('input[name="withdrawal_waiver"]').check()
     page.get_by_role("button", name="Pay (test mode)").click()
     page.wait_for_url(re.compile(r"/billing/checkout/success/"))
 

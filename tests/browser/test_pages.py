@@ -22,7 +22,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from billing.models import Subscription
+from billing.providers.base import WaiverConsent
 from billing.providers.stripe_test_checkout import complete_test_checkout
+from billing.waiver import WAIVER_VERSION
 from branding.models import Branding
 from invoices.services import issue_invoice_for_payment
 from invoices.tasks import deliver_document
@@ -198,8 +200,9 @@ def build_scene(language: str, settings) -> Scene:
     # The membership the way the offline test checkout sells it: a Stripe test-mode subscription.
     with override_test_mode(settings):
         session_ref = complete_test_checkout(
-            price=membership.prices.get(), email=member.email, name=member.name
-        )
+            price=membership.prices.get(), email=member.email, name=member.name,
+            waiver=WaiverConsent(version=WAIVER_VERSION, at=timezone.now()),
+        )  # fmt: skip
     magazine_post = build_magazine(member)
     return Scene(
         magazine_post=magazine_post,

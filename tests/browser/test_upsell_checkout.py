@@ -50,6 +50,7 @@ def test_a_buyer_takes_the_upsell_with_one_click(live_server, browser_page, sett
 
     page.goto(f"{live_server.url}/billing/checkout/test/{price.pk}/")
     page.get_by_label("E-mail address").fill("ada@example.test")
+    page.locator('input[name="withdrawal_waiver"]').check()
     page.get_by_role("button", name="Pay (test mode)").click()
     page.wait_for_url(re.compile(r"/billing/checkout/success/"))
     expect(page.get_by_role("heading", name="Add Workbook for €9.00")).to_be_visible()

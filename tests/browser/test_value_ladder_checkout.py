@@ -75,6 +75,7 @@ def test_coupon_and_bump_at_checkout_then_the_upsell(live_server, browser_page, 
     )
     page.get_by_label("E-mail address").fill("ada@example.test")
     problems += shoot(page, "checkout")
+    page.locator('input[name="withdrawal_waiver"]').check()
     page.get_by_role("button", name="Pay (test mode)").click()
     page.wait_for_url(re.compile(r"/billing/checkout/success/"))
 

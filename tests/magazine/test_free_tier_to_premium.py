@@ -39,7 +39,10 @@ def test_free_tier_by_double_opt_in_then_premium_by_the_test_checkout(
         assert "Premium deep dive" not in issues
 
         with django_capture_on_commit_callbacks(execute=True):
-            client.post(f"/billing/checkout/test/{price.pk}/", {"email": "ada@example.test"})
+            client.post(
+                f"/billing/checkout/test/{price.pk}/",
+                {"withdrawal_waiver": "on", "email": "ada@example.test"},
+            )
         issues = client.get(magazine.get_absolute_url()).content.decode()
 
     assert "Premium deep dive" in issues

@@ -31,7 +31,8 @@ def test_the_test_checkout_refuses_a_nul_code(client, course_price, offline_test
     make_coupon()
 
     response = client.post(
-        f"/billing/checkout/test/{course_price.pk}/", {"email": "ada@x.test", "coupon": NUL_CODE}
+        f"/billing/checkout/test/{course_price.pk}/",
+        {"withdrawal_waiver": "on", "email": "ada@x.test", "coupon": NUL_CODE},
     )
 
     assert response.status_code == 200

@@ -20,7 +20,8 @@ def pay(client, django_capture_on_commit_callbacks):
     def _pay(price, code: str, email: str = "ada@x.test"):
         with django_capture_on_commit_callbacks(execute=True):
             return client.post(
-                f"/billing/checkout/test/{price.pk}/", {"email": email, "coupon": code}
+                f"/billing/checkout/test/{price.pk}/",
+                {"withdrawal_waiver": "on", "email": email, "coupon": code},
             )
 
     return _pay

@@ -105,7 +105,8 @@ def pay(client, django_capture_on_commit_callbacks):
     def _pay(price, data: dict):
         with django_capture_on_commit_callbacks(execute=True):
             return client.post(
-                f"/billing/checkout/test/{price.pk}/", {"email": "ada@x.test", **data}
+                f"/billing/checkout/test/{price.pk}/",
+                {"withdrawal_waiver": "on", "email": "ada@x.test", **data},
             )
 
     return _pay

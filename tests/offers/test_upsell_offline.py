@@ -22,7 +22,8 @@ def bought(client, course_price, offline_test_mode, django_capture_on_commit_cal
     make_upsell(course_price)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"/billing/checkout/test/{course_price.pk}/", {"email": "ada@x.test"}
+            f"/billing/checkout/test/{course_price.pk}/",
+            {"withdrawal_waiver": "on", "email": "ada@x.test"},
         )
     return response.url
 

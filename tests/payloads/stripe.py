@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from billing.waiver import WAIVER_VERSION
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "stripe"
 DEFAULT_PERIOD_END = 1_900_000_000  # 2030-03-17
 _counter = itertools.count(1)
@@ -47,12 +49,22 @@ def _id(prefix: str) -> str:
     return f"{prefix}_{next(_counter):06d}{int(time.time() * 1000) % 10**8:08d}"
 
 
+def _waiver_metadata(fields: dict) -> dict:
+    """Our checkout asks for the withdrawal waiver (``billing.waiver``): its version rides in the
+    metadata. ``waiver=None`` builds a checkout that did not record one."""
+    version = fields.get("waiver", WAIVER_VERSION)
+    return {"withdrawal_waiver": version} if version else {}
+
+
 def _checkout_session(fields: dict) -> dict:
     mode = fields.get("mode", "payment")
     metadata = fields.get("metadata")
     if metadata is None:
         metadata = {"price_id": fields["price_id"]} if fields.get("price_id") else {}
+    metadata = {**metadata, **_waiver_metadata(fields)}
+    accepted = bool(fields.get("waiver", WAIVER_VERSION))
     return {
+        "consent": {"promotions": None, "terms_of_service": "accepted"} if accepted else None,
         "id": fields.get("session_id") or _id("cs_test"),
         "object": "checkout.session",
         "amount_subtotal": fields.get("amount", 4900),
@@ -132,7 +144,10 @@ def _invoice(fields: dict) -> dict:
     if fields.get("shape", "basil") == "basil":
         invoice["parent"] = {
             "type": "subscription_details",
-            "subscription_details": {"subscription": subscription, "metadata": {}},
+            "subscription_details": {
+                "subscription": subscription,
+                "metadata": _waiver_metadata(fields),
+            },
         }
         if fields.get("payment_intent"):
             invoice["payments"] = {
@@ -148,6 +163,7 @@ def _invoice(fields: dict) -> dict:
             }
     else:
         invoice["subscription"] = subscription
+        invoice["subscription_details"] = {"metadata": _waiver_metadata(fields)}
         invoice["payment_intent"] = fields.get("payment_intent")
         invoice["charge"] = fields.get("charge")
         invoice["paid"] = fields.get("status", "paid") == "paid"

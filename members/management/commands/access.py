@@ -53,8 +53,18 @@ def describe(grant: AccessGrant, *, now: datetime) -> dict:
         "is_test": grant.is_test,
         "order": grant.order.provider_ref if grant.order else None,
         "end_reason": grant.end_reason,
+        "opens_at": _iso(grant.withheld_until) if state == AccessGrant.State.PENDING else None,
+        "withdrawal_waiver": _waiver(grant),
         "history": history,
     }
+
+
+def _waiver(grant: AccessGrant) -> dict | None:
+    """The order's withdrawal waiver (``billing.waiver``): version and time, or None."""
+    order = grant.order
+    if order is None or not order.withdrawal_waiver_version:
+        return None
+    return {"version": order.withdrawal_waiver_version, "at": _iso(order.withdrawal_waiver_at)}
 
 
 class Command(BaseCommand):
@@ -108,6 +118,8 @@ class Command(BaseCommand):
                 "source " + row["source"],
                 "first used " + _text(_parse(row["first_used"]), "never"),
             ]
+            if row["opens_at"]:
+                parts.append(f"opens {_text(_parse(row['opens_at']), '-')} (no withdrawal waiver)")
             if row["history"]:
                 last = row["history"][-1]
                 reason = f" ({last['reason']})" if last["reason"] else ""
