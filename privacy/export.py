@@ -17,6 +17,7 @@ from datetime import datetime
 from allauth.account.models import EmailAddress
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 
 from billing.models import Order, Payment, Subscription
 from drip.models import LessonNotice
@@ -169,7 +170,9 @@ def downloads_data(member: User) -> list[dict]:
 
 
 def emails_data(member: User) -> dict:
-    outbox = OutboxMessage.objects.filter(member=member).order_by("pk")
+    signups = list(SignUp.objects.filter(member=member).values_list("pk", flat=True))
+    lead_emails = Q(kind=OutboxMessage.Kind.LEAD_CONFIRMATION_EMAIL, payload__signup_id__in=signups)
+    outbox = OutboxMessage.objects.filter(Q(member=member) | lead_emails).order_by("pk")
     notices = LessonNotice.objects.filter(member=member).select_related("lesson").order_by("pk")
     sequence_emails = SequenceEmail.objects.filter(enrolment__member=member).select_related(
         "enrolment__sequence", "step"
