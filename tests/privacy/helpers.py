@@ -106,4 +106,3 @@ def build_member(*, client, post_committed, deliver, mailoutbox, creator, captur
         evidence={"customer_email": EMAIL, "customer_name": NAME},
     )
     return member
-

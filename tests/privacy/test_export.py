@@ -59,9 +59,7 @@ def test_the_export_holds_every_kind_of_the_members_data(member):
     emails = files["emails.json"]
     kinds = {m["kind"] for m in emails["messages"]}
     assert {"lead_confirmation_email", "order_email", "sequence_email"} <= kinds
-    assert [(m["document"], m["to"]) for m in emails["invoice_emails"]] == [
-        (invoice.number, EMAIL)
-    ]
+    assert [(m["document"], m["to"]) for m in emails["invoice_emails"]] == [(invoice.number, EMAIL)]
     assert [e["sequence"] for e in emails["sequence_emails"]] != []
 
     (consent,) = files["consents.json"]["consents"]
