@@ -155,9 +155,13 @@ def test_a_renewing_subscription_must_be_cancelled_first(client, ada, mailoutbox
     assert mailoutbox == []
 
 
-def test_pages_speak_german(client, ada):
-    ada.language = "de"
+@pytest.mark.parametrize(
+    ("language", "heading", "section"),
+    [("de", "Konto löschen", "Deine Daten"), ("nl", "Account verwijderen", "Je gegevens")],
+)
+def test_pages_speak_the_members_language(client, ada, language, heading, section):
+    ada.language = language
     ada.save()
     client.force_login(ada)
-    page = client.get("/members/privacy/delete/").content.decode()
-    assert "Konto löschen" in page
+    assert f"<h1>{heading}</h1>" in client.get("/members/privacy/delete/").content.decode()
+    assert section in client.get("/members/profile/").content.decode()
