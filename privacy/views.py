@@ -14,7 +14,7 @@ from allauth.core.exceptions import ReauthenticationRequired
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -86,21 +86,23 @@ def request_deletion(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def confirm_erasure(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
-    """GET: a page with the final button (link scanners stop here). POST: erase, log out."""
+    """GET: a page with the final button (link scanners stop here). POST: erase, log out.
+    Spoken in the member's language: the link may open on a device that is not logged in."""
     member = member_for_token(uidb64, token)
     if member is None:
         return render(request, "privacy/link_invalid.html", status=410)
-    if request.method == "GET":
-        return render(request, "privacy/confirm_erasure.html", {"member": member})
-    try:
-        erase_member(
-            member_pk=member.pk,
-            actor=None,
-            reason="requested by the member, confirmed by e-mail",
-            now=timezone.now(),
-        )
-    except SupportError:
-        return render(request, "privacy/request_deletion.html", {"blocked": True}, status=409)
-    if request.user.is_authenticated and request.user.pk == member.pk:
-        logout(request)
-    return render(request, "privacy/erased.html")
+    with translation.override(member.language or translation.get_language()):
+        if request.method == "GET":
+            return render(request, "privacy/confirm_erasure.html", {"member": member})
+        try:
+            erase_member(
+                member_pk=member.pk,
+                actor=None,
+                reason="requested by the member, confirmed by e-mail",
+                now=timezone.now(),
+            )
+        except SupportError:
+            return render(request, "privacy/request_deletion.html", {"blocked": True}, status=409)
+        if request.user.is_authenticated and request.user.pk == member.pk:
+            logout(request)
+        return render(request, "privacy/erased.html")

@@ -124,7 +124,9 @@ def test_erasure_leaves_the_person_only_in_the_invoices_buyer_block(member, crea
         email_sha256(EMAIL),
         None,
     )
-    assert consent.text and consent.version and consent.confirmed_at
+    assert consent.text
+    assert consent.version
+    assert consent.confirmed_at
     assert ProviderEvent.objects.get().payload["data"]["object"]["amount_total"] == 4900
 
 

@@ -85,7 +85,8 @@ def test_export_member_command_writes_the_zip_and_prints_its_path(member, tmp_pa
     call_command("export_member", EMAIL.upper(), "--output", str(tmp_path))
 
     path = capsys.readouterr().out.strip()
-    assert path.startswith(str(tmp_path)) and path.endswith(".zip")
+    assert path.startswith(str(tmp_path))
+    assert path.endswith(".zip")
     with open(path, "rb") as handle:
         assert _open(handle.read())["profile.json"]["email"] == EMAIL
     event = MemberEvent.objects.get(member=member, kind=MemberEvent.Kind.DATA_EXPORTED)
