@@ -166,3 +166,16 @@ def test_pages_speak_the_members_language(client, ada, language, heading, sectio
     client.force_login(ada)
     assert f"<h1>{heading}</h1>" in client.get("/members/privacy/delete/").content.decode()
     assert section in client.get("/members/profile/").content.decode()
+
+
+def test_the_confirmation_email_speaks_the_members_language(
+    client, ada, mailoutbox, post_committed
+):
+    ada.language = "nl"
+    ada.save()
+    client.force_login(ada)
+    post_committed("/members/privacy/delete/")
+
+    (message,) = mailoutbox
+    assert message.subject == "Bevestig het verwijderen van je account"
+    assert "Open deze link binnen 24 uur en bevestig:" in message.body
