@@ -158,6 +158,11 @@ class Consent(AppendOnlyModel):
     confirmed_ip = models.GenericIPAddressField(
         _("confirmed from IP address"), null=True, blank=True
     )
+    # Set once when the member's data is erased (``privacy.erasure``): the address, IPs and user
+    # agent are cleared, the proof stays (text, version, times) with the address's SHA-256, so
+    # a person who names their address can still be shown what they agreed to.
+    email_sha256 = models.CharField(_("SHA-256 of the e-mail address"), max_length=64, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]

@@ -13,11 +13,12 @@ Guarantees:
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -210,6 +211,38 @@ def delete_expired_signups(*, now: datetime) -> int:
     )
     deleted, _by_model = expired.delete()
     return deleted
+
+
+def email_sha256(email: str) -> str:
+    """The hash an anonymised consent keeps (the PostgreSQL trigger computes the same)."""
+    return hashlib.sha256(email.lower().encode()).hexdigest()
+
+
+def anonymise_member_leads(
+    *, member: User, addresses: list[str], placeholder: str, now: datetime
+) -> int:
+    """Erasure (``privacy.erasure``): the member's consents keep their proof without the
+    person; their sign-ups lose address, name, IP and user agent. How many consents changed.
+
+    A consent stays because the creator must be able to show that (and to what text) the
+    address agreed (GDPR Art. 7(1)); only its SHA-256 stays, so the proof is found again only
+    by someone who names the address. The single permitted change of an append-only row,
+    guarded on PostgreSQL by the trigger of leads migration 0002.
+    """
+    consents = Consent.objects.filter(member=member, anonymised_at__isnull=True)
+    changed = 0
+    for consent_pk, email in consents.values_list("pk", "email"):
+        changed += models.QuerySet(Consent).filter(pk=consent_pk).update(
+            email="", email_sha256=email_sha256(email), given_ip=None, confirmed_ip=None,
+            user_agent="", anonymised_at=now,
+        )  # fmt: skip
+    by_address = Q()
+    for address in addresses:
+        by_address |= Q(email__iexact=address)
+    signups = SignUp.objects.filter(Q(member=member) | by_address)
+    signups.filter(confirmed_at__isnull=True).delete()  # a request only: nothing to keep
+    signups.update(email=placeholder, name="", ip_address=None, user_agent="")
+    return changed
 
 
 # For the funnel report (issue 16 item 3): the reads live in leads.selectors.

@@ -2,6 +2,7 @@ from functools import partial
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -14,6 +15,7 @@ from members.services import end_grant
 from members.support import SupportError, give_access_anyway
 from membership_site.admin_rows import PlainActionCheckbox
 from outbox.admin import UndeliveredMessageInline
+from privacy import admin_views as privacy_admin
 
 
 @admin.register(User)
@@ -42,6 +44,25 @@ class UserAdmin(DjangoUserAdmin):
         url = reverse("admin:members_user_member", kwargs={"object_id": obj.pk})
         return format_html('<a href="{}">{}</a>', url, _("Open"))
 
+    def get_actions(self, request):
+        """No bulk delete: members with orders are erased one by one (member page)."""
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """Deleting a member would lose invoices and payments the law asks us to keep (and
+        the database refuses it once there are orders): the member page erases instead."""
+        self.message_user(
+            request,
+            _(
+                "Members are not deleted: erase their personal data on the member page instead "
+                "(invoices and payments are kept for the legal retention period)."
+            ),
+            messages.WARNING,
+        )
+        return redirect("admin:members_user_member", object_id=object_id)
+
     def get_search_results(self, request, queryset, search_term):
         """Also find members by their orders', payments', subscriptions' and customers' ids."""
         if not search_term.strip():
@@ -51,7 +72,19 @@ class UserAdmin(DjangoUserAdmin):
     def get_urls(self):
         view = partial(desk_views.member_page_view, admin_site=self.admin_site)
         act = partial(desk_views.member_action_view, admin_site=self.admin_site)
+        export = partial(privacy_admin.export_view, admin_site=self.admin_site)
+        erase = partial(privacy_admin.erase_view, admin_site=self.admin_site)
         return [
+            path(
+                "<int:object_id>/privacy/export/",
+                self.admin_site.admin_view(export),
+                name="members_user_export",
+            ),
+            path(
+                "<int:object_id>/privacy/erase/",
+                self.admin_site.admin_view(erase),
+                name="members_user_erase",
+            ),
             path(
                 "<int:object_id>/member/",
                 self.admin_site.admin_view(view),

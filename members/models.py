@@ -413,6 +413,9 @@ class MemberEvent(AppendOnlyModel):
         INVOICE_RESENT = "invoice_resent", _("invoice or credit note sent again")
         UPGRADE_OFFERED = "upgrade_offered", _("upgrade offered against a surcharge")
         REFUND_REQUESTED = "refund_requested", _("refund requested at Stripe")
+        DATA_EXPORTED = "data_exported", _("personal data exported")
+        ERASURE_REQUESTED = "erasure_requested", _("account deletion requested")
+        ERASED = "erased", _("personal data erased")
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="member_events"

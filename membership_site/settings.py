@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "offers",
     "sequences",
     "funnel",
+    "privacy",
 ]
 
 MIDDLEWARE = [

@@ -30,6 +30,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("members/invoices/", include("invoices.urls")),
     path("members/magazine/", include("magazine.urls")),
+    path("members/privacy/", include("privacy.urls")),
     path("members/", include("members.urls")),
     path("billing/", include("billing.urls")),
     path("offers/", include("offers.urls")),

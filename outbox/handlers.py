@@ -26,4 +26,5 @@ HANDLERS: dict[str, str] = {
     Kind.UPGRADE_OFFER_EMAIL: "members.upgrade.send_upgrade_offer_email",
     Kind.LEAD_CONFIRMATION_EMAIL: "leads.emails.send_signup_confirmation",
     Kind.SEQUENCE_EMAIL: "sequences.emails.send_sequence_email",
+    Kind.ERASURE_CONFIRMATION_EMAIL: "privacy.emails.send_erasure_confirmation",
 }

@@ -27,6 +27,7 @@ class OutboxMessage(models.Model):
         UPGRADE_OFFER_EMAIL = "upgrade_offer_email", _("upgrade offer e-mail")
         LEAD_CONFIRMATION_EMAIL = "lead_confirmation_email", _("sign-up confirmation e-mail")
         SEQUENCE_EMAIL = "sequence_email", _("sequence e-mail (marketing)")
+        ERASURE_CONFIRMATION_EMAIL = "erasure_confirmation", _("account deletion confirmation")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
