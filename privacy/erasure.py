@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
-from billing.models import CancellationFeedback, ProviderEvent, Subscription
+from billing.models import CancellationFeedback, Order, ProviderEvent, Subscription
 from billing.reconcile_models import ReconcileFinding
 from invoices.models import DocumentMail, PendingDocument
 from leads.services import anonymise_member_leads
@@ -140,6 +140,9 @@ def _scrub_related(
 ) -> None:
     placeholder = member.email
     DownloadUse.objects.filter(member=member).update(last_ip=None)
+    # The waiver's text version and time stay with the order (the proof that the withdrawal
+    # right ended); the address it was given from goes.
+    Order.objects.filter(member=member).update(withdrawal_waiver_ip=None)
     CancellationFeedback.objects.filter(member=member).update(detail="")
     DocumentMail.objects.filter(document__member=member).update(recipient=placeholder)
     PendingDocument.objects.filter(payment__member=member, document__isnull=False).update(buyer={})

@@ -116,6 +116,11 @@ def orders_data(member: User) -> list[dict]:
             "amount_minor": order.amount,
             "currency": order.currency,
             "created_at": order.created_at,
+            "withdrawal_waiver": {
+                "text_version": order.withdrawal_waiver_version,
+                "given_at": order.withdrawal_waiver_at,
+                "ip_address": order.withdrawal_waiver_ip,
+            },
             "subscriptions": subscriptions.get(order.pk, []),
         }
         for order in orders

@@ -11,7 +11,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from billing.models import ReconcileFinding, ReconcileRun
+from billing.models import Order, ReconcileFinding, ReconcileRun
 from members import downloads
 from members.credit import add_store_credit
 from members.models import User
@@ -67,6 +67,8 @@ def build_member(*, client, post_committed, deliver, mailoutbox, creator, captur
         )
     )
     member = User.objects.get(email__iexact=EMAIL)
+    # The address the withdrawal waiver was given from (our own Checkout Session records it).
+    Order.objects.filter(member=member).update(withdrawal_waiver_ip="198.51.100.9")
     member.set_password(PASSWORD)
     member.save()
 

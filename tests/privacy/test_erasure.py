@@ -89,7 +89,10 @@ def test_erasure_leaves_the_person_only_in_the_invoices_buyer_block(member, crea
         member_pk=member.pk, actor=creator, reason="asked by e-mail", now=timezone.now()
     )
 
-    assert mentions_of(EMAIL, NAME, "198.51.100.7", "198.51.100.8", "203.0.113.9") == []
+    assert (
+        mentions_of(EMAIL, NAME, "198.51.100.7", "198.51.100.8", "198.51.100.9", "203.0.113.9")
+        == []
+    )
     assert _documents() == documents
     assert documents[0][4:] == (NAME, EMAIL)
     assert list(InvoiceSeries.objects.values_list("pk", "last_number")) == series
