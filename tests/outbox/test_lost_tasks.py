@@ -83,8 +83,9 @@ def test_a_task_lost_with_its_worker_is_sent_once_by_the_periodic_job(
 ):
     make_seller()
     with monkeypatch.context() as patched:
-        # The task message vanished with the worker that had prefetched it.
+        # The task messages (mail and pdf queue) vanished with the worker that had prefetched them.
         patched.setattr(tasks.send_outbox_messages, "delay", lambda *args, **kwargs: None)
+        patched.setattr(tasks.render_outbox_documents, "delay", lambda *args, **kwargs: None)
         purchase(client, django_capture_on_commit_callbacks)
 
     order = Order.objects.get()
@@ -160,6 +161,7 @@ def test_a_broker_that_refuses_the_task_delays_the_emails_by_minutes_not_forever
     make_seller()
     with monkeypatch.context() as patched:
         patched.setattr(tasks.send_outbox_messages, "delay", broker_down)
+        patched.setattr(tasks.render_outbox_documents, "delay", broker_down)
         purchase(client, django_capture_on_commit_callbacks)  # the webhook still answers 200
     assert mailoutbox == []
 
