@@ -213,8 +213,13 @@ CELERY_TIMEZONE = "UTC"
 # a few minutes, and a second copy of a task finds its rows done.
 # Only Redis knows this option; kombu hands the SQLAlchemy transport's options to create_engine,
 # which refuses unknown ones (the embedded broker then could not queue anything).
+# "priority": a worker consuming several queues takes the next task from the first queue of its
+# `-Q` list that has one (celery, then mail, then pdf), instead of taking turns; during a burst
+# of purchases, webhook processing (access) goes first and PDFs wait for a quiet moment.
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"visibility_timeout": 30 * 60} if CELERY_BROKER_URL.startswith(("redis", "rediss")) else {}
+    {"visibility_timeout": 30 * 60, "queue_order_strategy": "priority"}
+    if CELERY_BROKER_URL.startswith(("redis", "rediss"))
+    else {}
 )
 CELERY_TASK_TIME_LIMIT = 20 * 60
 # Queues: webhook processing (access) and the periodic jobs stay on Celery's default queue
