@@ -8,13 +8,17 @@ queues so that they never delay webhook processing (access) on the default queue
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
+import uuid
 from pathlib import Path
 
+import pytest
 import yaml
 from django.conf import settings
+from kombu import Connection, Consumer, Exchange, Producer, Queue
 
 from membership_site.celery import app
 
@@ -95,3 +99,34 @@ def test_make_run_starts_a_worker_that_consumes_every_queue():
     consumed = consumed_queues(procfile_worker(ROOT / started.group(1)))
 
     assert routed_queues() <= consumed
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="runs when REDIS_URL is set (CI)")
+def test_a_worker_on_redis_takes_tasks_from_its_first_queue_before_the_next():
+    """Two PDFs are waiting when two webhooks arrive: the webhooks are taken first. (Redis'
+    default, round robin, would alternate: webhook, PDF, webhook, PDF.)"""
+    suffix = uuid.uuid4().hex[:8]
+    exchange = Exchange(f"burst-test-{suffix}", type="direct")
+    first, second = (Queue(f"{name}-{suffix}", exchange, routing_key=name) for name in ("a", "b"))
+    taken: list[str] = []
+    with Connection(
+        settings.CELERY_BROKER_URL, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    ) as connection:
+        producer = Producer(connection.channel(), exchange=exchange)
+        for queue in (first, second):
+            queue(producer.channel).declare()
+        for body, routing_key in (("pdf 1", "b"), ("pdf 2", "b"), ("hook 1", "a"), ("hook 2", "a")):
+            producer.publish(body, routing_key=routing_key)
+        channel = connection.channel()
+
+        def take(body, message):
+            taken.append(body)
+            message.ack()
+
+        with Consumer(channel, [first, second], callbacks=[take], prefetch_count=1):
+            while len(taken) < 4:
+                connection.drain_events(timeout=5)
+        for queue in (first, second):
+            queue(channel).delete()
+
+    assert taken == ["hook 1", "hook 2", "pdf 1", "pdf 2"]
