@@ -68,7 +68,8 @@ DOCUMENT_KINDS = frozenset(
 
 
 def enqueue(*messages: Outgoing, now: datetime) -> list[int]:
-    """Write the rows in the caller's transaction; one task sends them after it commits.
+    """Write the rows in the caller's transaction; after it commits, one task per queue (mail,
+    pdf) sends them.
 
     Call it inside the transaction that made the change the messages tell about.
     """
