@@ -214,10 +214,33 @@ CELERY_TIMEZONE = "UTC"
 # a few minutes, and a second copy of a task finds its rows done.
 # Only Redis knows this option; kombu hands the SQLAlchemy transport's options to create_engine,
 # which refuses unknown ones (the embedded broker then could not queue anything).
+# "priority": a worker consuming several queues takes the next task from the first queue of its
+# `-Q` list that has one (celery, then mail, then pdf), instead of taking turns; during a burst
+# of purchases, webhook processing (access) goes first and PDFs wait for a quiet moment.
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"visibility_timeout": 30 * 60} if CELERY_BROKER_URL.startswith(("redis", "rediss")) else {}
+    {"visibility_timeout": 30 * 60, "queue_order_strategy": "priority"}
+    if CELERY_BROKER_URL.startswith(("redis", "rediss"))
+    else {}
 )
 CELERY_TASK_TIME_LIMIT = 20 * 60
+# Queues: webhook processing (access) and the periodic jobs stay on Celery's default queue
+# ("celery", the name tasks queued before this split sit in); e-mails have their own queue and
+# invoice PDFs theirs, so neither ever delays a buyer's access. One worker must consume all
+# three (`celery worker -Q celery,mail,pdf`, as `make run` and docker-compose.yml do); README
+# "Celery queues" shows how to run a worker per queue. tests/test_celery_queues.py checks that
+# every queue named here is consumed by those commands.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "outbox.tasks.send_outbox_messages": {"queue": "mail"},
+    "outbox.tasks.render_outbox_documents": {"queue": "pdf"},
+    # Legacy tasks, no longer queued by the code, routed as what they do.
+    "billing.tasks.send_order_email": {"queue": "mail"},
+    "billing.tasks.send_payment_failed_email": {"queue": "mail"},
+    "drip.tasks.send_lesson_notices": {"queue": "mail"},
+    "drip.tasks.send_lapse_emails": {"queue": "mail"},
+    "invoices.tasks.deliver_document": {"queue": "pdf"},
+    "invoices.tasks.resend_document": {"queue": "pdf"},
+}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 for _schedule_module in (
     "billing.schedule",

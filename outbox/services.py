@@ -56,8 +56,20 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+# Kinds that render a PDF (or attach one, rendering it if it is not stored yet) go to the pdf
+# queue; every other kind is an e-mail and goes to the mail queue.
+DOCUMENT_KINDS = frozenset(
+    {
+        OutboxMessage.Kind.DOCUMENT_PDF,
+        OutboxMessage.Kind.DOCUMENT_EMAIL,
+        OutboxMessage.Kind.DOCUMENT_RESEND,
+    }
+)
+
+
 def enqueue(*messages: Outgoing, now: datetime) -> list[int]:
-    """Write the rows in the caller's transaction; one task sends them after it commits.
+    """Write the rows in the caller's transaction; after it commits, one task per queue (mail,
+    pdf) sends them.
 
     Call it inside the transaction that made the change the messages tell about.
     """
@@ -73,17 +85,30 @@ def enqueue(*messages: Outgoing, now: datetime) -> list[int]:
         )
         for message in messages
     )
-    pks = [row.pk for row in rows]
-    transaction.on_commit(partial(dispatch, pks))
-    return pks
+    _dispatch_on_commit([(row.pk, row.kind) for row in rows])
+    return [row.pk for row in rows]
 
 
-def dispatch(message_pks: list[int]) -> None:
-    """Queue the sending task; if the broker refuses, the periodic job sends the rows later."""
+def _dispatch_on_commit(rows: list[tuple[int, str]]) -> None:
+    """After commit, queue the documents and the e-mails apart (each kind to its own queue)."""
+    documents = [pk for pk, kind in rows if kind in DOCUMENT_KINDS]
+    emails = [pk for pk, kind in rows if kind not in DOCUMENT_KINDS]
+    if emails:
+        transaction.on_commit(partial(dispatch, emails))
+    if documents:
+        transaction.on_commit(partial(dispatch, documents, documents=True))
+
+
+def dispatch(message_pks: list[int], *, documents: bool = False) -> None:
+    """Queue the sending task; if the broker refuses, the periodic job sends the rows later.
+
+    ``documents`` rows go to the pdf queue's task, the others to the mail queue's.
+    """
     from outbox import tasks
 
+    task = tasks.render_outbox_documents if documents else tasks.send_outbox_messages
     try:
-        tasks.send_outbox_messages.delay(message_pks)
+        task.delay(message_pks)
     except Exception:
         logger.exception("could not queue outbox messages %s; the periodic job will", message_pks)
 
@@ -165,26 +190,28 @@ def dispatch_due_messages(*, now: datetime, limit: int = 500) -> list[int]:
     """
     with transaction.atomic():
         due = OutboxMessage.objects.filter(state=State.PENDING, due_at__lte=now)
-        pks = list(
+        rows = list(
             due.order_by("due_at", "pk")
             .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", "kind")[:limit]
         )
-        if pks:
-            OutboxMessage.objects.filter(pk__in=pks).update(due_at=now + PICKUP_DELAY)
-            for start in range(0, len(pks), DISPATCH_CHUNK):
-                transaction.on_commit(partial(dispatch, pks[start : start + DISPATCH_CHUNK]))
-    return pks
+        if rows:
+            OutboxMessage.objects.filter(pk__in=[pk for pk, _kind in rows]).update(
+                due_at=now + PICKUP_DELAY
+            )
+            for start in range(0, len(rows), DISPATCH_CHUNK):
+                _dispatch_on_commit(rows[start : start + DISPATCH_CHUNK])
+    return [pk for pk, _kind in rows]
 
 
 def retry_failed_messages(*, message_pks: Iterable[int], now: datetime) -> list[int]:
     """Support: try failed rows once more (e.g. after the member's address was corrected)."""
     with transaction.atomic():
         failed = OutboxMessage.objects.filter(pk__in=list(message_pks), state=State.FAILED)
-        pks = list(failed.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        rows = list(failed.select_for_update(skip_locked=True).values_list("pk", "kind"))
+        pks = [pk for pk, _kind in rows]
         OutboxMessage.objects.filter(pk__in=pks).update(
             state=State.PENDING, due_at=now + PICKUP_DELAY
         )
-        if pks:
-            transaction.on_commit(partial(dispatch, pks))
+        _dispatch_on_commit(rows)
     return pks

@@ -1,4 +1,11 @@
-"""Thin tasks of the outbox: send rows by pk after commit, and the periodic pick-up."""
+"""Thin tasks of the outbox: send rows by pk after commit, and the periodic pick-up.
+
+Two sending tasks with the same body, one per Celery queue (``CELERY_TASK_ROUTES``):
+``send_outbox_messages`` for e-mails (queue ``mail``) and ``render_outbox_documents`` for
+invoice and credit-note PDFs and the e-mails that carry them (queue ``pdf``). A PDF takes a
+good part of a second to render; on its own queue it never holds up a welcome e-mail, and
+neither holds up webhook processing (the default queue).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +25,19 @@ MAX_BATCHES = 20
 )
 def send_outbox_messages(message_pks: list[int]) -> int:
     """Send the rows (each at most once, however often this runs); returns how many were sent."""
+    from outbox.services import deliver_messages
+
+    return deliver_messages(message_pks=message_pks, now=timezone.now())
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def render_outbox_documents(message_pks: list[int]) -> int:
+    """Render (and e-mail) documents: the same as ``send_outbox_messages``, on the pdf queue."""
     from outbox.services import deliver_messages
 
     return deliver_messages(message_pks=message_pks, now=timezone.now())

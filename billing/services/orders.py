@@ -103,7 +103,8 @@ def _record_payment(
     event: PaymentSucceeded | SubscriptionRenewed,
     now: datetime,
 ) -> Payment | None:
-    """The payment, once, with its invoice; None if it was recorded before (order is locked).
+    """The payment, once; None if it was recorded before (order is locked). The caller issues
+    its invoice (``_issue_invoice_last``).
 
     A repeat that knows the payment intent or charge the first report lacked (a 2025 invoice
     names neither; its Checkout Session does) fills them in, so refunds and disputes match.
@@ -135,10 +136,22 @@ def _record_payment(
         record_bump_purchase(
             order=order, payment=payment, line=event.bump, discount=discount, now=now
         )
-    # A renewal carries no buyer; invoices then copy the order's previous snapshot.
+    return payment
+
+
+def _issue_invoice_last(
+    *, payment: Payment, event: PaymentSucceeded | SubscriptionRenewed, now: datetime
+) -> None:
+    """The payment's invoice, issued as the last write of the event's transaction.
+
+    Its number comes from the invoice series row, locked until commit (gapless numbers), so
+    every event that issues an invoice waits for that lock: taken last, it is held for the
+    commit only, not while the member, grants and subscription are written. During a launch
+    burst that keeps concurrent purchases (and their access) from queueing behind each other.
+    A renewal carries no buyer; its invoice copies the order's previous snapshot.
+    """
     buyer = event.buyer if isinstance(event, PaymentSucceeded) else None
     issue_invoice_for_payment(payment=payment, now=now, buyer=buyer)
-    return payment
 
 
 def _subscription_after_payment(
@@ -327,8 +340,31 @@ def record_payment_succeeded(
         record_waiver(order=order, consent=event.waiver, now=now)
     order = orders_for_update().select_related("member").get(pk=order.pk)
     _remember_links(order=order, event=event)
-    if _record_payment(order=order, event=event, now=now) is None:
+    payment = _record_payment(order=order, event=event, now=now)
+    if payment is None:
         return f"payment {event.provider_ref} was recorded before"
+    note = _apply_payment(
+        order=order,
+        event=event,
+        purchases=purchases,
+        created=created,
+        source_event=source_event,
+        now=now,
+    )
+    _issue_invoice_last(payment=payment, event=event, now=now)
+    return note
+
+
+def _apply_payment(
+    *,
+    order: Order,
+    event: PaymentSucceeded,
+    purchases: list[Purchase],
+    created: bool,
+    source_event: ProviderEvent | None,
+    now: datetime,
+) -> str:
+    """What a recorded payment changes: store credit, subscription, access, welcome e-mail."""
     _use_store_credit(order=order, event=event, now=now)
     if _older_than_reversal(order, event):
         return _note_older_payment(order=order, event=event, source_event=source_event, now=now)
@@ -392,8 +428,22 @@ def record_renewal(
         raise ValueError(f"renewal of unknown subscription {event.subscription_ref}")
     order = orders_for_update().select_related("member", "product").get(pk=subscription.order_id)
     _remember_links(order=order, event=event)
-    if _record_payment(order=order, event=event, now=now) is None:
+    payment = _record_payment(order=order, event=event, now=now)
+    if payment is None:
         return f"payment {event.provider_ref} was recorded before"
+    note = _apply_renewal(order=order, event=event, source_event=source_event, now=now)
+    _issue_invoice_last(payment=payment, event=event, now=now)
+    return note
+
+
+def _apply_renewal(
+    *,
+    order: Order,
+    event: SubscriptionRenewed,
+    source_event: ProviderEvent | None,
+    now: datetime,
+) -> str:
+    """What a recorded renewal changes: the subscription's period and the access it pays for."""
     if _older_than_reversal(order, event):
         return _note_older_payment(order=order, event=event, source_event=source_event, now=now)
     _reopen_if_reversed(order)

@@ -83,8 +83,9 @@ def test_a_task_lost_with_its_worker_is_sent_once_by_the_periodic_job(
 ):
     make_seller()
     with monkeypatch.context() as patched:
-        # The task message vanished with the worker that had prefetched it.
+        # The task messages (mail and pdf queue) vanished with the worker that had prefetched them.
         patched.setattr(tasks.send_outbox_messages, "delay", lambda *args, **kwargs: None)
+        patched.setattr(tasks.render_outbox_documents, "delay", lambda *args, **kwargs: None)
         purchase(client, django_capture_on_commit_callbacks)
 
     order = Order.objects.get()
@@ -131,16 +132,18 @@ def test_a_worker_killed_mid_send_leaves_the_row_pending_and_it_is_sent_once(
     with pytest.raises(WorkerKilled):
         purchase(client, django_capture_on_commit_callbacks)
 
-    # The PDF was rendered before the kill; the e-mail being sent rolled back with the worker.
+    # The welcome e-mail goes first (the invoice's PDF has its own, later task); the worker
+    # died sending it, so its row rolled back, and the PDF task never ran.
     assert mailoutbox == []
     assert states() == {
         Kind.ORDER_EMAIL: State.PENDING,
-        Kind.DOCUMENT_PDF: State.SENT,
+        Kind.DOCUMENT_PDF: State.PENDING,
         Kind.DOCUMENT_EMAIL: State.PENDING,
     }
-    assert OutboxMessage.objects.get(kind=Kind.DOCUMENT_EMAIL).attempts == 0
+    assert OutboxMessage.objects.get(kind=Kind.ORDER_EMAIL).attempts == 0
+    assert not DocumentFile.objects.exists()
 
-    assert run_beat(NOW + timedelta(minutes=6), django_capture_on_commit_callbacks) == 2
+    assert run_beat(NOW + timedelta(minutes=6), django_capture_on_commit_callbacks) == 3
     assert_delivered_exactly_once(mailoutbox)
     assert run_beat(NOW + timedelta(hours=2), django_capture_on_commit_callbacks) == 0
     assert len(mailoutbox) == 2
@@ -160,6 +163,7 @@ def test_a_broker_that_refuses_the_task_delays_the_emails_by_minutes_not_forever
     make_seller()
     with monkeypatch.context() as patched:
         patched.setattr(tasks.send_outbox_messages, "delay", broker_down)
+        patched.setattr(tasks.render_outbox_documents, "delay", broker_down)
         purchase(client, django_capture_on_commit_callbacks)  # the webhook still answers 200
     assert mailoutbox == []
 
