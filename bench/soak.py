@@ -572,7 +572,7 @@ def verify(stories: list[Story]) -> tuple[list[tuple[str, int, str]], list[tuple
           Counter(DocumentMail.objects.filter(reason="issued").values_list(
               "document__number", flat=True)))  # fmt: skip
     recovered = [
-        ("events processed only on a later attempt (a refund or rebill before its payment)",
+        ("events applied on a later attempt (a refund or rebill before its payment)",
          ProviderEvent.objects.filter(attempts__gt=1).count()),
         ("events re-queued by the periodic job", ProviderEvent.objects.filter(
             queued_at__isnull=False).count()),
