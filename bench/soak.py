@@ -398,7 +398,8 @@ class Processes:
 
     def worker(self, name: str, concurrency: int) -> None:
         self.start(name, [str(self.venv / "celery"), "-A", "membership_site", "worker",
-                          "-n", f"{name}@%h", f"--concurrency={concurrency}",
+                          "-n", f"{name}@%h", "-Q", "celery,mail,pdf",
+                          f"--concurrency={concurrency}",
                           "--loglevel=WARNING"])  # fmt: skip
 
     def beat(self) -> None:
