@@ -61,7 +61,8 @@ def test_an_upload_in_the_admin_lands_in_the_bucket_and_is_not_public(creator_cl
 
     (key,) = s3_bucket.keys()
     assert key == Download.objects.get(product=product).file.name
-    assert key.startswith("downloads/") and key.endswith(".pdf")
+    assert key.startswith("downloads/")
+    assert key.endswith(".pdf")
     assert s3_bucket.read(key) == PDF
     grants = s3_bucket.client.get_object_acl(Bucket=s3_bucket.name, Key=key)["Grants"]
     assert [entry["Permission"] for entry in grants] == ["FULL_CONTROL"]  # the owner only
