@@ -314,18 +314,24 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="")
     if AWS_S3_ENDPOINT_URL and urlparse(AWS_S3_ENDPOINT_URL).scheme not in {"http", "https"}:
         _fail("AWS_S3_ENDPOINT_URL", f"is not an http(s) URL: {AWS_S3_ENDPOINT_URL!r}")
+    _bucket = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": AWS_S3_ENDPOINT_URL,
+        "region_name": env.str("AWS_S3_REGION_NAME", default=""),
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default=""),
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=""),
+        "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default=""),
+        "url_seconds": PRIVATE_FILE_URL_SECONDS,
+    }
+    _location = env.str("AWS_LOCATION", default="").strip("/")
     STORAGES["private"] = {
         "BACKEND": "products.s3.PrivateS3Storage",
-        "OPTIONS": private_s3_options(
-            bucket_name=AWS_STORAGE_BUCKET_NAME,
-            endpoint_url=AWS_S3_ENDPOINT_URL,
-            region_name=env.str("AWS_S3_REGION_NAME", default=""),
-            access_key=env.str("AWS_ACCESS_KEY_ID", default=""),
-            secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=""),
-            location=env.str("AWS_LOCATION", default=""),
-            addressing_style=env.str("AWS_S3_ADDRESSING_STYLE", default=""),
-            url_seconds=PRIVATE_FILE_URL_SECONDS,
-        ),
+        "OPTIONS": private_s3_options(**_bucket, location=_location),
+    }
+    # Covers, lesson images and the logo: the same bucket, under public/, still served at /media/.
+    STORAGES["default"] = {
+        "BACKEND": "products.s3.PublicMediaS3Storage",
+        "OPTIONS": private_s3_options(**_bucket, location=f"{_location}/public".lstrip("/")),
     }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 

@@ -1,7 +1,7 @@
-"""Copy private files between local disk and the bucket, verifying each copy.
+"""Copy stored files between local disk and the bucket, verifying each copy.
 
 Used by ``manage.py move_files``. The names come from the database (every file field stored
-through ``private_storage``), so a file is copied to the same name and no row changes. Each file
+through the storage being moved), so a file is copied to the same name and no row changes. Each file
 is copied only if the target lacks a verified copy: the target's size and SHA-256 must equal the
 source's. A run that stops half-way is simply run again (resumable). The source is never changed.
 """
@@ -15,8 +15,6 @@ from enum import StrEnum
 
 from django.apps import apps
 from django.core.files.storage import Storage
-
-from products.storage import private_storage
 
 CHUNK = 1024 * 1024
 
@@ -46,10 +44,9 @@ class Move:
         return self.outcome in {Outcome.MISSING, Outcome.MISMATCH}
 
 
-def private_file_names() -> list[str]:
-    """Every private file the database refers to, sorted and without repeats."""
+def stored_file_names(storage: Storage) -> list[str]:
+    """Every file the database names in fields stored through ``storage``, sorted, no repeats."""
     names: set[str] = set()
-    storage = private_storage()
     for model in apps.get_models():
         for field in model._meta.get_fields():
             if getattr(field, "storage", None) is storage:
@@ -92,8 +89,7 @@ def move_file(*, source: Storage, target: Storage, name: str, dry_run: bool) -> 
     return Move(name, Outcome.COPIED, original.size)
 
 
-def move_files(
-    *, source: Storage, target: Storage, names: list[str], dry_run: bool
-) -> Iterator[Move]:
-    for name in names:
+def move_files(*, jobs: list[tuple[Storage, Storage, str]], dry_run: bool) -> Iterator[Move]:
+    """Each job is (source, target, name)."""
+    for source, target, name in jobs:
         yield move_file(source=source, target=target, name=name, dry_run=dry_run)

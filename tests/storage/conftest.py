@@ -29,7 +29,7 @@ class Bucket:
 
 
 def s3_storages(settings, *, bucket_name: str, endpoint_url: str) -> dict:
-    """STORAGES with private files in the bucket, as settings.py builds them from the env."""
+    """STORAGES with private files and public uploads in the bucket, as settings.py builds them."""
     options = private_s3_options(
         bucket_name=bucket_name,
         endpoint_url=endpoint_url,
@@ -38,9 +38,11 @@ def s3_storages(settings, *, bucket_name: str, endpoint_url: str) -> dict:
         secret_key=SECRET_KEY,
         url_seconds=settings.PRIVATE_FILE_URL_SECONDS,
     )
+    public = {**options, "location": "public"}
     return {
         **settings.STORAGES,
         "private": {"BACKEND": "products.s3.PrivateS3Storage", "OPTIONS": options},
+        "default": {"BACKEND": "products.s3.PublicMediaS3Storage", "OPTIONS": public},
     }
 
 
