@@ -45,7 +45,9 @@ def test_a_private_file_is_not_reachable_under_media(client, s3_bucket):
 def test_with_the_store_down_the_catalog_renders_and_a_cover_answers_503(client, store_down):
     product = ProductFactory(slug="habits", is_published=True)
     Product.objects.filter(pk=product.pk).update(
-        cover="covers/habits.webp", cover_width=800, cover_height=450  # as an upload stores them
+        cover="covers/habits.webp",
+        cover_width=800,
+        cover_height=450,  # as an upload stores them
     )
 
     catalog = client.get(reverse("products:catalog"))

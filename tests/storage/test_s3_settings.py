@@ -13,7 +13,8 @@ SHOW_STORAGE = (
     "getattr(p, 'endpoint_url', None), getattr(p, 'region_name', None), "
     "getattr(p, 'access_key', None), getattr(p, 'default_acl', None), "
     "getattr(p, 'querystring_auth', None), getattr(p, 'querystring_expire', None), "
-    "getattr(p, 'file_overwrite', None)]))"
+    "getattr(p, 'file_overwrite', None), type(s['default']).__name__, "
+    "getattr(s['default'], 'location', None) if type(p).__name__ != 'PrivateStorage' else None]))"
 )
 BUCKET = {
     "AWS_STORAGE_BUCKET_NAME": "members-private",
@@ -31,10 +32,12 @@ def shown_storage(tmp_path, env: dict[str, str]) -> list:
 
 
 def test_without_a_bucket_private_files_stay_on_local_disk(tmp_path):
-    assert shown_storage(tmp_path, {"DJANGO_DEBUG": "1"})[0] == "PrivateStorage"
+    shown = shown_storage(tmp_path, {"DJANGO_DEBUG": "1"})
+
+    assert (shown[0], shown[-2]) == ("PrivateStorage", "FileSystemStorage")
 
 
-def test_the_aws_variables_switch_private_files_to_a_private_bucket(tmp_path):
+def test_the_aws_variables_switch_private_files_and_uploads_to_a_private_bucket(tmp_path):
     shown = shown_storage(tmp_path, BUCKET)
 
     assert shown == [
@@ -47,6 +50,8 @@ def test_the_aws_variables_switch_private_files_to_a_private_bucket(tmp_path):
         True,
         60,
         False,
+        "PublicMediaS3Storage",
+        "public",
     ]
 
 
