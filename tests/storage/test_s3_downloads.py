@@ -158,7 +158,8 @@ def test_a_member_without_access_is_not_redirected(client, owned):
 
     response = follow_link(client, member, item)
 
-    assert response.status_code != 302
+    assert response.status_code == 403
+    assert "Location" not in response
     assert not DownloadUse.objects.exists()
 
 
