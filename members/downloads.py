@@ -2,24 +2,30 @@
 
 A link carries the download and the member, signed with ``django.core.signing`` and stamped with
 its creation time. The view refuses a tampered or expired link (403), another member's link (403)
-and an unknown download (404), then asks the access service. Files are streamed by Django
-(``FileResponse``) in development, or handed to nginx with ``X-Accel-Redirect`` when
+and an unknown download (404), then asks the access service. With private files in an S3 bucket
+the member is redirected to a presigned URL of the object that expires after
+``PRIVATE_FILE_URL_SECONDS``. On local disk files are streamed by Django (``FileResponse``) in
+development, or handed to nginx with ``X-Accel-Redirect`` when
 ``DOWNLOAD_X_ACCEL_REDIRECT_PREFIX`` is set (nginx maps that internal location to
 ``PRIVATE_MEDIA_ROOT``).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from products.models import Download, LessonAttachment
+from products.storage import is_remote, presigned_url
+
+logger = logging.getLogger(__name__)
 
 SALT = "members.download-link"
 ATTACHMENT_SALT = "members.lesson-attachment-link"
@@ -78,13 +84,27 @@ def read_attachment_link(*, token: str, member) -> int:
 
 
 def serve_download(download: Download | LessonAttachment) -> HttpResponse:
-    filename = PurePosixPath(download.file.name).name
+    """The file for a member who passed the access check.
+
+    Raises ``StorageUnavailable`` when the store does not answer (the middleware answers 503)
+    and ``Http404`` when the file is missing, before anything is sent.
+    """
+    field_file = download.file
+    filename = PurePosixPath(field_file.name).name
     prefix = settings.DOWNLOAD_X_ACCEL_REDIRECT_PREFIX
-    if prefix:
-        response = HttpResponse(content_type="application/octet-stream")
-        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(download.file.name)
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    else:
-        response = FileResponse(download.file.open("rb"), as_attachment=True, filename=filename)
+    try:
+        if is_remote(field_file.storage):
+            response = HttpResponseRedirect(
+                presigned_url(field_file.storage, field_file.name, filename=filename)
+            )
+        elif prefix:
+            response = HttpResponse(content_type="application/octet-stream")
+            response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(field_file.name)
+            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+        else:
+            response = FileResponse(field_file.open("rb"), as_attachment=True, filename=filename)
+    except FileNotFoundError as error:
+        logger.error("private file %r is missing from the store", field_file.name)
+        raise Http404 from error
     response["Cache-Control"] = "private, no-store"
     return response

@@ -227,9 +227,11 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
     grant = grant_for(member=request.user, product=item.product)
     if not grant_allows_access(grant, now=now):
         return _no_access(request, item.product, grant)
+    # The file first: a store that does not answer (503) records no download.
+    response = downloads.serve_download(item)
     usage.record_first_use(grant=grant, now=now)
     usage.record_download(member=request.user, download=item, now=now, ip=_download_ip(request))
-    return downloads.serve_download(item)
+    return response
 
 
 @member_view

@@ -1,4 +1,5 @@
-"""``/healthz``: 200 when the database and the broker answer, 503 naming the one that does not.
+"""``/healthz``: 200 when the database and the broker answer (and the bucket of private files,
+when one is configured), 503 naming the one that does not.
 
 A webhook secret set to blanks (every delivery refused) fails too, named by its setting.
 """
@@ -38,6 +39,18 @@ def broker_answers() -> bool:
         return False
 
 
+def storage_answers() -> bool:
+    """True on local disk; with a bucket configured, True when it answers to our keys."""
+    from products.storage import StorageUnavailable, check_private_storage
+
+    try:
+        check_private_storage()
+    except StorageUnavailable:
+        logger.exception("healthz: storage check failed")
+        return False
+    return True
+
+
 def blank_secrets() -> list[str]:
     """Webhook secrets that are set but hold nothing usable: every delivery is being refused.
 
@@ -52,7 +65,11 @@ def blank_secrets() -> list[str]:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    checks = {"database": database_answers(), "broker": broker_answers()}
+    checks = {
+        "database": database_answers(),
+        "broker": broker_answers(),
+        "storage": storage_answers(),
+    }
     failing = [name for name, answers in checks.items() if not answers] + blank_secrets()
     if failing:
         return JsonResponse({"status": "unavailable", "failing": failing}, status=503)

@@ -45,3 +45,30 @@ class RefuseUnusableUrlsMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+class StorageUnavailableMiddleware:
+    """503 with a plain, translated page when the file store does not answer.
+
+    Only pages that read or write a private file reach the store (a download, an invoice PDF,
+    an upload in the admin); every other page renders as usual while it is down.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.shortcuts import render
+
+        from products.storage import storage_errors
+
+        if not isinstance(exception, storage_errors()):
+            return None
+        logger.error("file store unavailable for %s: %s", request.path, exception)
+        response = render(request, "storage_unavailable.html", status=503)
+        response["Retry-After"] = "60"
+        response["Cache-Control"] = "no-store"
+        return response

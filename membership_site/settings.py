@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "membership_site.middleware.StorageUnavailableMiddleware",
 ]
 
 # Forms render through templates/components/ (_form.html, _form_field.html).
@@ -332,6 +333,37 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Private files on any S3-compatible store (AWS S3, Cloudflare R2, MinIO, Hetzner) through
+# django-storages, under its own variable names; unset means local disk (PRIVATE_MEDIA_ROOT).
+# A member who passes the access check is redirected to a presigned URL that expires after
+# PRIVATE_FILE_URL_SECONDS. Without keys, boto3's own chain applies (e.g. an instance role).
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="").strip()
+PRIVATE_FILE_URL_SECONDS = _int("PRIVATE_FILE_URL_SECONDS", 60)
+if AWS_STORAGE_BUCKET_NAME:
+    from membership_site.s3 import private_s3_options
+
+    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="")
+    if AWS_S3_ENDPOINT_URL and urlparse(AWS_S3_ENDPOINT_URL).scheme not in {"http", "https"}:
+        _fail("AWS_S3_ENDPOINT_URL", f"is not an http(s) URL: {AWS_S3_ENDPOINT_URL!r}")
+    _bucket = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": AWS_S3_ENDPOINT_URL,
+        "region_name": env.str("AWS_S3_REGION_NAME", default=""),
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default=""),
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=""),
+        "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default=""),
+        "url_seconds": PRIVATE_FILE_URL_SECONDS,
+    }
+    _location = env.str("AWS_LOCATION", default="").strip("/")
+    STORAGES["private"] = {
+        "BACKEND": "products.s3.PrivateS3Storage",
+        "OPTIONS": private_s3_options(**_bucket, location=_location),
+    }
+    # Covers, lesson images and the logo: the same bucket, under public/, still served at /media/.
+    STORAGES["default"] = {
+        "BACKEND": "products.s3.PublicMediaS3Storage",
+        "OPTIONS": private_s3_options(**_bucket, location=f"{_location}/public".lstrip("/")),
+    }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 # --- Security ---------------------------------------------------------------------------------

@@ -15,8 +15,10 @@ from django.contrib.admin.widgets import AdminFileWidget
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+
+from products.storage import is_remote, presigned_url
 
 SALT = "products.admin-private-file"
 # An admin page may stay open for a working day before its link is clicked.
@@ -52,8 +54,9 @@ def _linked_file(token: str) -> tuple[type, object, str, str]:
     return apps.get_model(label), pk, field_name, permission
 
 
-def private_file(request: HttpRequest, token: str) -> FileResponse:
-    """Stream a private file to staff who may view it (wrap in ``admin_view``)."""
+def private_file(request: HttpRequest, token: str) -> HttpResponse:
+    """Stream a private file to staff who may view it (wrap in ``admin_view``); from a bucket,
+    redirect to a presigned URL instead."""
     model, pk, field_name, permission = _linked_file(token)
     if not request.user.has_perm(permission):
         raise PermissionDenied
@@ -62,10 +65,14 @@ def private_file(request: HttpRequest, token: str) -> FileResponse:
     if not field_file:
         raise Http404
     try:
-        handle = field_file.open("rb")
+        if is_remote(field_file.storage):
+            url = presigned_url(field_file.storage, field_file.name, filename=file_name(field_file))
+            response = HttpResponseRedirect(url)
+        else:
+            handle = field_file.open("rb")
+            response = FileResponse(handle, as_attachment=True, filename=file_name(field_file))
     except FileNotFoundError as error:
         raise Http404 from error
-    response = FileResponse(handle, as_attachment=True, filename=file_name(field_file))
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -17,6 +17,7 @@ from members.selectors import owned_product_ids
 from products.embeds import embed_url
 from products.selectors import catalog_products, free_preview_lesson, sales_page
 from products.sellable import test_checkout_is_available
+from products.storage import is_remote
 
 
 def catalog(request: HttpRequest) -> HttpResponse:
@@ -67,7 +68,8 @@ COVER_CACHE_SECONDS = 60 * 60 * 24 * 30  # a new upload gets a new name
 @require_safe
 @cache_control(public=True, max_age=COVER_CACHE_SECONDS)
 def public_media(request: HttpRequest, path: str) -> FileResponse:
-    """Serve covers and lesson images from MEDIA_ROOT (in development and behind a plain proxy).
+    """Serve covers and lesson images from MEDIA_ROOT (in development and behind a plain proxy),
+    or from the bucket's ``public/`` prefix when files are on S3 (its objects are private too).
 
     Only the folders in PUBLIC_MEDIA_FOLDERS; a path that leaves them is a 404, also through a
     symbolic link (to the seller's invoice logo, the branding folder, or the private files).
@@ -75,6 +77,12 @@ def public_media(request: HttpRequest, path: str) -> FileResponse:
     parts = PurePosixPath(path).parts
     if len(parts) < 2 or parts[0] not in PUBLIC_MEDIA_FOLDERS or ".." in parts:
         raise Http404
+    content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    if is_remote(default_storage):  # a bucket: its keys have no links to follow
+        try:
+            return FileResponse(default_storage.open(path, "rb"), content_type=content_type)
+        except FileNotFoundError:
+            raise Http404 from None
     if not default_storage.exists(path):
         raise Http404
     try:
@@ -84,5 +92,4 @@ def public_media(request: HttpRequest, path: str) -> FileResponse:
         raise Http404 from None
     if not target.is_relative_to(folder) or not target.is_file():
         raise Http404
-    content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
     return FileResponse(target.open("rb"), content_type=content_type)
