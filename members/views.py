@@ -152,7 +152,7 @@ def lesson(request: HttpRequest, slug: str, lesson_pk: int) -> HttpResponse:
     context["video_url"] = embed_url(context["lesson"].video_url)
     context["attachments"] = [
         (item, downloads.attachment_url(member=request.user, attachment=item))
-        for item in context["lesson"].attachments.all()
+        for item in (context["lesson"].attachments.all() if row.lesson.has_attachments else ())
     ]
     return render(request, "members/lesson.html", context)
 
@@ -169,7 +169,7 @@ def lesson_complete(request: HttpRequest, slug: str, lesson_pk: int) -> HttpResp
         return render(request, "members/lesson_locked.html", context, status=403)
     completed = request.POST.get("completed", "1") == "1"
     usage.set_lesson_completed(
-        member=request.user, lesson=row.lesson, completed=completed, now=context["now"]
+        member=request.user, lesson=context["lesson"], completed=completed, now=context["now"]
     )
     if request.headers.get("HX-Request") != "true":
         return redirect(row.lesson.get_absolute_url())
