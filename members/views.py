@@ -19,6 +19,7 @@ from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
 from billing.selectors import billing_lines_for_grants, member_billing_lines, support_email
+from branding.selectors import request_brand
 from members import downloads, usage
 from members.access import effective_state, grant_allows_access, grant_for, lesson_state
 from members.credit import credit_balance
@@ -75,7 +76,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "items": items,
         "billing_lines": billing_lines_for_grants(item.grant for item in items),
-        "support_email": support_email(),
+        "support_email": support_email(brand=request_brand(request)),
         "grace_items": [item for item in items if item.state == AccessGrant.State.GRACE],
         "lapsed_items": [item for item in items if item.is_lapsed],
     }
@@ -245,7 +246,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "billing_lines": member_billing_lines(member=request.user),
-        "support_email": support_email(),
+        "support_email": support_email(brand=request_brand(request)),
         "store_credit": credit_balance(member=request.user),
     }
     return render(request, "members/profile.html", context)
