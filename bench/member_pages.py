@@ -1,12 +1,15 @@
-"""Benchmark member pages under gunicorn on PostgreSQL: requests/s and p99 latency for the
-dashboard, a lesson page, a membership's issues page and one of its posts, with 16 concurrent
-clients on loopback (bounded: a fixed duration per page).
+"""Benchmark member pages on PostgreSQL (and Redis, if REDIS_URL is set): per page, the CPU
+milliseconds per request in process and the queries it runs, then requests/s, p50 and p99 under
+gunicorn with 16 concurrent clients on loopback (wrk when installed, else Python clients).
 
-The member owns 10 courses of 20 lessons, with progress on half of them, and a membership tier
-of a magazine with 500 posts over five years (issue 18). Production settings
-(DEBUG off, collected static files); the clients send a session cookie made beforehand.
+Pages: the dashboard, a lesson, a course outline, the profile, a membership's issues page and
+one of its posts. The member owns 10 courses of 20 lessons, with progress on half of them, and
+a membership tier of a magazine with 500 posts over five years (issue 18). Production settings
+(DEBUG off, collected static files); the clients send a session cookie made beforehand. Every
+response is checked (status and content); a wrong answer makes the exit status 1.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/member_pages.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench REDIS_URL=redis://127.0.0.1:6379/0 \
+        .venv/bin/python bench/member_pages.py            # add --cpu-only to skip gunicorn
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -23,6 +27,7 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -139,13 +144,85 @@ def prepare() -> tuple[str, list[tuple[str, str]]]:
     session[HASH_SESSION_KEY] = member.get_session_auth_hash()
     session.create()
     issues, post = prepare_magazine(member, now)
+    lesson = lessons[3]
+    course = lesson.module.product
     pages = [
-        ("dashboard", "/members/"),
-        ("lesson page", lessons[3].get_absolute_url()),
-        ("magazine issues (500 posts)", issues),
-        ("magazine post", post),
-    ]
+        Page("dashboard", "/members/", {'lessons done (50%)': 10, 'class="card product-card': 11}),
+        Page("lesson", lesson.get_absolute_url(), {
+            f"<h1>{lesson.title}</h1>": 1, "<p>Body</p>": 20, 'class="lesson-row': 20,
+            'class="lesson-row done': 10, 'class="lesson-row locked': 5,
+        }),
+        Page("course outline", course.get_absolute_url(), {
+            'class="lesson-row': 20, 'class="lesson-row done': 10, 'class="lesson-row open': 5,
+            'class="lesson-row locked': 5,
+        }),
+        Page("profile", "/members/profile/", {
+            '<option value="America/Los_Angeles" selected>': 1, "<option ": 400,
+        }),
+        Page("magazine issues (500 posts)", issues, {'class="post-row': 20}),
+        Page("magazine post", post, {"<p>Body</p>": 20}),
+    ]  # fmt: skip
     return session.session_key, pages
+
+
+class Page(NamedTuple):
+    label: str
+    path: str
+    expect: dict[str, int]  # text -> how often the page shows it (at least, for ``<option ``)
+
+    def wrong(self, status: int, body: str) -> str | None:
+        """What is wrong with a response, or None."""
+        if status != 200:
+            return f"status {status}"
+        for text, count in self.expect.items():
+            found = len(re.findall(re.escape(text), body))
+            if found != count and not (text in AT_LEAST and found >= count):
+                return f"{text!r} shown {found} times, expected {count}"
+        return None
+
+
+AT_LEAST = {"<option ", 'class="post-row'}
+
+
+def in_process(pages: list[Page], cookie: str, requests: int) -> tuple[dict, list[str]]:
+    """CPU ms per request (process_time over ``requests`` calls of the WSGI handler, after a
+    warm-up) and queries per request, by page; and what was wrong with any answer."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+    from django.test import RequestFactory
+
+    handler, factory = WSGIHandler(), RequestFactory()
+    problems: list[str] = []
+
+    def call(path: str) -> tuple[int, str]:
+        environ = factory._base_environ(
+            PATH_INFO=path, REQUEST_METHOD="GET", HTTP_COOKIE=f"sessionid={cookie}",
+            HTTP_HOST="127.0.0.1", SERVER_NAME="127.0.0.1",
+        )  # fmt: skip
+        status: list[str] = []
+        body = b"".join(handler(environ, lambda line, headers, *_: status.append(line)))
+        return int(status[0].split()[0]), body.decode()
+
+    results = {}
+    for page in pages:
+        for _ in range(max(5, requests // 10)):
+            call(page.path)
+        queries: list[str] = []
+
+        def count(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            status, body = call(page.path)
+        if wrong := page.wrong(status, body):
+            problems.append(f"{page.label}: {wrong}")
+        started = time.process_time()
+        for _ in range(requests):
+            call(page.path)
+        cpu_ms = (time.process_time() - started) / requests * 1000
+        results[page.label] = (cpu_ms, len(queries))
+    return results, problems
 
 
 def hammer(port: int, path: str, cookie: str, seconds: float) -> tuple[list[float], int]:
@@ -179,43 +256,89 @@ def hammer(port: int, path: str, cookie: str, seconds: float) -> tuple[list[floa
     return latencies, failures
 
 
-def run_wrk(port: int, path: str, cookie: str, seconds: float) -> str:
+def _ms(text: str) -> float:
+    """wrk's latency ("12.34ms", "1.02s", "850.00us") in milliseconds."""
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(port: int, path: str, cookie: str, seconds: float) -> tuple[float, float, float, int]:
+    """(requests/s, p50 ms, p99 ms, responses not 2xx/3xx) measured by wrk."""
     output = subprocess.run(
         ["wrk", "-t2", f"-c{CLIENTS}", f"-d{seconds:.0f}s", "--latency",
          "-H", f"Cookie: sessionid={cookie}", f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     lines = {line.split()[0]: line.split() for line in output.splitlines() if line.split()}
-    errors = "non-2xx or 3xx responses:" in output
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return (
-        f"{float(lines['Requests/sec:'][1]):.0f} requests/s, p50 {lines['50%'][1]}, "
-        f"p99 {lines['99%'][1]}{', SOME NOT 200' if errors else ''}"
-    )
+        float(lines["Requests/sec:"][1]), _ms(lines["50%"][1]), _ms(lines["99%"][1]),
+        int(bad.group(1)) if bad else 0,
+    )  # fmt: skip
 
 
-def report(label: str, latencies: list[float], failures: int, seconds: float) -> None:
-    ordered = sorted(latencies)
+def summarise(
+    latencies: list[float], failures: int, seconds: float
+) -> tuple[float, float, float, int]:
+    """(requests/s, p50 ms, p99 ms, responses not 200) of the Python clients' run."""
+    ordered = sorted(latencies) or [0.0]
     p50 = ordered[len(ordered) // 2] * 1000
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
-    print(
-        f"{label}: {len(ordered) / seconds:.0f} requests/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-        f"{len(ordered)} requests, {failures} not 200"
-    )
+    return len(latencies) / seconds, p50, p99, failures
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per page under load")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--requests", type=int, default=300, help="in-process calls per page")
+    parser.add_argument("--cpu-only", action="store_true", help="no gunicorn run")
     args = parser.parse_args()
     if use_throwaway_database("pages") is None:
         print("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
         return 2
     django.setup()
+    from django.conf import settings
     from django.db import connection
 
     cookie, pages = prepare()
+    print(
+        f"{os.cpu_count()} CPUs, load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+        f"sessions {settings.SESSION_ENGINE.rsplit('.', 1)[-1]}, "
+        f"cache {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}",
+        flush=True,
+    )
+    cpu, problems = in_process(pages, cookie, args.requests)
     connection.close()
+    load: dict[str, tuple[float, float, float, int]] = {}
+    tool = "wrk" if shutil.which("wrk") else "python clients"
+    if not args.cpu_only:
+        load = under_load(pages, cookie, args)
+        problems += [
+            f"{label}: {bad} responses not 200 under load"
+            for label, (_rps, _p50, _p99, bad) in load.items()
+            if bad
+        ]
+    print()
+    header = f"{'page':30} {'CPU ms/req':>10} {'queries':>7}"
+    if load:
+        header += f" {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}   ({tool}, {CLIENTS} connections, "
+        header += f"gunicorn {args.workers} workers x 4 threads)"
+    print(header)
+    for page in pages:
+        cpu_ms, queries = cpu[page.label]
+        line = f"{page.label:30} {cpu_ms:10.2f} {queries:7d}"
+        if page.label in load:
+            rps, p50, p99, _bad = load[page.label]
+            line += f" {rps:7.0f} {p50:7.1f} {p99:7.1f}"
+        print(line)
+    print(f"load average after the run: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for problem in problems:
+        print(f"WRONG ANSWER: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def under_load(pages: list[Page], cookie: str, args) -> dict:
     port = free_port()
     env = {**os.environ, **ENV, "SITE_URL": f"http://127.0.0.1:{port}"}
     server = subprocess.Popen(
@@ -223,6 +346,7 @@ def main() -> int:
          "-w", str(args.workers), "-k", "gthread", "--threads", "4", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
+    results = {}
     try:
         for _ in range(100):
             try:
@@ -230,23 +354,20 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.1)
-        print(
-            f"gunicorn: {args.workers} workers x 4 threads, {CLIENTS} clients, "
-            f"{args.seconds:.0f} s per page"
-        )
-        for label, path in pages:
-            hammer(port, path, cookie, 1.0)  # warm-up
-            latencies, failures = hammer(port, path, cookie, args.seconds)
-            report(label, latencies, failures, args.seconds)
-        if shutil.which("wrk"):
-            # Python client threads take a share of the 2 cores; wrk (C) shows the server's own
-            # capacity with the same 16 connections.
-            for label, path in pages:
-                print(f"wrk {label}: " + run_wrk(port, path, cookie, args.seconds), flush=True)
+        for page in pages:
+            hammer(port, page.path, cookie, 1.0)  # warm-up: every worker fills its caches
+            if shutil.which("wrk"):
+                # Python client threads would take a share of the 2 cores; wrk (C) shows the
+                # server's own capacity with the same 16 connections.
+                results[page.label] = run_wrk(port, page.path, cookie, args.seconds)
+            else:
+                latencies, failures = hammer(port, page.path, cookie, args.seconds)
+                results[page.label] = summarise(latencies, failures, args.seconds)
+            print(f"{page.label}: {results[page.label][0]:.0f} requests/s", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return 0
+    return results
 
 
 if __name__ == "__main__":

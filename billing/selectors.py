@@ -87,11 +87,13 @@ def provider_page_url(url: str, *, provider: str) -> str:
     return url if parts.scheme == "https" and on_host and plain else ""
 
 
-def support_email() -> str:
-    """The branding's support address (admin → Branding), else the ``SUPPORT_EMAIL`` setting."""
+def support_email(*, brand=None) -> str:
+    """The branding's support address (admin → Branding), else the ``SUPPORT_EMAIL`` setting.
+
+    Pass the request's ``brand`` (``branding.selectors.request_brand``) to save a cache read."""
     from branding.selectors import current_brand
 
-    return current_brand().support_email or settings.SUPPORT_EMAIL
+    return (brand or current_brand()).support_email or settings.SUPPORT_EMAIL
 
 
 def can_change_at_stripe(*, is_test: bool) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -129,6 +130,7 @@ def clock_now(grant: AccessGrant, *, now: datetime) -> datetime:
     return now
 
 
+@lru_cache(maxsize=8192)  # pure: a dashboard asks it once per lesson, with a few distinct inputs
 def drip_opens_at(
     *, starts_at: datetime, paused_total: timedelta | None, offset_days: int, tz: ZoneInfo
 ) -> datetime:

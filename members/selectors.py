@@ -4,14 +4,16 @@ number of products, modules and lessons: rows are loaded per kind in one query a
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import DateTimeField, Value
 from django.http import Http404
+from django.utils.dateparse import parse_datetime
 
 from billing.selectors import BillingLine, billing_line_for_grant, with_subscription_of_order
 from drip.models import LessonNotice
@@ -24,13 +26,14 @@ from members.access import (
 )
 from members.models import AccessGrant, LessonProgress
 from products.models import Download, Lesson, Module, Product
+from products.outline import OutlineLesson, OutlineModule, course_outlines
 
 VIEW_REFRESH = timedelta(minutes=5)  # how stale a repeated view may be before it is written
 
 
 @dataclass(frozen=True)
 class LessonRow:
-    lesson: Lesson
+    lesson: OutlineLesson
     state: LessonState
     is_done: bool
     last_viewed_at: datetime | None
@@ -38,7 +41,7 @@ class LessonRow:
 
 @dataclass
 class ModuleRow:
-    module: Module
+    module: OutlineModule
     lessons: list[LessonRow] = field(default_factory=list)
 
 
@@ -87,7 +90,7 @@ class Viewed(NamedTuple):
 class CourseData:
     """Lessons, views and recorded openings of some courses for one member (two queries)."""
 
-    lessons_by_product: dict[int, list[Lesson]]
+    lessons_by_product: dict[int, list[OutlineLesson]]
     views: dict[int, Viewed]
     recorded_open_at: dict[int, datetime]
 
@@ -117,34 +120,75 @@ def _views_and_openings(*, member, **lessons) -> tuple[dict[int, Viewed], dict[i
     return views, recorded
 
 
+@cache
+def _course_views_sql(products: int) -> str:
+    """``_views_and_openings`` for the lessons of ``products`` courses, as SQL written once: the
+    ORM would build and compile the same union on every member page (issue 20's profile)."""
+    lesson, module = Lesson._meta.db_table, Module._meta.db_table
+    ids = ", ".join(["%s"] * products)
+
+    def part(table: str, at: str, completed: str, is_view: int) -> str:
+        # Table and column names come from the models; every value is a parameter.
+        select = f"SELECT r.lesson_id, r.{at}, {completed}, {is_view} FROM {table} r "  # noqa: S608
+        join = f"JOIN {lesson} l ON l.id = r.lesson_id JOIN {module} m ON m.id = l.module_id "
+        return f"{select}{join}WHERE r.member_id = %s AND m.product_id IN ({ids})"
+
+    viewed = part(LessonProgress._meta.db_table, "last_viewed_at", "r.completed_at", 1)
+    noticed = part(LessonNotice._meta.db_table, "created_at", "NULL", 0)
+    return f"{viewed} UNION ALL {noticed}"
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """A timestamp as the ORM would give it: SQLite hands raw SQL naive UTC (or text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _course_views_and_openings(*, member, product_ids: list[int]):
+    """``_views_and_openings`` of every lesson of the courses ``product_ids``, same answer."""
+    params = [member.pk, *product_ids, member.pk, *product_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(_course_views_sql(len(product_ids)), params)
+        rows = cursor.fetchall()
+    views: dict[int, Viewed] = {}
+    recorded: dict[int, datetime] = {}
+    for lesson_pk, at, completed_at, is_view in rows:
+        at = _aware(at)
+        if is_view:
+            views[lesson_pk] = Viewed(at, _aware(completed_at))
+        if lesson_pk not in recorded or at > recorded[lesson_pk]:
+            recorded[lesson_pk] = at
+    return views, recorded
+
+
 def recorded_openings(*, member, lessons: Iterable[int]) -> dict[int, datetime]:
     """Latest moment each lesson was recorded open for the member: a view or a drip notice."""
     return _views_and_openings(member=member, lesson_id__in=lessons)[1]
 
 
 def load_course_data(*, member, products: list[Product]) -> CourseData:
-    """Outlines of ``products`` (courses the caller already holds) for ``member``."""
+    """Outlines of ``products`` (courses the caller already holds) for ``member``: the outlines
+    from the per-process cache (``products.outline``; one query for those not cached), the
+    member's views and recorded openings in one query."""
     if not products:
         return CourseData({}, {}, {})
+    outlines = course_outlines(products)
+    by_product = {pk: list(outline.lessons) for pk, outline in outlines.items() if outline.lessons}
     product_ids = [product.pk for product in products]
-    by_id = {product.pk: product for product in products}
-    # Outlines need titles and dates, not texts, and the products are already in hand: a
-    # 200-lesson dashboard builds 200 light lessons and their modules, not 200 product copies.
-    lessons = (
-        Lesson.objects.filter(module__product_id__in=product_ids)
-        .select_related("module")
-        .defer("body", "video_url")
-    )
-    by_product: dict[int, list[Lesson]] = defaultdict(list)
-    for lesson in lessons:
-        lesson.module.product = by_id[lesson.module.product_id]
-        by_product[lesson.module.product_id].append(lesson)
-    views, recorded = _views_and_openings(member=member, lesson__module__product_id__in=product_ids)
-    return CourseData(dict(by_product), views, recorded)
+    views, recorded = _course_views_and_openings(member=member, product_ids=product_ids)
+    return CourseData(by_product, views, recorded)
 
 
 def build_course_progress(
-    *, member, grant: AccessGrant | None, lessons: list[Lesson], data: CourseData, now: datetime
+    *,
+    member,
+    grant: AccessGrant | None,
+    lessons: list[OutlineLesson],
+    data: CourseData,
+    now: datetime,
 ) -> CourseProgress:
     tz = member.zone
     rows: list[LessonRow] = []

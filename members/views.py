@@ -19,6 +19,7 @@ from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
 from billing.selectors import billing_lines_for_grants, member_billing_lines, support_email
+from branding.selectors import request_brand
 from members import downloads, usage
 from members.access import effective_state, grant_allows_access, grant_for, lesson_state
 from members.credit import credit_balance
@@ -75,7 +76,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "items": items,
         "billing_lines": billing_lines_for_grants(item.grant for item in items),
-        "support_email": support_email(),
+        "support_email": support_email(brand=request_brand(request)),
         "grace_items": [item for item in items if item.state == AccessGrant.State.GRACE],
         "lapsed_items": [item for item in items if item.is_lapsed],
         "waiting_items": [item for item in items if item.opens_at],
@@ -153,7 +154,7 @@ def lesson(request: HttpRequest, slug: str, lesson_pk: int) -> HttpResponse:
     context["video_url"] = embed_url(context["lesson"].video_url)
     context["attachments"] = [
         (item, downloads.attachment_url(member=request.user, attachment=item))
-        for item in context["lesson"].attachments.all()
+        for item in (context["lesson"].attachments.all() if row.lesson.has_attachments else ())
     ]
     return render(request, "members/lesson.html", context)
 
@@ -170,7 +171,7 @@ def lesson_complete(request: HttpRequest, slug: str, lesson_pk: int) -> HttpResp
         return render(request, "members/lesson_locked.html", context, status=403)
     completed = request.POST.get("completed", "1") == "1"
     usage.set_lesson_completed(
-        member=request.user, lesson=row.lesson, completed=completed, now=context["now"]
+        member=request.user, lesson=context["lesson"], completed=completed, now=context["now"]
     )
     if request.headers.get("HX-Request") != "true":
         return redirect(row.lesson.get_absolute_url())
@@ -248,7 +249,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "billing_lines": member_billing_lines(member=request.user),
-        "support_email": support_email(),
+        "support_email": support_email(brand=request_brand(request)),
         "store_credit": credit_balance(member=request.user),
     }
     return render(request, "members/profile.html", context)

@@ -46,6 +46,9 @@ def add_lesson(
     *, module: Module, title: str, drip_days: int | None = 0, opens_on: date | None = None
 ) -> Lesson:
     """A new lesson, placed after the module's last one. A fixed date replaces the offset."""
+    # The product first, as every writer of a course does: the outline-version trigger
+    # (products 0004) updates the product row, so locking it last could deadlock.
+    Product.objects.select_for_update().filter(pk=module.product_id).first()
     Module.objects.select_for_update().filter(pk=module.pk).first()
     return Lesson.objects.create(
         module=module,
@@ -70,6 +73,7 @@ def reorder_course(*, product: Product, order: CourseOrder) -> int:
 
     Raises ``OrderRefused`` and writes nothing if an id is not part of ``product``.
     """
+    Product.objects.select_for_update().filter(pk=product.pk).first()  # see ``add_lesson``
     modules = {
         module.pk: module
         for module in Module.objects.select_for_update().filter(product=product).order_by("pk")

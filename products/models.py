@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from products.richtext import sanitize_html
 from products.storage import private_storage
 
 
 def _default_currency() -> str:
     return settings.MEMBERSHIP_CURRENCY
+
+
+def new_outline_version() -> int:
+    """A random start, so a product that reuses a deleted one's id never meets its cached
+    outline (``products.outline``); database triggers count up from here."""
+    return secrets.randbits(48)
 
 
 class Product(models.Model):
@@ -92,6 +102,10 @@ class Product(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Changes whenever the product or any of its modules, lessons or lesson files changes, by
+    # whatever path (admin, course builder, bulk edits, raw SQL): database triggers bump it
+    # (migration products 0004). The member pages' outline cache is keyed by it.
+    outline_version = models.BigIntegerField(default=new_outline_version, editable=False)
 
     class Meta:
         ordering = ["position", "name"]
@@ -223,12 +237,39 @@ class Module(models.Model):
             raise ValidationError({"product": _("Modules belong to course products only.")})
 
 
+class LessonQuerySet(models.QuerySet):
+    """Bulk writes keep ``body_html`` in step with ``body``, as ``Lesson.save()`` does."""
+
+    def update(self, **kwargs):
+        if "body" in kwargs and "body_html" not in kwargs:
+            body = kwargs["body"]
+            kwargs["body_html"] = sanitize_html(body) if isinstance(body, str) else None
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for lesson in objs:
+            lesson.body_html = sanitize_html(lesson.body)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if "body" in fields:
+            for lesson in objs:
+                lesson.body_html = sanitize_html(lesson.body)
+            fields = [*fields, "body_html"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
 class Lesson(models.Model):
     module = models.ForeignKey(
         Module, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("module")
     )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True, help_text=_("Rich text (HTML), sanitized."))
+    # ``body`` sanitized when it is saved, so a lesson view does not run nh3 (issue 20); NULL
+    # when unknown (``body_clean`` then sanitizes on the fly).
+    body_html = models.TextField(null=True, blank=True, editable=False)  # noqa: DJ001 - NULL: unknown
     video_url = models.URLField(
         _("video embed URL"),
         blank=True,
@@ -254,6 +295,8 @@ class Lesson(models.Model):
         help_text=_("Readable by anyone from the sales page, without buying or logging in."),
     )
 
+    objects = LessonQuerySet.as_manager()
+
     class Meta:
         ordering = ["module__position", "module_id", "position", "pk"]
         verbose_name = _("lesson")
@@ -270,6 +313,14 @@ class Lesson(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if "body" in self.__dict__:  # not deferred: it may have changed
+            self.body_html = sanitize_html(self.body)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_html"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse(
@@ -293,6 +344,13 @@ class Lesson(models.Model):
     @property
     def offset_days(self) -> int:
         return self.drip_days or 0
+
+    @property
+    def body_clean(self) -> SafeString:
+        """The body as members read it: scripts, handlers and unsafe URLs removed."""
+        if self.body_html is None:
+            return sanitize_html(self.body)
+        return mark_safe(self.body_html)  # noqa: S308 - sanitized when saved
 
 
 class Download(models.Model):
