@@ -335,3 +335,65 @@ def test_digistore24_orders_get_no_invoice_of_ours_wherever_the_buyer_is(vies):
     assert (Document.objects.count(), VatIdCheck.objects.count(), len(vies.calls)) == (0, 0, 0)
     assert Order.objects.get().provider == "digistore24"
     assert Payment.objects.count() == 1
+
+
+def _live(body: str) -> str:
+    event = json.loads(body)
+    event["livemode"] = event["data"]["object"]["livemode"] = True
+    return json.dumps(event)
+
+
+def test_the_months_datev_export_books_each_treatment_and_matches_the_invoices(
+    live_site, deliver, course_price, vies
+):
+    """The tax advisor's file for the month of the six buyers above (live mode), two of them
+    refunded: one row per invoice and credit note, each on the account of its treatment, OSS
+    rows with the buyer's country and rate, the reverse charge with the VAT id, and the signed
+    total equal to the documents' to the cent."""
+    from datetime import date
+
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from invoices.datev import datev_export
+    from tests.invoices.test_datev import DATEV_SELLER, parse
+
+    make_seller(**DATEV_SELLER)
+    vies_stub.answer(vies, vies_stub.valid())
+    buyers = [("DE", ""), ("AT", ""), ("NL", ""), ("FR", ""), ("US", ""), ("FR", "FR40303265045")]
+    for number, (country, tax_id) in enumerate(buyers):
+        assert (
+            deliver(_live(checkout(country=country, tax_id=tax_id, number=str(number)))).status_code
+            == 200
+        )
+    for intent in ("pi_nl2", "pi_fr5"):
+        assert deliver(_live(refund(payment_intent=intent))).status_code == 200
+    documents = Document.objects.filter(series__is_test=False)
+    assert documents.count() == 8
+    today = timezone.localdate()
+
+    batch = datev_export(start=date(today.year, today.month, 1), end=today, now=timezone.now())
+
+    _header, _headings, rows = parse(batch.content)
+    assert len(rows) == batch.count == 8
+    signed = sum(
+        (1 if row[1] == "S" else -1) * int(Decimal(row[0].replace(",", ".")) * 100) for row in rows
+    )
+    assert signed == documents.aggregate(total=Sum("gross_total"))["total"] == 6 * 4900 - 2 * 4900
+    by_number = {row[10]: row for row in rows}
+    for document in documents:
+        row = by_number[document.number]
+        account = {
+            TaxTreatment.DOMESTIC: "8400",
+            TaxTreatment.OSS: "8320",
+            TaxTreatment.EXPORT: "8338",
+            TaxTreatment.REVERSE_CHARGE: "8336",
+        }[document.tax_treatment]
+        assert row[7] == account, document.number
+        if document.tax_treatment == TaxTreatment.OSS:
+            assert (row[39], row[40]) == (
+                document.buyer_country,
+                f"{document.vat_rate:.2f}".replace(".", ","),
+            )
+        if document.tax_treatment == TaxTreatment.REVERSE_CHARGE:
+            assert row[39] == "FR40303265045"
