@@ -13,7 +13,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -176,8 +176,8 @@ class DocumentAdmin(admin.ModelAdmin):
     """Issued documents are legal records: view them, export them, send them again; never edit."""
 
     list_display = [
-        "number", "kind", "issue_date", "buyer_name", "buyer_country", "tax_treatment",
-        "vat_rate", "gross_display", "corrects",
+        "number", "kind", "issue_date", "buyer_name", "vat_display",
+        "gross_display", "corrects",
     ]  # fmt: skip
     list_filter = [
         "kind",
@@ -188,6 +188,17 @@ class DocumentAdmin(admin.ModelAdmin):
         "currency",
     ]
     list_select_related = ["corrects"]
+
+    @admin.display(description=gettext_lazy("VAT"), ordering="tax_treatment")
+    def vat_display(self, obj: Document) -> str:
+        """The rate, the treatment's short name where it is not the seller's own (OSS, RC for
+        reverse charge, § 19) and the buyer's country, in one column so the list fits a
+        laptop; the filter names the treatments in full."""
+        short = {"oss": "OSS", "reverse_charge": "RC", "export": "Export", "small_business": "§ 19"}
+        rate = formats.number_format(obj.vat_rate.normalize(), use_l10n=True)
+        label = short.get(obj.tax_treatment, "")
+        return " ".join(part for part in (f"{rate} %", label, obj.buyer_country) if part)
+
     date_hierarchy = "issue_date"
     search_fields = ["number", "buyer_name", "buyer_email", "payment_reference"]
     inlines = [LineInline, MailInline]
