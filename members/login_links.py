@@ -50,19 +50,17 @@ def max_age_seconds() -> int:
     return int(getattr(settings, "LOGIN_LINK_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS))
 
 
-class LoginLinkTokenGenerator(PasswordResetTokenGenerator):
-    key_salt = "members.login_links.LoginLinkTokenGenerator"
+class ExpiringTokenGenerator(PasswordResetTokenGenerator):
+    """Django's password-reset tokens, dated by the UTC clock and valid while ``fresh(age)``
+    says so (age in seconds): the base of the login links and the erasure confirmation."""
 
     def _now(self) -> datetime:
         # Django dates tokens by the naive local clock, which runs an hour back each autumn:
         # a link sent just before the change would look as if it came from the future.
         return datetime.now(UTC).replace(tzinfo=None)
 
-    def _make_hash_value(self, user, timestamp: int) -> str:
-        value = super()._make_hash_value(user, timestamp)
-        # Generation 0 hashes as before the counter existed: links already sent keep working.
-        generation = user.login_link_generation
-        return f"{value}:{generation}" if generation else value
+    def fresh(self, age: int) -> bool:
+        raise NotImplementedError
 
     def check_token(self, user, token) -> bool:
         if not (user and token):
@@ -77,7 +75,19 @@ class LoginLinkTokenGenerator(PasswordResetTokenGenerator):
             for secret in [self.secret, *self.secret_fallbacks]
         ):
             return False
-        age = self._num_seconds(self._now()) - timestamp
+        return self.fresh(self._num_seconds(self._now()) - timestamp)
+
+
+class LoginLinkTokenGenerator(ExpiringTokenGenerator):
+    key_salt = "members.login_links.LoginLinkTokenGenerator"
+
+    def _make_hash_value(self, user, timestamp: int) -> str:
+        value = super()._make_hash_value(user, timestamp)
+        # Generation 0 hashes as before the counter existed: links already sent keep working.
+        generation = user.login_link_generation
+        return f"{value}:{generation}" if generation else value
+
+    def fresh(self, age: int) -> bool:
         return age <= max_age_seconds()
 
 

@@ -7,41 +7,23 @@ address changes), and after ``MAX_AGE_SECONDS``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
-from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
+from members.login_links import ExpiringTokenGenerator
 from members.models import User
 
 MAX_AGE_SECONDS = 24 * 60 * 60
 
 
-class ErasureTokenGenerator(PasswordResetTokenGenerator):
+class ErasureTokenGenerator(ExpiringTokenGenerator):
     key_salt = "privacy.tokens.ErasureTokenGenerator"
-
-    def _now(self) -> datetime:
-        return datetime.now(UTC).replace(tzinfo=None)  # as ``members.login_links`` does
 
     def _make_hash_value(self, user, timestamp: int) -> str:
         return f"{super()._make_hash_value(user, timestamp)}:{user.is_active}"
 
-    def check_token(self, user, token) -> bool:
-        if not (user and token):
-            return False
-        try:
-            timestamp_b36, _hash = token.split("-")
-            timestamp = base36_to_int(timestamp_b36)
-        except ValueError:
-            return False
-        if not any(
-            constant_time_compare(self._make_token_with_timestamp(user, timestamp, secret), token)
-            for secret in [self.secret, *self.secret_fallbacks]
-        ):
-            return False
-        return 0 <= self._num_seconds(self._now()) - timestamp <= MAX_AGE_SECONDS
+    def fresh(self, age: int) -> bool:
+        return 0 <= age <= MAX_AGE_SECONDS
 
 
 erasure_tokens = ErasureTokenGenerator()
