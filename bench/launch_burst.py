@@ -29,7 +29,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -62,6 +61,7 @@ os.environ.update(ENV)
 import django  # noqa: E402
 
 from bench._database import use_throwaway_database  # noqa: E402
+from bench._processes import free_port, start, wait_for_port  # noqa: E402
 
 QUEUES = ("celery", "mail", "pdf")
 TARGETS = {"access p99": 5.0, "welcome max": 120.0, "pdf max": 300.0}
@@ -76,12 +76,6 @@ class Purchase:
     kind: str
     email: str
     requests: list[tuple[str, bytes, dict[str, str]]] = field(default_factory=list)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def prepare_catalog() -> None:
@@ -193,23 +187,6 @@ def build_purchases(count: int, prefix: str) -> list[Purchase]:
             purchase.requests.append(_digistore24(ipn))
         purchases.append(purchase)
     return purchases
-
-
-def start(command: list[str], port: int, log_name: str) -> subprocess.Popen:
-    env = {**os.environ, "SITE_URL": f"http://127.0.0.1:{port}"}
-    log = Path(VAR_DIR, log_name).open("wb")  # noqa: SIM115 - closed when the process ends
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not open port {port}")
 
 
 def warm_up(port: int, timeout: float = 120) -> None:
@@ -583,9 +560,9 @@ def main() -> int:
             "warning",
         ],
         port,
-        "gunicorn.log",
+        Path(VAR_DIR, "gunicorn.log"),
     )
-    worker = start(arguments.worker_command, port, "worker.log")
+    worker = start(arguments.worker_command, port, Path(VAR_DIR, "worker.log"))
     print(f"logs: {VAR_DIR}/gunicorn.log, {VAR_DIR}/worker.log", flush=True)
     try:
         wait_for_port(port)

@@ -45,14 +45,9 @@ os.environ.update(ENV)
 import django  # noqa: E402
 
 from bench._database import use_throwaway_database  # noqa: E402
+from bench._processes import free_port  # noqa: E402
 
 CLIENTS = 16
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def prepare_magazine(member, now) -> tuple[str, str]:

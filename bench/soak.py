@@ -30,7 +30,6 @@ import http.client
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -65,6 +64,7 @@ os.environ.update(ENV)
 import django  # noqa: E402
 
 from bench._database import _drop, use_throwaway_database  # noqa: E402
+from bench._processes import free_port, wait_for_port  # noqa: E402
 
 DAY = 86400
 STRIPE_URL = "/billing/webhooks/stripe/"
@@ -77,12 +77,6 @@ CATALOG = {
     "ds24_course": ("Soakcourse Digistore", "course"),
     "ds24_membership": ("Soakclub Digistore", "membership"),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- the stories: what the providers send, and what must exist afterwards -----------------------
@@ -424,17 +418,6 @@ class Processes:
         self.running.clear()
 
 
-def wait_for_port(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not open port {port}")
-
-
 def drain(timeout: float) -> bool:
     """Wait until no event waits or failed and no outbox row is pending; False on timeout."""
     from django.db import connection
@@ -631,7 +614,7 @@ def main() -> int:  # noqa: PLR0915 - one script, read from top to bottom
     stop = threading.Event()
     try:
         for port in ports:
-            wait_for_port(port)
+            wait_for_port(port, timeout=60)
         clients = [threading.Thread(target=webhook_client,
                                     args=(tally, ports, stories, stop, arguments.seed + i))
                    for i in range(4)]  # fmt: skip

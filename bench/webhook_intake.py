@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,15 +41,10 @@ os.environ.update(ENV)
 import django  # noqa: E402
 
 from bench._database import use_throwaway_database  # noqa: E402
+from bench._processes import free_port, start, wait_for_port  # noqa: E402
 
 PRICE_ID = "price_bench_monthly"
 EVENT_PREFIX = "evt_bench_"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def prepare(count: int) -> list[str]:
@@ -93,24 +87,6 @@ def prepare(count: int) -> list[str]:
     ]
     print(f"prepared {count} events ({Order.objects.count()} orders before)", flush=True)
     return bodies
-
-
-def start(command: list[str], port: int, log_name: str) -> subprocess.Popen:
-    """Start a server process; its output goes to a log file in the bench's VAR_DIR."""
-    env = {**os.environ, "SITE_URL": f"http://127.0.0.1:{port}"}
-    log = Path(VAR_DIR, log_name).open("wb")  # noqa: SIM115 - closed when the process ends
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not open port {port}")
 
 
 def post_all(port: int, bodies: list[str], clients: int) -> tuple[float, list[float], int]:
@@ -223,7 +199,7 @@ def main() -> int:
             "warning",
         ],
         port,
-        "gunicorn.log",
+        Path(VAR_DIR, "gunicorn.log"),
     )
     worker = start(
         [
@@ -236,7 +212,7 @@ def main() -> int:
             "--loglevel=WARNING",
         ],
         port,
-        "worker.log",
+        Path(VAR_DIR, "worker.log"),
     )
     print(f"logs: {VAR_DIR}/gunicorn.log, {VAR_DIR}/worker.log", flush=True)
     try:
