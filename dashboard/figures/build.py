@@ -136,8 +136,7 @@ def assemble(*, now: datetime, months: int, currency: str | None, include_test: 
     money = money_by_month(period)
     movements = movements_by_month(period)
     subscriptions = subscriptions_now(period)
-    paid_in = sorted({currency for cash in money.values() for currency in cash.gross})
-    by_product, by_provider = sales_by_product_and_provider(period, paid_in)
+    by_product, by_provider = sales_by_product_and_provider(period)
     maps = [movements.mrr_before, subscriptions.mrr, subscriptions.mrr_trialing]
     maps += [subscriptions.mrr_cancelling, subscriptions.renewals_amount]
     for cash in money.values():

@@ -12,7 +12,7 @@ from django.db.models import Case, Count, IntegerField, Max, Min, Q, Sum, Value,
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 
-from billing.models import Payment, PaymentReversal
+from billing.models import PaidOrder, Payment, PaymentReversal
 from dashboard.figures.common import Amounts, Period, add, add_months, as_month, month_start
 from invoices.models import Document, DocumentKind
 
@@ -139,15 +139,12 @@ def money_by_month(period: Period) -> dict[date, MonthMoney]:
 def new_customers(period: Period) -> dict[date, int]:
     """Members whose first payment above zero (test mode aside, any currency) is in the month.
 
-    One query: each member's first payment (a grouped subquery), counted per month by
-    conditional aggregates on month boundaries computed here in the site's time zone.
+    One query over the paying orders (``PaidOrder``: each order's first payment, kept by
+    triggers) rather than every payment: each member's first, counted per month by conditional
+    aggregates on month boundaries computed here in the site's time zone.
     """
-    payments = Payment.objects.filter(amount__gt=0)
-    if not period.include_test:
-        payments = payments.filter(is_test=False)
-    if period.currency:
-        payments = payments.filter(currency=period.currency)
-    firsts = payments.values("member_id").annotate(first=Min("paid_at"))
+    orders = PaidOrder.objects.filter(period.live(test_field="is_test", currency_field="currency"))
+    firsts = orders.values("member_id").annotate(first=Min("first_paid_at"))
     bounds = {}
     for index, first_day in enumerate(period.all_months):
         start = month_start(first_day, period.tz)
