@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-# One pytest worker per core (pytest-xdist); `make test PYTEST_ARGS=` runs in one process.
-PYTEST_ARGS ?= -n auto
+# One pytest worker per core (pytest-xdist); an idle worker takes tests queued for a busy one
+# (worksteal), so one slow test at the end does not keep the others waiting. `make test
+# PYTEST_ARGS=` runs in one process.
+PYTEST_ARGS ?= -n auto --dist worksteal
 export PORT
 
 .PHONY: run test lint format install migrate bench clean

@@ -72,7 +72,9 @@ def test_a_buyer_logs_in_by_link_cancels_with_a_reason_and_sees_until_when(
     page.wait_for_url(f"{base}/members/")
 
     subscription.refresh_from_db()
-    until = subscription.current_period_end.strftime("%-d %b %Y")
+    # The page dates in the member's zone (Berlin here): from 23:00 UTC on, a day after UTC's.
+    period_end = subscription.current_period_end.astimezone(subscription.member.zone)
+    until = period_end.strftime("%-d %b %Y")
     expect(page.locator(".subscription-state")).to_have_text(
         f"Cancelled. Your access continues until {until}."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_pages import SCREENSHOTS
+from tests.browser.helpers import save_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -26,14 +26,13 @@ def test_an_empty_editor_is_a_writing_area(live_server, browser_page, django_use
     page.fill("#id_password", "pw-creator-1")
     page.locator("input[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/admin/")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     heights = {}
     for name, path in EMPTY_EDITORS.items():
         page.goto(f"{live_server.url}{path}")
         editor = page.locator(".ProseMirror:visible").first
         editor.scroll_into_view_if_needed()
-        page.screenshot(path=str(SCREENSHOTS / f"admin-editor-{name}-{width}.png"))
+        save_screenshot(page, f"admin-editor-{name}-{width}.png")
         heights[name] = editor.bounding_box()["height"]
 
     assert all(height >= 150 for height in heights.values()), heights

@@ -11,7 +11,7 @@ from django.utils import timezone
 from billing.models import ProviderEvent, Subscription
 from invoices.services import issue_invoice_for_payment
 from outbox.models import OutboxMessage
-from tests.browser.test_pages import SCREENSHOTS
+from tests.browser.helpers import save_screenshot
 from tests.factories import GrantFactory, PriceFactory, ProductFactory, UserFactory
 from tests.invoices.helpers import checkout_buyer, make_payment, make_seller
 
@@ -77,7 +77,6 @@ def test_admin_lists_fit_1280_px(live_server, browser_page, django_user_model):
     page.fill("#id_password", "pw-creator-1")
     page.locator("input[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/admin/")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     too_wide = []
     for name, path in {
@@ -85,7 +84,7 @@ def test_admin_lists_fit_1280_px(live_server, browser_page, django_user_model):
         "product-form": f"/admin/products/product/{product_pk}/change/",
     }.items():
         page.goto(f"{live_server.url}{path}")
-        page.screenshot(path=str(SCREENSHOTS / f"admin-{name}-1280.png"), full_page=True)
+        save_screenshot(page, f"admin-{name}-1280.png", full_page=True)
         if not page.evaluate(FITS):
             widths = page.evaluate(
                 "() => [...document.querySelectorAll('.results, .tabular')]"

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 
 from billing.models import PlanGroup
 from members.models import AccessGrant
+from tests.browser.helpers import save_screenshot
 from tests.factories import RecurringPriceFactory
 from tests.members.helpers import make_member
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -40,7 +39,6 @@ def test_member_upgrades_in_test_mode_and_access_follows(live_server, browser_pa
     member.set_password("pw-browser-1")
     member.save()
     page = browser_page
-    SHOTS.mkdir(parents=True, exist_ok=True)
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill('input[name="login"]', "ada@example.test")
@@ -55,9 +53,9 @@ def test_member_upgrades_in_test_mode_and_access_follows(live_server, browser_pa
     page.goto(f"{live_server.url}/members/profile/")
     page.get_by_role("button", name="Change plan").click()
     expect(page.get_by_role("heading", name="Change plan: Basic circle")).to_be_visible()
-    page.screenshot(path=str(SHOTS / "change_plan_desktop.png"), full_page=True)
+    save_screenshot(page, "change_plan_desktop.png", full_page=True)
     page.set_viewport_size({"width": 375, "height": 800})
-    page.screenshot(path=str(SHOTS / "change_plan_375.png"), full_page=True)
+    save_screenshot(page, "change_plan_375.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 800})
 
     page.get_by_label(re.compile("Premium circle")).check()
@@ -65,7 +63,7 @@ def test_member_upgrades_in_test_mode_and_access_follows(live_server, browser_pa
     page.get_by_role("button", name="Change plan").click()
     page.wait_for_url(f"{live_server.url}/members/profile/")
     expect(page.get_by_text("Your plan is changing to Premium circle.")).to_be_visible()
-    page.screenshot(path=str(SHOTS / "change_plan_done_desktop.png"), full_page=True)
+    save_screenshot(page, "change_plan_done_desktop.png", full_page=True)
 
     live = AccessGrant.objects.filter(state=AccessGrant.State.ACTIVE)
     assert [grant.product.slug for grant in live] == ["premium-circle"]
@@ -84,4 +82,4 @@ def test_member_upgrades_in_test_mode_and_access_follows(live_server, browser_pa
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(f"{live_server.url}/members/profile/")
     expect(page.locator(".subscription-state")).to_contain_text("Paused since")
-    page.screenshot(path=str(SHOTS / "paused_375.png"), full_page=True)
+    save_screenshot(page, "paused_375.png", full_page=True)

@@ -11,7 +11,8 @@ import pytest
 
 from billing.models import Order
 from offers.models import Redemption
-from tests.browser.test_pages import AXE, AXE_SERIOUS, SCREENSHOTS
+from tests.browser.helpers import save_screenshot
+from tests.browser.test_pages import AXE, AXE_SERIOUS
 from tests.factories import CourseFactory, PriceFactory
 from tests.invoices.helpers import make_seller
 from tests.offers.conftest import make_coupon
@@ -24,7 +25,7 @@ def shoot(page, name: str) -> list[str]:
     problems = []
     for width in (1280, 375):
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SCREENSHOTS / f"coupon-{name}-{width}.png"), full_page=True)
+        save_screenshot(page, f"coupon-{name}-{width}.png", full_page=True)
     page.add_script_tag(path=str(AXE))
     problems.extend(f"{name}: axe {found}" for found in page.evaluate(AXE_SERIOUS))
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -40,7 +41,6 @@ def test_a_buyer_is_refused_a_wrong_code_then_pays_with_the_right_one(
     settings.DEBUG = True  # offline test mode: a development site without a Stripe key
     settings.STRIPE_SECRET_KEY = ""
     settings.STRIPE_WEBHOOK_SECRET = settings.STRIPE_OFFLINE_WEBHOOK_SECRET
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     make_seller()
     price = PriceFactory(
         product=CourseFactory(name="Habit course", slug="habit-course", is_published=True),

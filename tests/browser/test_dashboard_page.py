@@ -9,7 +9,8 @@ import pytest
 
 from branding.models import Branding
 from dashboard import views
-from tests.browser.test_pages import AXE, AXE_SERIOUS, SCREENSHOTS
+from tests.browser.helpers import save_screenshot
+from tests.browser.test_pages import AXE, AXE_SERIOUS
 from tests.dashboard.hand_built import realistic_report
 
 pytestmark = pytest.mark.browser
@@ -37,15 +38,12 @@ def test_the_dashboard_on_a_laptop_and_a_phone(
     assert page.locator(".dash-card").count() == 5
     assert page.locator("svg.dash-chart").count() == 5  # revenue x2, members, products x2
     assert page.locator("#content-main .app-members").count() == 1  # the model list stays
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for width in (1280, 375):
         page.set_viewport_size({"width": width, "height": 900})
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         chart = page.locator("svg.dash-chart").first.bounding_box()
         assert chart["width"] > 300
         assert chart["x"] + chart["width"] <= width
-        page.screenshot(
-            path=str(SCREENSHOTS / f"admin-dashboard-{language}-{width}.png"), full_page=True
-        )
+        save_screenshot(page, f"admin-dashboard-{language}-{width}.png", full_page=True)
     page.add_script_tag(path=str(AXE))
     assert page.evaluate(AXE_SERIOUS) == []

@@ -5,7 +5,6 @@ sideways scroll of the page (a wide table scrolls inside its box). Screenshots l
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -13,11 +12,11 @@ from django.utils import timezone
 from funnel.models import PageVisitDay
 from offers.models import Coupon
 from offers.services import redeem_coupon
+from tests.browser.helpers import save_screenshot
 from tests.factories import PriceFactory, UserFactory
 from tests.funnel.helpers import paid_order
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 def build_figures(today: date) -> None:
@@ -56,5 +55,4 @@ def test_the_funnel_page(live_server, browser_page, django_user_model, width):
     coupons = page.locator('#funnel-coupons tr[data-currency="EUR"] td')
     assert coupons.all_inner_texts() == ["2", "1", "€11.40"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"admin-funnel-{width}.png"), full_page=True)
+    save_screenshot(page, f"admin-funnel-{width}.png", full_page=True)

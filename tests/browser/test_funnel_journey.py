@@ -10,14 +10,11 @@ same figures (screenshots at 1280 and 375 px in ``var/screenshots/funnel-admin-*
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.utils import timezone
 
 from funnel.models import PageVisitDay
@@ -26,12 +23,12 @@ from leads.models import Consent, SignUp
 from members.models import AccessGrant
 from sequences import tasks
 from sequences.models import Enrolment, Sequence, SequenceEmail, Step
+from tests.browser.helpers import save_screenshot
 from tests.factories import PriceFactory
 from tests.leads.helpers import free_product, link_path
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or settings.BASE_DIR / "var" / "screenshots")
 LINK = re.compile(r"https?://[^\s\"'<>]+")
 
 
@@ -183,8 +180,7 @@ def test_visit_claim_confirm_nurture_buy_and_the_funnel_counts_each_step_once(
     expect(admin.locator('#funnel-steps tr[data-step="confirmations"] td').nth(1)).to_have_text(
         "100.0%"
     )
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for width in (1280, 375):
         admin.set_viewport_size({"width": width, "height": 900})
         assert admin.evaluate("document.documentElement.scrollWidth") <= width
-        admin.screenshot(path=str(SCREENSHOTS / f"funnel-admin-{width}.png"), full_page=True)
+        save_screenshot(admin, f"funnel-admin-{width}.png", full_page=True)

@@ -6,28 +6,24 @@ each page has one h1, no sideways scroll and no serious or critical axe-core vio
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from leads.models import Consent
 from members.models import AccessGrant
+from tests.browser.helpers import save_screenshot
 from tests.browser.test_pages import AXE, AXE_SERIOUS, PAGE_FACTS
 from tests.leads.helpers import free_product, link_path
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or settings.BASE_DIR / "var" / "screenshots")
 WIDTHS = (1280, 375)
 
 
 def look_at(page, name: str) -> list[str]:
     """Screenshots at each width; what is wrong with the page (empty when all is well)."""
     problems = []
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         facts = page.evaluate(PAGE_FACTS)
@@ -35,7 +31,7 @@ def look_at(page, name: str) -> list[str]:
             problems.append(f"{name} @{width}: scrolls sideways")
         if facts["h1s"] != 1:
             problems.append(f"{name} @{width}: {facts['h1s']} h1 elements")
-        page.screenshot(path=str(SCREENSHOTS / f"lead-{name}-{width}.png"), full_page=True)
+        save_screenshot(page, f"lead-{name}-{width}.png", full_page=True)
     page.add_script_tag(path=str(AXE))
     problems.extend(f"{name}: axe {found}" for found in page.evaluate(AXE_SERIOUS))
     page.set_viewport_size({"width": 1280, "height": 900})

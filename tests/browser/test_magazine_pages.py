@@ -14,7 +14,8 @@ from django.utils import timezone
 from magazine.demo import seed_demo_magazine
 from magazine.models import Post
 from products.demo import seed_demo_catalog
-from tests.browser.test_pages import AXE, AXE_SERIOUS, PAGE_FACTS, SCREENSHOTS
+from tests.browser.helpers import save_screenshot
+from tests.browser.test_pages import AXE, AXE_SERIOUS, PAGE_FACTS
 from tests.members.helpers import grant, make_member
 
 pytestmark = pytest.mark.browser
@@ -47,8 +48,7 @@ def look(page, url: str, name: str) -> list[str]:
             problems.append(f"{name} @{width}: scrolls sideways")
         if facts["h1s"] != 1:
             problems.append(f"{name} @{width}: {facts['h1s']} h1 elements")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"magazine-{name}-{width}.png"), full_page=True)
+        save_screenshot(page, f"magazine-{name}-{width}.png", full_page=True)
     page.add_script_tag(path=str(AXE))
     problems.extend(f"{name}: axe {found}" for found in page.evaluate(AXE_SERIOUS))
     return problems

@@ -3,15 +3,13 @@ no sideways scroll, and a support action done there shows its message (screensho
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.browser.helpers import save_screenshot
 from tests.desk.helpers import member_with_history, page_url
 from tests.invoices.helpers import make_seller
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -33,5 +31,4 @@ def test_the_member_page_at_1280_px(live_server, browser_page, django_user_model
     page.fill("#id_login-link-reason", "asked by phone")
     page.click("#action-login-link input[type=submit]")
     assert "A fresh login link is on its way to ada@x.test." in page.content()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "admin-member-page-1280.png"), full_page=True)
+    save_screenshot(page, "admin-member-page-1280.png", full_page=True)

@@ -9,7 +9,6 @@ from the ``Scene`` (the data every page can use).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from billing.models import Subscription
@@ -31,6 +29,7 @@ from invoices.tasks import deliver_document
 from magazine.models import Post
 from members.login_links import login_link_url
 from products.models import Product
+from tests.browser.helpers import save_screenshot
 from tests.factories import DownloadFactory, PriceFactory, RecurringPriceFactory
 from tests.invoices.helpers import checkout_buyer, make_payment, make_seller
 from tests.members.helpers import Course, grant, make_course, make_member
@@ -45,7 +44,6 @@ AXE_WIDTH = 390
 MENU = {"en": "Menu", "de": "Menü"}
 BRAND = "Harness Academy"
 PASSWORD = "pw-pages-1"
-SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or settings.BASE_DIR / "var" / "screenshots")
 
 
 @dataclass(frozen=True)
@@ -289,16 +287,14 @@ def _check_page(page, *, base_url: str, entry: Page, scene: Scene, language: str
             problems.append(f"{where}: header brand is {facts['brand']!r}, not {BRAND!r}")
         if facts["h1s"] != 1:
             problems.append(f"{where}: {facts['h1s']} h1 elements, not one")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shot = SCREENSHOTS / f"{language}-{entry.name}-{width}.png"
-        page.screenshot(path=str(shot), full_page=True)
+        save_screenshot(page, f"{language}-{entry.name}-{width}.png", full_page=True)
         if width == AXE_WIDTH:
             # On a phone the menu folds behind its button: open it, so axe checks the links too.
             page.get_by_role("button", name=MENU[language]).click()
             if not page.locator("#site-menu a").first.is_visible():
                 problems.append(f"{where}: the menu button does not show the menu")
             if entry.name == "dashboard":
-                page.screenshot(path=str(SCREENSHOTS / f"{language}-menu-open-{width}.png"))
+                save_screenshot(page, f"{language}-menu-open-{width}.png")
             page.add_script_tag(path=str(AXE))
             problems.extend(f"{where}: axe {found}" for found in page.evaluate(AXE_SERIOUS))
     return problems

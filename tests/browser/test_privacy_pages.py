@@ -11,7 +11,8 @@ import pytest
 from django.core import mail
 
 from members.models import User
-from tests.browser.test_pages import AXE, AXE_SERIOUS, PAGE_FACTS, SCREENSHOTS
+from tests.browser.helpers import save_screenshot
+from tests.browser.test_pages import AXE, AXE_SERIOUS, PAGE_FACTS
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
@@ -28,8 +29,7 @@ def look(page, name: str) -> list[str]:
             problems.append(f"{name} @{width}: scrolls sideways")
         if facts["h1s"] != 1:
             problems.append(f"{name} @{width}: {facts['h1s']} h1 elements")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"privacy-{name}-{width}.png"), full_page=True)
+        save_screenshot(page, f"privacy-{name}-{width}.png", full_page=True)
     page.add_script_tag(path=str(AXE))
     problems.extend(f"{name}: axe {found}" for found in page.evaluate(AXE_SERIOUS))
     return problems
@@ -80,7 +80,7 @@ def test_the_admins_gdpr_forms(live_server, browser_page, django_user_model):
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         page.locator("#personal-data").scroll_into_view_if_needed()
-        page.screenshot(path=str(SCREENSHOTS / f"privacy-admin-{width}.png"), full_page=True)
+        save_screenshot(page, f"privacy-admin-{width}.png", full_page=True)
 
     page.fill("#erase-reason", "asked by e-mail")
     page.fill("#erase-confirm", "ada@example.test")

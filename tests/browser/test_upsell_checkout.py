@@ -9,7 +9,8 @@ import re
 import pytest
 
 from members.models import AccessGrant
-from tests.browser.test_pages import AXE, AXE_SERIOUS, SCREENSHOTS
+from tests.browser.helpers import save_screenshot
+from tests.browser.test_pages import AXE, AXE_SERIOUS
 from tests.factories import CourseFactory, PriceFactory
 from tests.invoices.helpers import make_seller
 from tests.offers.upsell_helpers import make_upsell
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.browser
 def shoot(page, name: str) -> list[str]:
     for width in (1280, 375):
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SCREENSHOTS / f"upsell-{name}-{width}.png"), full_page=True)
+        save_screenshot(page, f"upsell-{name}-{width}.png", full_page=True)
     page.add_script_tag(path=str(AXE))
     problems = [f"{name}: axe {found}" for found in page.evaluate(AXE_SERIOUS)]
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -34,7 +35,6 @@ def test_a_buyer_takes_the_upsell_with_one_click(live_server, browser_page, sett
     settings.DEBUG = True  # offline test mode
     settings.STRIPE_SECRET_KEY = ""
     settings.STRIPE_WEBHOOK_SECRET = settings.STRIPE_OFFLINE_WEBHOOK_SECRET
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     make_seller()
     price = PriceFactory(
         product=CourseFactory(name="Habit course", slug="habit-course", is_published=True),

@@ -14,7 +14,8 @@ from billing.models import Order, Payment
 from invoices.models import Document, DocumentKind
 from members.models import AccessGrant
 from offers.models import BumpPurchase, OrderBump, Redemption, UpsellAttempt, UpsellOffer
-from tests.browser.test_pages import AXE, AXE_SERIOUS, SCREENSHOTS
+from tests.browser.helpers import save_screenshot
+from tests.browser.test_pages import AXE, AXE_SERIOUS
 from tests.factories import CourseFactory, PriceFactory, ProductFactory
 from tests.invoices.helpers import make_seller
 from tests.offers.conftest import make_coupon
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.browser
 def shoot(page, name: str) -> list[str]:
     for width in (1280, 375):
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SCREENSHOTS / f"ladder-{name}-{width}.png"), full_page=True)
+        save_screenshot(page, f"ladder-{name}-{width}.png", full_page=True)
     page.add_script_tag(path=str(AXE))
     problems = [f"{name}: axe {found}" for found in page.evaluate(AXE_SERIOUS)]
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -39,7 +40,6 @@ def test_coupon_and_bump_at_checkout_then_the_upsell(live_server, browser_page, 
     settings.DEBUG = True  # offline test mode: a development site without a Stripe key
     settings.STRIPE_SECRET_KEY = ""
     settings.STRIPE_WEBHOOK_SECRET = settings.STRIPE_OFFLINE_WEBHOOK_SECRET
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     make_seller()
     price = PriceFactory(
         product=CourseFactory(name="Habit course", slug="habit-course", is_published=True),
