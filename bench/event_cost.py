@@ -67,18 +67,25 @@ def _label(provider: str, event_type: str, payload: dict) -> str:
     return f"stripe {event_type}" + (f" ({mode})" if mode else "")
 
 
-def measure(call, *, sql: list[str] | None = None) -> tuple[int, float]:
-    """Queries and process CPU milliseconds of ``call()``; ``sql`` collects the statements."""
+CLOSE_CONNECTIONS = False  # --close-connections
+
+
+def measure(call, *, sql: list[str] | None = None) -> tuple[int, float, float]:
+    """Queries, process CPU and wall-clock milliseconds of ``call()``; ``sql`` collects the
+    statements. The wall-clock time includes PostgreSQL's share (on an idle machine)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    if CLOSE_CONNECTIONS:  # as Celery's Django fixup does around every task by default
+        connection.close()
     with CaptureQueriesContext(connection) as queries:
-        began = time.process_time()
+        began, wall = time.process_time(), time.perf_counter()
         call()
         spent = (time.process_time() - began) * 1000
+        waited = (time.perf_counter() - wall) * 1000
     if sql is not None:
         sql.extend(query["sql"] for query in queries.captured_queries)
-    return len(queries), spent
+    return len(queries), spent, waited
 
 
 def process_events(
@@ -93,7 +100,7 @@ def process_events(
         if profiler and index >= WARM_UP:
             profiler.enable()
         sql: list[str] | None = [] if show_sql and len(costs[label]) == 1 else None
-        queries, spent = measure(
+        queries, spent, waited = measure(
             lambda pk=pk: apply_provider_event(event_pk=pk, now=timezone.now()), sql=sql
         )
         if sql:
@@ -102,7 +109,7 @@ def process_events(
                 print(f"   {statement[:220]}")
         if profiler:
             profiler.disable()
-        costs[label].append((queries, spent))
+        costs[label].append((queries, spent, waited))
     return costs
 
 
@@ -122,15 +129,19 @@ def deliver_outbox() -> dict:
 
 
 def print_costs(title: str, costs: dict) -> None:
-    print(f"\n{title:48s} {'queries':>9s} {'CPU ms p50':>11s} {'CPU ms max':>11s} {'n':>5s}")
+    print(
+        f"\n{title:48s} {'queries':>9s} {'CPU ms p50':>11s} {'CPU ms max':>11s} "
+        f"{'wall ms p50':>12s} {'n':>5s}"
+    )
     for label, runs in sorted(costs.items()):
         measured = runs[1:] if len(runs) > 1 else runs  # the first one warms up
-        queries = sorted({count for count, _ in measured})
+        queries = sorted({count for count, _, _ in measured})
         shown = str(queries[0]) if len(queries) == 1 else f"{queries[0]}–{queries[-1]}"
-        milliseconds = [spent for _, spent in measured]
+        milliseconds = [spent for _, spent, _ in measured]
+        wall = statistics.median(waited for _, _, waited in measured)
         print(
             f"{label:48s} {shown:>9s} {statistics.median(milliseconds):11.1f} "
-            f"{max(milliseconds):11.1f} {len(measured):5d}"
+            f"{max(milliseconds):11.1f} {wall:12.1f} {len(measured):5d}"
         )
 
 
@@ -140,7 +151,14 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile's top functions")
     parser.add_argument("--outbox", action="store_true", help="also e-mails and PDFs")
     parser.add_argument("--sql", action="store_true", help="each event type's statements")
+    parser.add_argument(
+        "--close-connections",
+        action="store_true",
+        help="a new database connection for each event and row, as without CELERY_DB_REUSE_MAX",
+    )
     arguments = parser.parse_args()
+    global CLOSE_CONNECTIONS  # noqa: PLW0603 - a switch of this script
+    CLOSE_CONNECTIONS = arguments.close_connections
     if use_throwaway_database("eventcost") is None:
         print("event_cost: skipped, needs DATABASE_URL=postgres://…")
         return 0

@@ -91,9 +91,7 @@ def _stripe_subscription(client, email: str = "") -> list[int]:
         "checkout.session.completed", mode="subscription", price_id="price_monthly", **common
     )
     period_end = int((datetime.now(UTC) + timedelta(days=30)).timestamp())
-    invoice = build_event(
-        "invoice.paid", price_id="price_monthly", period_end=period_end, **common
-    )
+    invoice = build_event("invoice.paid", price_id="price_monthly", period_end=period_end, **common)
     return [_post_stripe(client, checkout), _post_stripe(client, invoice)]
 
 
@@ -138,7 +136,9 @@ def test_stripe_one_time_purchase(client, warm, django_assert_max_num_queries):
     email = "ada@example.test"
     [pk] = _stripe_one_time(client, email)
 
-    _process_within(pk, "stripe checkout.session.completed (payment)", django_assert_max_num_queries)
+    _process_within(
+        pk, "stripe checkout.session.completed (payment)", django_assert_max_num_queries
+    )
 
     _assert_purchase(email, invoiced=True)
 
