@@ -11,6 +11,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The shipped worker's pool (docker-compose.yml, README "Celery queues"): four processes, so that
+# while one waits for PostgreSQL (some 40 round trips and a commit per purchase) the others use
+# the two cores; with two, a launch burst's webhooks queued up behind those waits.
+WORKER_POOL = "prefork"
+WORKER_CONCURRENCY = 4
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -62,6 +62,8 @@ import django  # noqa: E402
 
 from bench._database import use_throwaway_database  # noqa: E402
 from bench._processes import (  # noqa: E402
+    WORKER_CONCURRENCY,
+    WORKER_POOL,
     cpu_seconds,
     free_port,
     process_tree,
@@ -220,6 +222,24 @@ def purge_queues() -> None:
             channel.queue_purge(queue)
 
 
+def _post(connection, port: int, url: str, body: bytes, headers: dict[str, str]):
+    """POST on the client's kept-alive connection; if gunicorn closed it meanwhile (its
+    keep-alive lasts 2 s: slow runs), once more on a new one, as a provider would retry."""
+    for attempt in (1, 2):
+        try:
+            connection.request("POST", url, body, headers)
+            response = connection.getresponse()
+            response.read()
+        except (ConnectionError, http.client.RemoteDisconnected):
+            if attempt == 2:
+                raise
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        else:
+            return response, connection
+    raise AssertionError("unreachable")
+
+
 def send_burst(port: int, purchases: list[Purchase], seconds: float, clients: int) -> dict:
     """Post each purchase's webhooks at its moment (purchase i at i * seconds / N) from
     ``clients`` threads; returns the answers' statistics and how late the senders fell."""
@@ -242,9 +262,7 @@ def send_burst(port: int, purchases: list[Purchase], seconds: float, clients: in
             for url, body, headers in purchase.requests:
                 sent = time.perf_counter()
                 try:
-                    connection.request("POST", url, body, headers)
-                    response = connection.getresponse()
-                    response.read()
+                    response, connection = _post(connection, port, url, body, headers)
                 except (http.client.HTTPException, OSError) as error:
                     connection.close()
                     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -595,8 +613,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=16, help="sending threads")
     parser.add_argument("--web-threads", type=int, default=8, help="gunicorn gthread threads")
-    parser.add_argument("--pool", default="prefork", help="Celery pool of the one worker")
-    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--pool", default=WORKER_POOL, help="Celery pool of the one worker")
+    parser.add_argument("--concurrency", type=int, default=WORKER_CONCURRENCY)
     parser.add_argument(
         "--worker-option", action="append", default=[], help="more `celery worker` options"
     )

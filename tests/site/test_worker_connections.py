@@ -64,3 +64,19 @@ def test_a_connection_older_than_conn_max_age_is_closed_around_a_task(postgres_o
     _run_task_hooks(DjangoWorkerFixup(app))
 
     assert connection.connection is None
+
+
+def test_the_benchmarks_measure_the_worker_that_compose_runs():
+    """bench/launch_burst.py and bench/soak.py start the worker the way docker-compose.yml
+    does, so their figures are those of the shipped worker."""
+    from pathlib import Path
+
+    import yaml
+
+    from bench._processes import WORKER_CONCURRENCY, WORKER_POOL
+
+    compose = yaml.safe_load((Path(__file__).parents[2] / "docker-compose.yml").read_text())
+    command = compose["services"]["worker"]["command"]
+
+    assert f"--pool={WORKER_POOL}" in command
+    assert f"--concurrency={WORKER_CONCURRENCY}" in command
