@@ -3,13 +3,16 @@
 The launch burst's purchases (``bench/launch_burst.py``: Stripe one-time and subscription,
 Digistore24 one-time and subscription) are posted through the real intake view (signature
 checked, event stored, nothing queued), then each stored event is processed as the worker's task
-does (``apply_provider_event``) and each outbox row it wrote is carried out (welcome e-mail,
-invoice PDF and its e-mail). It prints, per event type and per outbox kind, the queries and the
-CPU time of the process (median and max, the first round left out as warm-up); the CPU time of
-PostgreSQL itself is not in it. ``--profile`` adds cProfile's top functions of event processing.
+does (``apply_provider_event``) and, with ``--outbox``, each outbox row it wrote is carried out
+(welcome e-mail, invoice PDF and its e-mail). It prints, per event type and per outbox kind, the
+queries, the CPU time of this process (median and max, the first of each left out as warm-up;
+PostgreSQL's own CPU is not in it) and the wall-clock time (which includes PostgreSQL's share
+and the round trips, on an idle machine). ``--sql`` lists each event type's statements,
+``--profile`` adds cProfile's top functions (CPU time), and ``--close-connections`` opens a new
+database connection for each event, as Celery's Django fix-up did before ``CELERY_DB_REUSE_MAX``.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/event_cost.py \\
-        [--purchases 80] [--profile]
+        [--purchases 80] [--outbox] [--sql] [--profile] [--close-connections]
 """
 
 from __future__ import annotations
