@@ -525,7 +525,8 @@ def print_cpu(meter: CpuMeter, purchases: int) -> None:
     )
     print(
         f"CPU ms per purchase (webhooks, access, e-mails, PDFs): {parts}; "
-        f"total {total * 1000 / max(purchases, 1):.1f}"
+        f"total {total * 1000 / max(purchases, 1):.1f} (PostgreSQL: its server processes still "
+        "connected at the end; a connection closed meanwhile, CONN_MAX_AGE, took its share along)"
     )
     if total:
         print(
