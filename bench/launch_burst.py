@@ -61,7 +61,15 @@ os.environ.update(ENV)
 import django  # noqa: E402
 
 from bench._database import use_throwaway_database  # noqa: E402
-from bench._processes import free_port, start, wait_for_port  # noqa: E402
+from bench._processes import (  # noqa: E402
+    WORKER_CONCURRENCY,
+    WORKER_POOL,
+    cpu_seconds,
+    free_port,
+    process_tree,
+    start,
+    wait_for_port,
+)
 
 QUEUES = ("celery", "mail", "pdf")
 TARGETS = {"access p99": 5.0, "welcome max": 120.0, "pdf max": 300.0}
@@ -214,6 +222,24 @@ def purge_queues() -> None:
             channel.queue_purge(queue)
 
 
+def _post(connection, port: int, url: str, body: bytes, headers: dict[str, str]):
+    """POST on the client's kept-alive connection; if gunicorn closed it meanwhile (its
+    keep-alive lasts 2 s: slow runs), once more on a new one, as a provider would retry."""
+    for attempt in (1, 2):
+        try:
+            connection.request("POST", url, body, headers)
+            response = connection.getresponse()
+            response.read()
+        except (ConnectionError, http.client.RemoteDisconnected):
+            if attempt == 2:
+                raise
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        else:
+            return response, connection
+    raise AssertionError("unreachable")
+
+
 def send_burst(port: int, purchases: list[Purchase], seconds: float, clients: int) -> dict:
     """Post each purchase's webhooks at its moment (purchase i at i * seconds / N) from
     ``clients`` threads; returns the answers' statistics and how late the senders fell."""
@@ -236,9 +262,7 @@ def send_burst(port: int, purchases: list[Purchase], seconds: float, clients: in
             for url, body, headers in purchase.requests:
                 sent = time.perf_counter()
                 try:
-                    connection.request("POST", url, body, headers)
-                    response = connection.getresponse()
-                    response.read()
+                    response, connection = _post(connection, port, url, body, headers)
                 except (http.client.HTTPException, OSError) as error:
                     connection.close()
                     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -311,6 +335,44 @@ def wait_done(prefix: str, expected: dict[str, int], timeout: float) -> float:
     return time.perf_counter() - began
 
 
+def database_backends() -> list[int]:
+    """The PostgreSQL server processes serving the benchmark's database right now."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+    connection.close()
+    return pids
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds the web and worker process trees and the database's server processes spend
+    between ``begin`` and ``end``: unlike wall-clock latencies, these do not depend on what else
+    runs on the machine, so they tell the capacity of the 2 cores even on a busy machine."""
+
+    roots: dict[str, int]
+    before: dict[str, dict[int, float]] = field(default_factory=dict)
+    spent: dict[str, float] = field(default_factory=dict)
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        sample = {name: cpu_seconds(process_tree(pid)) for name, pid in self.roots.items()}
+        sample["PostgreSQL"] = cpu_seconds(database_backends())
+        return sample
+
+    def begin(self) -> None:
+        self.before = self._sample()
+
+    def end(self) -> None:
+        for name, after in self._sample().items():
+            earlier = self.before.get(name, {})
+            self.spent[name] = sum(value - earlier.get(pid, 0.0) for pid, value in after.items())
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -333,6 +395,7 @@ class Findings:
     invoice_mail: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     late: list[str] = field(default_factory=list)
+    granted_at: list[float] = field(default_factory=list)
     first_received: float = 0.0
     last_done: dict[str, float] = field(default_factory=dict)
 
@@ -426,6 +489,7 @@ def examine(purchases: list[Purchase], prefix: str) -> Findings:
                 found.problems.append(f"{purchase.email}: grant without its webhook")
             else:
                 found.access.append((grant.created_at - at).total_seconds())
+                found.granted_at.append(grant.created_at.timestamp())
         start = received.get(purchase.email, 0.0)
         sent = welcome.get(purchase.email, [])
         if one("welcome e-mails", len(sent), purchase):
@@ -453,6 +517,24 @@ def _email_of(payload: dict) -> str:
     return (data.get("customer_details") or {}).get("email") or data.get("customer_email") or ""
 
 
+def print_cpu(meter: CpuMeter, purchases: int) -> None:
+    """CPU per purchase of each part, and what that makes the machine's capacity."""
+    total = sum(meter.spent.values())
+    parts = ", ".join(
+        f"{name} {seconds * 1000 / max(purchases, 1):.1f}" for name, seconds in meter.spent.items()
+    )
+    print(
+        f"CPU ms per purchase (webhooks, access, e-mails, PDFs): {parts}; "
+        f"total {total * 1000 / max(purchases, 1):.1f} (PostgreSQL: its server processes still "
+        "connected at the end; a connection closed meanwhile, CONN_MAX_AGE, took its share along)"
+    )
+    if total:
+        print(
+            f"  = {total:.0f} CPU s for {purchases} purchases: the {os.cpu_count()} cores carry at "
+            f"most {os.cpu_count() * purchases / total:.0f} purchases/s with everything included"
+        )
+
+
 def report(arguments, sent: dict, found: Findings, purchases: list[Purchase], load: str) -> int:
     answers = sent["answers"]
     print()
@@ -465,12 +547,19 @@ def report(arguments, sent: dict, found: Findings, purchases: list[Purchase], lo
     )
     print(f"machine: {os.cpu_count()} cores, load at the end: {load}")
     print(f"worker: {' '.join(arguments.worker_command)}")
+    print_cpu(arguments.cpu_meter, len(purchases))
     print()
     print(f"{'seconds from the webhook':34s} {'p50':>8s} {'p99':>8s} {'max':>8s} {'count':>6s}")
     print(f"{'access active (grant written)':34s} {distribution(found.access)}")
     print(f"{'welcome e-mail sent':34s} {distribution(found.welcome)}")
     print(f"{'invoice PDF stored (Stripe)':34s} {distribution(found.pdf)}")
     print(f"{'invoice e-mail sent (Stripe)':34s} {distribution(found.invoice_mail)}")
+    if len(found.granted_at) > 1:
+        span = max(found.granted_at) - found.first_received
+        print(
+            f"access: {len(found.granted_at) / span:.1f} purchases/s granted from the first webhook"
+            f" to the last grant (arriving: {len(purchases) / arguments.seconds:.1f}/s)"
+        )
     for name, at in found.last_done.items():
         if at and found.first_received:
             print(f"last {name} done {at - found.first_received:.1f} s after the first webhook")
@@ -525,8 +614,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=16, help="sending threads")
     parser.add_argument("--web-threads", type=int, default=8, help="gunicorn gthread threads")
-    parser.add_argument("--pool", default="prefork", help="Celery pool of the one worker")
-    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--pool", default=WORKER_POOL, help="Celery pool of the one worker")
+    parser.add_argument("--concurrency", type=int, default=WORKER_CONCURRENCY)
     parser.add_argument(
         "--worker-option", action="append", default=[], help="more `celery worker` options"
     )
@@ -567,6 +656,8 @@ def main() -> int:
     try:
         wait_for_port(port)
         warm_up(port)
+        arguments.cpu_meter = CpuMeter(roots={"web": web.pid, "worker": worker.pid})
+        arguments.cpu_meter.begin()
         sent = send_burst(port, purchases, arguments.seconds, arguments.clients)
         stripe = sum(purchase.kind.startswith("stripe") for purchase in purchases)
         expected = {
@@ -575,6 +666,7 @@ def main() -> int:
             "mails": len(purchases) + stripe,
         }
         wait_done(prefix, expected, arguments.timeout)
+        arguments.cpu_meter.end()
         found = examine(purchases, prefix)
         load = Path("/proc/loadavg").read_text().strip()
         return report(arguments, sent, found, purchases, load)

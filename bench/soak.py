@@ -64,7 +64,12 @@ os.environ.update(ENV)
 import django  # noqa: E402
 
 from bench._database import _drop, use_throwaway_database  # noqa: E402
-from bench._processes import free_port, wait_for_port  # noqa: E402
+from bench._processes import (  # noqa: E402
+    WORKER_CONCURRENCY,
+    WORKER_POOL,
+    free_port,
+    wait_for_port,
+)
 
 DAY = 86400
 STRIPE_URL = "/billing/webhooks/stripe/"
@@ -390,10 +395,10 @@ class Processes:
                           "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                           "--log-level", "warning"])  # fmt: skip
 
-    def worker(self, name: str, concurrency: int) -> None:
+    def worker(self, name: str, concurrency: int = WORKER_CONCURRENCY) -> None:
         self.start(name, [str(self.venv / "celery"), "-A", "membership_site", "worker",
                           "-n", f"{name}@%h", "-Q", "celery,mail,pdf",
-                          f"--concurrency={concurrency}",
+                          f"--pool={WORKER_POOL}", f"--concurrency={concurrency}",
                           "--loglevel=WARNING"])  # fmt: skip
 
     def beat(self) -> None:
@@ -603,8 +608,8 @@ def main() -> int:  # noqa: PLR0915 - one script, read from top to bottom
     processes = Processes(site_url=f"http://127.0.0.1:{ports[0]}")
     for name, port in zip(("web-1", "web-2"), ports, strict=True):
         processes.web(name, port, workers=2)
-    processes.worker("worker-a", concurrency=2)
-    processes.worker("worker-b", concurrency=2)
+    processes.worker("worker-a")
+    processes.worker("worker-b")
     processes.beat()  # exactly one: it re-queues what the killed worker held
     print(f"logs and e-mails in {VAR_DIR}; web on ports {ports}; {seconds:.0f} s of load at "
           f"{arguments.rate} purchase stories/s", flush=True)  # fmt: skip
@@ -637,7 +642,7 @@ def main() -> int:  # noqa: PLR0915 - one script, read from top to bottom
                 print(f"{elapsed:.0f} s: worker-a killed (SIGKILL to its process group)",
                       flush=True)  # fmt: skip
                 time.sleep(3)
-                processes.worker("worker-a", concurrency=2)
+                processes.worker("worker-a")
                 print(f"{time.monotonic() - began:.0f} s: worker-a started again", flush=True)
                 killed = True
             time.sleep(0.1)

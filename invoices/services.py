@@ -112,7 +112,6 @@ def _document_buyer(document: Document) -> dict:
     }
 
 
-@transaction.atomic
 def issue_invoice_for_payment(
     *, payment: Payment, now: datetime, buyer: Buyer | None = None
 ) -> Document | None:
@@ -125,6 +124,13 @@ def issue_invoice_for_payment(
     """
     if not is_invoiced(payment):
         return None
+    return _issue_invoice_once(payment=payment, now=now, buyer=buyer)
+
+
+# No savepoint of its own (see ``members.services.grant_access``): nested in the event's
+# transaction it saves two round trips, and an error rolls back the caller's savepoint.
+@transaction.atomic(savepoint=False)
+def _issue_invoice_once(*, payment: Payment, now: datetime, buyer: Buyer | None) -> Document | None:
     existing = Document.objects.filter(payment=payment, kind=DocumentKind.INVOICE).first()
     if existing is not None:
         return existing
@@ -290,7 +296,8 @@ def _treatment(*, payment: Payment, seller: SellerSettings, buyer: dict) -> Trea
     payment's VAT id check (reverse charge only for an id VIES confirmed)."""
     from invoices.models import VatIdCheck
 
-    check = VatIdCheck.objects.filter(payment=payment).first()
+    # A check is only ever started for a buyer's VAT id: without one, there is none to read.
+    check = VatIdCheck.objects.filter(payment=payment).first() if buyer.get("vat_id") else None
     return decide_treatment(
         seller_country=seller.country,
         seller_rate=seller.default_vat_rate,

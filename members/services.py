@@ -126,7 +126,9 @@ def _later(current: datetime | None, new: datetime | None) -> datetime | None:
     return max(current, new)
 
 
-@transaction.atomic
+# No savepoint of its own: no caller catches its errors, and an error rolls back the caller's
+# transaction (or savepoint), so a nested call costs no SAVEPOINT / RELEASE round trips.
+@transaction.atomic(savepoint=False)
 def grant_access(
     *,
     member: User,

@@ -203,6 +203,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes every database connection before and after each task unless
+# this is set: a new PostgreSQL connection (a server process forked, its catalog caches cold)
+# for every webhook, e-mail and PDF, some 10 ms and a good share of a launch burst's CPU. With
+# it, a task keeps its connection; membership_site.celery closes one that is broken or older
+# than CONN_MAX_AGE around each task, as Django does around each request, and the fix-up still
+# closes all of them every this-many tasks.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"

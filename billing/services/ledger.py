@@ -78,10 +78,9 @@ def record_reversal(*, payment: Payment, kind: str, amount: int, before: int, at
     )
 
 
-def _pays(subscription: Subscription) -> bool:
-    return (
-        subscription.status in PAYING_STATUSES
-        and Payment.objects.filter(order_id=subscription.order_id, amount__gt=0).exists()
+def _pays(subscription: Subscription, *, order_paid: bool) -> bool:
+    return subscription.status in PAYING_STATUSES and (
+        order_paid or Payment.objects.filter(order_id=subscription.order_id, amount__gt=0).exists()
     )
 
 
@@ -92,12 +91,18 @@ def _start_kind(subscription: Subscription) -> str:
     return Kind.REACTIVATION if churned_before else Kind.NEW
 
 
-def sync_subscription_mrr(*, subscription: Subscription, at: datetime) -> None:
-    """Bring ``paying_mrr`` up to date and record the movement (the subscription is locked)."""
+def sync_subscription_mrr(
+    *, subscription: Subscription, at: datetime, order_paid: bool = False
+) -> None:
+    """Bring ``paying_mrr`` up to date and record the movement (the subscription is locked).
+
+    ``order_paid``: the caller has just recorded a payment above zero of the subscription's
+    order, so there is no need to look for one.
+    """
     if subscription.price_id is None and subscription.order.price_id is not None:
         subscription.price = subscription.order.price
     value = price_mrr(subscription.price)
-    paying = value if _pays(subscription) else 0
+    paying = value if _pays(subscription, order_paid=order_paid) else 0
     before = subscription.paying_mrr
     changed = value != subscription.mrr or paying != before
     subscription.mrr = value

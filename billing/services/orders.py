@@ -46,6 +46,16 @@ def _create_once(model, *, lookup: dict, defaults: dict):
     row = model.objects.filter(**lookup).first()
     if row is not None:
         return row, False
+    return _insert_once(model, lookup=lookup, defaults=defaults)
+
+
+def _insert_once(model, *, lookup: dict, defaults: dict):
+    """Create a row the caller has just looked for and not found; a parallel worker that
+    created it in between wins, and this reads its row (``created`` False).
+
+    A row created here is visible to no other transaction until commit, and another insert of
+    its unique key waits for that: the caller need not lock it again.
+    """
     try:
         with transaction.atomic():
             return model.objects.create(**lookup, **defaults), True
@@ -82,15 +92,21 @@ def _customer_for(*, provider: str, buyer: Buyer, member: User) -> Customer | No
     return customer
 
 
-def _remember_links(*, order: Order, event: PaymentSucceeded | SubscriptionRenewed) -> None:
-    """Keep the provider's pages for the buyer (Digistore24 sends them with each payment), so
-    orders recorded before we stored them gain them with the next rebill. The order is locked."""
+def _links_of(event: PaymentSucceeded | SubscriptionRenewed) -> dict[str, str]:
+    """The provider's pages for the buyer that the event names (Digistore24 sends them)."""
     links = {
         "invoice_url": getattr(event, "invoice_url", ""),
         "receipt_url": event.receipt_url,
         "rebilling_stop_url": event.rebilling_stop_url,
     }
-    changed = [name for name, url in links.items() if url and getattr(order, name) != url]
+    return {name: url for name, url in links.items() if url}
+
+
+def _remember_links(*, order: Order, event: PaymentSucceeded | SubscriptionRenewed) -> None:
+    """Keep the provider's pages for the buyer (Digistore24 sends them with each payment), so
+    orders recorded before we stored them gain them with the next rebill. The order is locked."""
+    links = _links_of(event)
+    changed = [name for name, url in links.items() if getattr(order, name) != url]
     for name in changed:
         setattr(order, name, links[name])
     if changed:
@@ -161,7 +177,9 @@ def _subscription_after_payment(
     paid_through: datetime | None,
     provider: str,
     at: datetime,
+    amount: int,
 ) -> Subscription:
+    """The subscription a payment of ``amount`` (just recorded on ``order``) pays for."""
     subscription, created = _create_once(
         Subscription,
         lookup={"provider": provider, "provider_ref": subscription_ref},
@@ -172,19 +190,23 @@ def _subscription_after_payment(
             "current_period_end": paid_through,
         },
     )
+    if created:  # ours until commit; its order (and price) are the ones in hand
+        sync_subscription_mrr(subscription=subscription, at=at, order_paid=amount > 0)
+        return subscription
     subscription = subscriptions_for_update().get(pk=subscription.pk)
+    if subscription.order_id == order.pk:
+        subscription.order = order  # the locked order in hand: no query for it and its price
     if subscription.status == Subscription.Status.CANCELED:
         return subscription
-    if not created:
-        if subscription.status in (Subscription.Status.INCOMPLETE, Subscription.Status.PAST_DUE):
-            subscription.status = Subscription.Status.ACTIVE
-        if paid_through and (
-            subscription.current_period_end is None
-            or paid_through > subscription.current_period_end
-        ):
-            subscription.current_period_end = paid_through
-        subscription.save(update_fields=["status", "current_period_end"])
-    sync_subscription_mrr(subscription=subscription, at=at)
+    if subscription.status in (Subscription.Status.INCOMPLETE, Subscription.Status.PAST_DUE):
+        subscription.status = Subscription.Status.ACTIVE
+    if paid_through and (
+        subscription.current_period_end is None or paid_through > subscription.current_period_end
+    ):
+        subscription.current_period_end = paid_through
+    subscription.save(update_fields=["status", "current_period_end"])
+    paid = amount > 0 and subscription.order_id == order.pk
+    sync_subscription_mrr(subscription=subscription, at=at, order_paid=paid)
     return subscription
 
 
@@ -287,6 +309,28 @@ def _use_store_credit(*, order: Order, event: PaymentSucceeded, now: datetime) -
     )
 
 
+def _new_order(*, event: PaymentSucceeded, purchase: Purchase, now: datetime) -> tuple[Order, bool]:
+    """The member and the order of a first payment (the caller found no order); ``created``
+    is False if a parallel worker recorded the order first."""
+    member = _member_for(provider=event.provider, buyer=event.buyer, now=now)
+    return _insert_once(
+        Order,
+        lookup={"provider": event.provider, "provider_ref": event.order_ref},
+        defaults={
+            "member": member,
+            "product": purchase.product,
+            "price": purchase.price,
+            "status": Order.Status.PAID,
+            "customer": _customer_for(provider=event.provider, buyer=event.buyer, member=member),
+            "amount": event.amount,
+            "currency": event.currency.upper(),
+            "is_test": event.is_test,
+            **waiver_fields(event.waiver),
+            **_links_of(event),
+        },
+    )
+
+
 def record_payment_succeeded(
     *, event: PaymentSucceeded, source_event: ProviderEvent | None, now: datetime
 ) -> str:
@@ -318,28 +362,12 @@ def record_payment_succeeded(
         purchases = [Purchase(product=order.product, price=order.price)]
     created = False
     if order is None:
-        member = _member_for(provider=event.provider, buyer=event.buyer, now=now)
-        order, created = _create_once(
-            Order,
-            lookup={"provider": event.provider, "provider_ref": event.order_ref},
-            defaults={
-                "member": member,
-                "product": purchases[0].product,
-                "price": purchases[0].price,
-                "status": Order.Status.PAID,
-                "customer": _customer_for(
-                    provider=event.provider, buyer=event.buyer, member=member
-                ),
-                "amount": event.amount,
-                "currency": event.currency.upper(),
-                "is_test": event.is_test,
-                **waiver_fields(event.waiver),
-            },
-        )
+        order, created = _new_order(event=event, purchase=purchases[0], now=now)
     elif event.waiver is not None:  # the checkout's waiver, after its first invoice
         record_waiver(order=order, consent=event.waiver, now=now)
-    order = orders_for_update().select_related("member").get(pk=order.pk)
-    _remember_links(order=order, event=event)
+    if not created:  # a new order is ours until commit, with its links: no lock, no update
+        order = orders_for_update().select_related("member", "price").get(pk=order.pk)
+        _remember_links(order=order, event=event)
     payment = _record_payment(order=order, event=event, now=now)
     if payment is None:
         return f"payment {event.provider_ref} was recorded before"
@@ -376,6 +404,7 @@ def _apply_payment(
             paid_through=event.paid_through,
             provider=event.provider,
             at=event.occurred_at,
+            amount=event.amount,
         )
         if _ended_before(subscription, event):
             return f"subscription {event.subscription_ref} has ended: access not extended"
@@ -426,7 +455,11 @@ def record_renewal(
     )
     if subscription is None:
         raise ValueError(f"renewal of unknown subscription {event.subscription_ref}")
-    order = orders_for_update().select_related("member", "product").get(pk=subscription.order_id)
+    order = (
+        orders_for_update()
+        .select_related("member", "product", "price")
+        .get(pk=subscription.order_id)
+    )
     _remember_links(order=order, event=event)
     payment = _record_payment(order=order, event=event, now=now)
     if payment is None:
@@ -453,6 +486,7 @@ def _apply_renewal(
         paid_through=event.paid_through,
         provider=event.provider,
         at=event.occurred_at,
+        amount=event.amount,
     )
     if _ended_before(subscription, event):
         return f"subscription {event.subscription_ref} has ended: access not extended"
