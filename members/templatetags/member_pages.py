@@ -1,16 +1,22 @@
 """Template tags for the member area's hot paths (issue 20).
 
 A course outline has one row per lesson, and an ``{% include %}`` per row (with its own nested
-include for the opening date) cost more CPU than everything else on a lesson page. The row is
-built here with ``format_html`` instead: the same markup, every value escaped.
+include for the opening date) cost more CPU than everything else on a lesson page; then a
+``format_html`` per piece of each row still did. Rows are now written as plain strings from
+pieces escaped once: the lesson's title and URL when its outline is cached
+(``OutlineLesson.title_html``), the translated labels once per outline, each opening date once.
+The markup is the templates' own, every value escaped (``tests/members/test_outline_cache.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -23,8 +29,24 @@ def opens_on(opens_at) -> str:
     return gettext("opens on %(date)s") % {"date": day}
 
 
-@register.simple_tag
-def outline_item(row, current=None, oob=False) -> SafeString:
+class _Labels:
+    """The row labels of one outline, translated and escaped once; each opening date once."""
+
+    def __init__(self) -> None:
+        self.done = '<span aria-hidden="true">✓ </span>' + escape(gettext("done"))
+        self.preview = escape(gettext("free preview"))
+        self.open = escape(gettext("open"))
+        self.not_included = escape(gettext("not included"))
+        self._opens_on: dict[datetime, str] = {}
+
+    def opens_on(self, opens_at: datetime) -> str:
+        label = self._opens_on.get(opens_at)
+        if label is None:
+            label = self._opens_on[opens_at] = escape(opens_on(opens_at))
+        return label
+
+
+def _row_html(row, *, current_pk: int | None, oob: bool, labels: _Labels) -> str:
     """One lesson of the outline (``members/_outline_item.html``): its link while open, its
     state (done, free preview, open, opening date, not included)."""
     lesson, state = row.lesson, row.state
@@ -36,29 +58,52 @@ def outline_item(row, current=None, oob=False) -> SafeString:
         css = "locked"
     else:
         css = "no-access"
-    is_current = bool(current) and lesson.pk == current.pk
-    if state.is_open:
-        title = format_html('<a href="{}">{}</a>', lesson.get_absolute_url(), lesson.title)
-    else:
-        title = format_html("<span>{}</span>", lesson.title)
     if row.is_done:
-        label = format_html('<span aria-hidden="true">✓ </span>{}', gettext("done"))
+        label = labels.done
     elif state.is_preview:
-        label = format_html("{}", gettext("free preview"))
+        label = labels.preview
     elif state.is_open:
-        label = format_html("{}", gettext("open"))
+        label = labels.open
     elif state.is_locked:
-        label = format_html("{}", opens_on(state.opens_at))
+        label = labels.opens_on(state.opens_at)
     else:
-        label = format_html("{}", gettext("not included"))
-    return format_html(
-        '<li id="lesson-row-{pk}" class="lesson-row {css}{current}" data-lesson="{pk}"{oob}{aria}>'
-        '\n      {title}\n      <small class="lesson-state">{label}</small>\n    </li>',
-        pk=lesson.pk,
-        css=css,
-        current=" current" if is_current else "",
-        oob=mark_safe(' hx-swap-oob="true"') if oob else "",
-        aria=mark_safe(' aria-current="page"') if is_current else "",
-        title=title,
-        label=label,
+        label = labels.not_included
+    if state.is_open:
+        title = f'<a href="{lesson.url_html}">{lesson.title_html}</a>'
+    else:
+        title = f"<span>{lesson.title_html}</span>"
+    current = ' current"' if lesson.pk == current_pk else '"'
+    swap = ' hx-swap-oob="true"' if oob else ""
+    aria = ' aria-current="page"' if lesson.pk == current_pk else ""
+    return (
+        f'<li id="lesson-row-{lesson.pk}" class="lesson-row {css}{current} '
+        f'data-lesson="{lesson.pk}"{swap}{aria}>\n      {title}\n      '
+        f'<small class="lesson-state">{label}</small>\n    </li>'
     )
+
+
+def _pk(current) -> int | None:
+    return current.pk if current else None
+
+
+@register.simple_tag
+def outline_item(row, current=None, oob=False) -> SafeString:
+    """One outline row (the htmx answer to "mark complete" swaps it in)."""
+    return mark_safe(_row_html(row, current_pk=_pk(current), oob=bool(oob), labels=_Labels()))  # noqa: S308 - every value escaped above
+
+
+@register.simple_tag
+def course_outline(course, current=None) -> SafeString:
+    """The whole outline (``members/_outline.html``): modules with their lesson rows."""
+    labels, current_pk = _Labels(), _pk(current)
+    row_html: Callable = _row_html
+    parts = [f'<nav class="outline" aria-label="{escape(gettext("Course outline"))}">\n']
+    for module_row in course.modules:
+        parts.append(f'\n  <h3>{escape(module_row.module.title)}</h3>\n  <ol class="lessons">\n  ')
+        for row in module_row.lessons:
+            parts.append("\n    ")
+            parts.append(row_html(row, current_pk=current_pk, oob=False, labels=labels))
+            parts.append("\n  ")
+        parts.append("\n  </ol>\n")
+    parts.append("\n</nav>")
+    return mark_safe("".join(parts))  # noqa: S308 - every value escaped in _row_html and here

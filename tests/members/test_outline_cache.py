@@ -315,6 +315,46 @@ def test_the_outline_row_tag_writes_what_the_old_template_wrote(language):
                     assert new.render(Context(context)) == old.render(Context(context))
 
 
+# ``members/_outline.html`` before the whole outline became one tag, with the row as above.
+OLD_OUTLINE = (
+    '{% load i18n %}<nav class="outline" aria-label="{% translate \'Course outline\' %}">\n'
+    "{% for module_row in course.modules %}\n  <h3>{{ module_row.module.title }}</h3>\n"
+    '  <ol class="lessons">\n  {% for row in module_row.lessons %}\n    '
+    + OLD_OUTLINE_ITEM.removeprefix("{% load i18n %}")
+    + "\n  {% endfor %}\n  </ol>\n{% endfor %}\n</nav>\n"
+)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "nl"])
+def test_the_outline_tag_writes_what_the_old_template_wrote(language):
+    from members.selectors import CourseProgress, ModuleRow
+
+    product = CourseFactory(slug="outline-check")
+    first, second = ModuleFactory(product=product, title="A & B"), ModuleFactory(product=product)
+    lessons = [LessonFactory(module=module, title=f"<L{n}> & co") for n, module in
+               enumerate([first, first, second, second, second])]  # fmt: skip
+    items = course_outline(Product.objects.get(pk=product.pk)).lessons
+    opens_at = BOUGHT_AT + timedelta(days=3)
+    states = [
+        LessonState("open"), LessonState("open", is_preview=True), LessonState("no_access"),
+        LessonState("locked", opens_at=opens_at), LessonState("locked", opens_at=opens_at),
+    ]  # fmt: skip
+    rows = [
+        LessonRow(lesson=item, state=state, is_done=number == 0, last_viewed_at=None)
+        for number, (item, state) in enumerate(zip(items, states, strict=True))
+    ]
+    modules = [ModuleRow(items[0].module, rows[:2]), ModuleRow(items[2].module, rows[2:])]
+    course = CourseProgress(rows, modules, 1, 5, None, None)
+    new = Template('{% include "members/_outline.html" %}')
+    old = Template(OLD_OUTLINE)
+    with translation.override(language), timezone.override("Asia/Tokyo"):
+        for current in (None, lessons[1], lessons[3]):
+            context = {"course": course, "current": current}
+            assert new.render(Context(context)) == old.render(Context(context))
+        marked = new.render(Context({"course": course, "current": lessons[3]}))
+    assert marked.count('aria-current="page"') == 1
+
+
 @pytest.mark.parametrize("value", ["Europe/Berlin", "America/Los_Angeles", "Nowhere/Else", None])
 def test_the_time_zone_select_writes_what_djangos_select_wrote(value):
     field = ProfileForm.base_fields["time_zone"]
