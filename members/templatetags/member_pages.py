@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django import template
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -107,3 +107,59 @@ def course_outline(course, current=None) -> SafeString:
         parts.append("\n  </ol>\n")
     parts.append("\n</nav>")
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped in _row_html and here
+
+
+def _blocktranslate(message: str, **values) -> str:
+    """``{% blocktranslate with name=value %}``: the translation as is, each value localized
+    and escaped (``{% translate %}`` text, by contrast, is escaped whole)."""
+    return gettext(message) % {name: escape(localize(value)) for name, value in values.items()}
+
+
+def _opens_on_html(opens_at: datetime) -> str:
+    """``members/_opens_on.html``: "opens on 24 December" in the member's zone and language."""
+    day = date_format(timezone.localtime(opens_at), "MONTH_DAY_FORMAT")
+    return _blocktranslate("opens on %(date)s", date=day)
+
+
+@register.simple_tag
+def course_progress(progress, course_product, oob=False) -> SafeString:
+    """``members/_progress.html``: the course's progress bar and "3 of 20 lessons done"."""
+    done = _blocktranslate(
+        "%(done)s of %(total)s lessons done (%(percent)s%%)",
+        done=progress.done, total=progress.total, percent=progress.percent,
+    )  # fmt: skip
+    swap = ' hx-swap-oob="true"' if oob else ""
+    return mark_safe(  # noqa: S308 - values escaped above
+        f'<div class="course-progress" id="course-progress-{course_product.pk}"{swap}>\n'
+        f'  <progress value="{progress.percent}" max="100" '
+        f'aria-label="{escape(gettext("Course progress"))}"></progress>\n'
+        f'  <p class="progress-text"><small>{done}</small></p>\n</div>\n'
+    )
+
+
+def _continue_line(course) -> str:
+    if course.continue_row:
+        lesson = course.continue_row.lesson
+        label = _blocktranslate("Continue: %(title)s", title=lesson.title)
+        return f'\n  <p><a role="button" href="{lesson.url_html}">{label}</a></p>\n'
+    if course.next_opening:
+        text = escape(gettext("You have done every open lesson."))
+        return f'\n  <p class="up-to-date">{text}</p>\n'
+    if course.total and course.done == course.total:
+        text = escape(gettext("You have finished this course."))
+        return f'\n  <p class="course-finished">{text}</p>\n'
+    return ""
+
+
+@register.simple_tag
+def course_continue(course, course_product) -> SafeString:
+    """``members/_continue.html``: the first open lesson not done yet, else what opens next."""
+    following = ""
+    if course.next_opening:
+        title = _blocktranslate("Next lesson: %(title)s", title=course.next_opening.lesson.title)
+        when = _opens_on_html(course.next_opening.state.opens_at)
+        following = f'\n  <p class="next-opening">{title} · {when}</p>\n'
+    return mark_safe(  # noqa: S308 - values escaped in the helpers
+        f'\n<div class="course-continue" id="course-continue-{course_product.pk}">\n'
+        f"{_continue_line(course)}\n{following}\n</div>\n"
+    )

@@ -355,6 +355,91 @@ def test_the_outline_tag_writes_what_the_old_template_wrote(language):
     assert marked.count('aria-current="page"') == 1
 
 
+# ``members/_progress.html`` and ``members/_continue.html`` (with ``_opens_on.html`` inlined) before
+# they became tags.
+OLD_PROGRESS = (
+    '{% load i18n %}<div class="course-progress" id="course-progress-{{'
+    ' course_product.pk }}"{% if oob %} hx-swap-oob="true"{% endif %}>\n'
+    '  <progress value="{{ progress.percent }}" max="100" aria-label="{% translate'
+    " 'Course progress' %}\"></progress>\n"
+    '  <p class="progress-text"><small>{% blocktranslate with done=progress.done'
+    " total=progress.total percent=progress.percent %}{{ done }} of {{ total }}"
+    " lessons done ({{ percent }}%){% endblocktranslate %}</small></p>\n"
+    "</div>\n"
+)
+OLD_CONTINUE = (
+    '{% load i18n %}{# "Continue" for a course: the first open lesson not done yet,'
+    " else what opens next. #}\n"
+    '<div class="course-continue" id="course-continue-{{ course_product.pk }}">\n'
+    "{% if course.continue_row %}\n"
+    '  <p><a role="button" href="{{ course.continue_row.lesson.get_absolute_url'
+    ' }}">{% blocktranslate with title=course.continue_row.lesson.title %}Continue:'
+    " {{ title }}{% endblocktranslate %}</a></p>\n"
+    "{% elif course.next_opening %}\n"
+    '  <p class="up-to-date">{% translate "You have done every open lesson." %}</p>\n'
+    "{% elif course.total and course.done == course.total %}\n"
+    '  <p class="course-finished">{% translate "You have finished this course."'
+    " %}</p>\n"
+    "{% endif %}\n"
+    "{% if course.next_opening %}\n"
+    '  <p class="next-opening">{% blocktranslate with'
+    " title=course.next_opening.lesson.title %}Next lesson: {{ title }}{%"
+    " endblocktranslate %} · {% with opens_at=course.next_opening.state.opens_at"
+    ' %}{% blocktranslate with date=opens_at|date:"MONTH_DAY_FORMAT" %}opens on {{'
+    " date }}{% endblocktranslate %}{% endwith %}</p>\n"
+    "{% endif %}\n"
+    "</div>\n"
+)
+
+
+def progress_cases(items):
+    """Courses in every state the dashboard and the outline show: just started, half done with
+    a lesson to open, every open lesson done, finished, empty."""
+    from members.selectors import CourseProgress
+
+    opens_at = BOUGHT_AT + timedelta(days=3)
+    done = LessonRow(lesson=items[0], state=LessonState("open"), is_done=True, last_viewed_at=None)
+    todo = LessonRow(lesson=items[1], state=LessonState("open"), is_done=False, last_viewed_at=None)
+    locked = LessonRow(
+        lesson=items[2], state=LessonState("locked", opens_at=opens_at), is_done=False,
+        last_viewed_at=None,
+    )  # fmt: skip
+    return [
+        CourseProgress([todo, locked], [], 0, 2, todo, locked),
+        CourseProgress([done, todo, locked], [], 1, 3, todo, locked),
+        CourseProgress([done, locked], [], 1, 2, None, locked),
+        CourseProgress([done], [], 1, 1, None, None),
+        CourseProgress([], [], 0, 0, None, None),
+        CourseProgress([todo], [], 0, 1, todo, None),
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "nl"])
+def test_the_progress_and_continue_tags_write_what_the_old_templates_wrote(language):
+    product = CourseFactory(slug="progress-check")
+    module = ModuleFactory(product=product)
+    for number in range(3):
+        LessonFactory(module=module, title=f"<L{number}> & co", position=number)
+    items = course_outline(Product.objects.get(pk=product.pk)).lessons
+    pairs = [
+        ("{% load member_pages %}{% course_progress progress course_product oob %}", OLD_PROGRESS),
+        ("{% load member_pages %}{% course_continue course course_product %}", OLD_CONTINUE),
+    ]
+    with translation.override(language), timezone.override("Asia/Tokyo"):
+        for course in progress_cases(items):
+            for oob in (False, True):
+                context = {
+                    "progress": course,
+                    "course": course,
+                    "course_product": product,
+                    "oob": oob,
+                }
+                for new, old in pairs:
+                    assert Template(new).render(Context(context)) == Template(old).render(
+                        Context(context)
+                    )
+
+
 @pytest.mark.parametrize("value", ["Europe/Berlin", "America/Los_Angeles", "Nowhere/Else", None])
 def test_the_time_zone_select_writes_what_djangos_select_wrote(value):
     field = ProfileForm.base_fields["time_zone"]
