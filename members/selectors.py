@@ -25,7 +25,7 @@ from members.access import (
     effective_state,
 )
 from members.models import AccessGrant, LessonProgress
-from membership_site.rows import columns_for, fetch_one, is_storable_id
+from membership_site.rows import Precompiled, columns_for, fetch_one, is_storable_id
 from products.models import Download, Lesson, Module, Product
 from products.outline import OutlineLesson, OutlineModule, course_outlines
 
@@ -275,16 +275,20 @@ class DashboardItem:
         return self.grant.ended_unpaid or self.grant.state in LIVE_STATES
 
 
+def _dashboard_grants(*, member_pk: int):
+    """The member's grants of published products, with product (tier, magazine), order and the
+    order's subscription: one statement, compiled once per process (``Precompiled``)."""
+    grants = AccessGrant.objects.filter(member_id=member_pk, product__is_published=True)
+    return with_subscription_of_order(grants).select_related("product__tier__magazine")
+
+
+_DASHBOARD_GRANTS = Precompiled(_dashboard_grants, "member_pk")
 _ORDER = {AccessGrant.State.ACTIVE: 0, AccessGrant.State.GRACE: 0, AccessGrant.State.PENDING: 1}
 
 
 def dashboard_items(*, member, now: datetime) -> list[DashboardItem]:
     """The member's products: live (active or in grace) first, then pending, then ended."""
-    grants = list(
-        with_subscription_of_order(
-            AccessGrant.objects.filter(member=member, product__is_published=True)
-        ).select_related("product__tier__magazine")
-    )
+    grants = _DASHBOARD_GRANTS.run(member_pk=member.pk)
     grants += _included_courses(grants, now=now)
     states = {id(grant): effective_state(grant, now=now) for grant in grants}
     live_courses = [

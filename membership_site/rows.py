@@ -11,12 +11,14 @@ Only for fixed, hot statements; everything else stays an ordinary queryset.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
 from django.db import connections
-from django.db.models import Model
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
 
 
 class Columns:
@@ -74,3 +76,64 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple | None:
     with connections["default"].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
+
+
+class Precompiled:
+    """A queryset compiled to SQL once per process and database, then run with new ids.
+
+    ``build(**ids)`` must return the same shape of queryset whatever the ids (integers, e.g. the
+    member's pk). It is built once with stand-in values; the compiled statement's parameters
+    equal to a stand-in are replaced by the caller's value on each run, and the rows become
+    instances (with ``select_related`` objects and annotations) as ``ModelIterable`` makes them,
+    through the same compiler's converters and populators.
+    """
+
+    _STAND_IN = -(2**62)  # no id is ever this; each name gets its own
+
+    def __init__(self, build: Callable[..., QuerySet], *names: str) -> None:
+        self._build, self._names = build, names
+        self._compiled: dict[str, tuple] = {}
+        self._lock = threading.Lock()
+
+    def _compile(self, using: str) -> tuple:
+        stand_ins = {name: self._STAND_IN - number for number, name in enumerate(self._names)}
+        queryset = self._build(**stand_ins)
+        if queryset._known_related_objects or queryset._prefetch_related_lookups:
+            raise ValueError("Precompiled supports plain and select_related querysets only")
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        by_value = {value: name for name, value in stand_ins.items()}
+        slots = [(index, by_value[value]) for index, value in enumerate(params)
+                 if isinstance(value, int) and value in by_value]  # fmt: skip
+        if {name for _index, name in slots} != set(self._names):
+            raise ValueError("a stand-in id did not reach the SQL")
+        klass_info, select = compiler.klass_info, compiler.select
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, using)
+        return sql, list(params), slots, compiler, (start, end, init_list, populators)
+
+    def run(self, **ids: int) -> list[Model]:
+        using = "default"
+        key = connections[using].vendor
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled[key] = self._compile(using)
+        sql, params, slots, compiler, (start, end, init_list, populators) = compiled
+        params = list(params)
+        for index, name in slots:
+            params[index] = ids[name]
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        model, annotations = compiler.klass_info["model"], compiler.annotation_col_map or {}
+        found = []
+        for row in compiler.results_iter([rows]):
+            instance = model.from_db(using, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            for name, position in annotations.items():
+                setattr(instance, name, row[position])
+            found.append(instance)
+        return found
