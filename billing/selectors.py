@@ -264,7 +264,7 @@ def _member_subscriptions(*, member_pk: int) -> QuerySet[Subscription]:
 
 # The profile's statement, compiled once per process (issue 20: compiling it cost more than
 # running it).
-_MEMBER_SUBSCRIPTIONS = Precompiled(_member_subscriptions, "member_pk")
+_MEMBER_SUBSCRIPTIONS = Precompiled(_member_subscriptions, member_pk=int)
 
 
 def member_billing_lines(*, member: User) -> list[BillingLine]:

@@ -282,7 +282,7 @@ def _dashboard_grants(*, member_pk: int):
     return with_subscription_of_order(grants).select_related("product__tier__magazine")
 
 
-_DASHBOARD_GRANTS = Precompiled(_dashboard_grants, "member_pk")
+_DASHBOARD_GRANTS = Precompiled(_dashboard_grants, member_pk=int)
 _ORDER = {AccessGrant.State.ACTIVE: 0, AccessGrant.State.GRACE: 0, AccessGrant.State.PENDING: 1}
 
 
@@ -333,12 +333,20 @@ def _included_courses(grants: list[AccessGrant], *, now: datetime) -> list[Acces
     return [grant for grant in included if grant.product_id not in owned]
 
 
-def published_product_or_404(*, slug: str) -> Product:
+def _published_product(*, slug: str):
     products = Product.objects.filter(slug=slug, is_published=True)
-    product = products.select_related("tier__magazine").first()
-    if product is None:
+    return products.select_related("tier__magazine")[:1]  # as .first(): the model's order
+
+
+_PUBLISHED_PRODUCT = Precompiled(_published_product, slug=str)
+
+
+def published_product_or_404(*, slug: str) -> Product:
+    """A published product by slug, with its tier and magazine (SQL compiled once)."""
+    found = _PUBLISHED_PRODUCT.run(slug=slug)
+    if not found:
         raise Http404
-    return product
+    return found[0]
 
 
 @cache
@@ -379,8 +387,13 @@ def course_lesson_or_404(*, slug: str, lesson_pk: int) -> Lesson:
     return found
 
 
+_PRODUCT_DOWNLOADS = Precompiled(
+    lambda *, product_pk: Download.objects.filter(product_id=product_pk), product_pk=int
+)
+
+
 def product_downloads(*, product: Product) -> list[Download]:
-    return list(Download.objects.filter(product=product))
+    return _PRODUCT_DOWNLOADS.run(product_pk=product.pk)
 
 
 def owned_product_ids(*, member, products: Iterable[Product], now: datetime) -> set[int]:

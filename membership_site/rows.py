@@ -81,39 +81,44 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple | None:
 class Precompiled:
     """A queryset compiled to SQL once per process and database, then run with new ids.
 
-    ``build(**ids)`` must return the same shape of queryset whatever the ids (integers, e.g. the
-    member's pk). It is built once with stand-in values; the compiled statement's parameters
-    equal to a stand-in are replaced by the caller's value on each run, and the rows become
-    instances (with ``select_related`` objects and annotations) as ``ModelIterable`` makes them,
-    through the same compiler's converters and populators.
+    ``build(**values)`` must return the same shape of queryset whatever the values (ids, slugs).
+    It is built once with stand-ins (``names`` maps each name to ``int`` or ``str``); the compiled
+    statement's parameters equal to a stand-in are replaced by the caller's value on each run,
+    and the rows become instances (with ``select_related`` objects and annotations) as
+    ``ModelIterable`` makes them, through the same compiler's converters and populators.
     """
 
-    _STAND_IN = -(2**62)  # no id is ever this; each name gets its own
-
-    def __init__(self, build: Callable[..., QuerySet], *names: str) -> None:
+    def __init__(self, build: Callable[..., QuerySet], **names: type) -> None:
         self._build, self._names = build, names
         self._compiled: dict[str, tuple] = {}
         self._lock = threading.Lock()
 
+    def _stand_ins(self) -> dict[str, int | str]:
+        """A value per name that no caller ever passes."""
+        return {
+            name: -(2**62) - number if kind is int else f"\x00stand-in {number}"
+            for number, (name, kind) in enumerate(self._names.items())
+        }
+
     def _compile(self, using: str) -> tuple:
-        stand_ins = {name: self._STAND_IN - number for number, name in enumerate(self._names)}
+        stand_ins = self._stand_ins()
         queryset = self._build(**stand_ins)
         if queryset._known_related_objects or queryset._prefetch_related_lookups:
             raise ValueError("Precompiled supports plain and select_related querysets only")
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
-        by_value = {value: name for name, value in stand_ins.items()}
-        slots = [(index, by_value[value]) for index, value in enumerate(params)
-                 if isinstance(value, int) and value in by_value]  # fmt: skip
+        by_value = {(type(value), value): name for name, value in stand_ins.items()}
+        slots = [(index, by_value[type(value), value]) for index, value in enumerate(params)
+                 if (type(value), value) in by_value]  # fmt: skip
         if {name for _index, name in slots} != set(self._names):
-            raise ValueError("a stand-in id did not reach the SQL")
+            raise ValueError("a stand-in value did not reach the SQL")
         klass_info, select = compiler.klass_info, compiler.select
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         init_list = [column[0].target.attname for column in select[start:end]]
         populators = get_related_populators(klass_info, select, using)
         return sql, list(params), slots, compiler, (start, end, init_list, populators)
 
-    def run(self, **ids: int) -> list[Model]:
+    def run(self, **values: int | str) -> list[Model]:
         using = "default"
         key = connections[using].vendor
         compiled = self._compiled.get(key)
@@ -123,7 +128,7 @@ class Precompiled:
         sql, params, slots, compiler, (start, end, init_list, populators) = compiled
         params = list(params)
         for index, name in slots:
-            params[index] = ids[name]
+            params[index] = values[name]
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()

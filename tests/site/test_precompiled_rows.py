@@ -30,7 +30,7 @@ def test_a_precompiled_query_answers_each_member_with_their_own_rows(
     for member, count in ((ada, 2), (bob, 1)):
         for _ in range(count):
             GrantFactory(member=member, product=CourseFactory(), paid_through=None)
-    precompiled = Precompiled(grants_with_products, "member_pk")
+    precompiled = Precompiled(grants_with_products, member_pk=int)
 
     for member in (ada, bob, ada):
         expected = list(grants_with_products(member_pk=member.pk))
@@ -56,7 +56,23 @@ def test_the_grant_read_by_hand_written_sql_is_the_orms():
 
 
 def test_a_query_whose_id_does_not_reach_the_sql_is_refused():
-    precompiled = Precompiled(lambda *, member_pk: AccessGrant.objects.all(), "member_pk")
+    precompiled = Precompiled(lambda *, member_pk: AccessGrant.objects.all(), member_pk=int)
 
     with pytest.raises(ValueError, match="stand-in"):
         precompiled.run(member_pk=1)
+
+
+def test_a_precompiled_query_by_slug_finds_that_product_or_none():
+    from django.http import Http404
+
+    from members.selectors import published_product_or_404
+
+    first, second = CourseFactory(slug="first-course"), CourseFactory(slug="second-course")
+    CourseFactory(slug="hidden-course", is_published=False)
+
+    assert published_product_or_404(slug="second-course") == second
+    assert published_product_or_404(slug="first-course") == first
+    assert not hasattr(published_product_or_404(slug="first-course"), "tier")
+    for slug in ("hidden-course", "no-such-course"):
+        with pytest.raises(Http404):
+            published_product_or_404(slug=slug)
