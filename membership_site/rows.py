@@ -142,3 +142,13 @@ class Precompiled:
                 setattr(instance, name, row[position])
             found.append(instance)
         return found
+
+    def first(self, **values: int | str) -> Model | None:
+        """The first instance of ``run``, or None (for a ``first_row`` queryset)."""
+        found = self.run(**values)
+        return found[0] if found else None
+
+
+def first_row(queryset: QuerySet) -> QuerySet:
+    """``queryset.first()`` as a queryset to precompile: its order (else by pk), one row."""
+    return (queryset if queryset.ordered else queryset.order_by("pk"))[:1]
