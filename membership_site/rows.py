@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from functools import cache
 from typing import Any
 
 from django.db import connections
@@ -52,15 +51,26 @@ class Columns:
         return self.model.from_db(self.using, self.field_names, values)
 
 
-@cache
-def columns(model: type[Model], alias: str, vendor: str) -> Columns:
-    """``Columns`` of ``model`` for the default database (``vendor`` keys the cache: tests may
-    switch databases within a process)."""
-    return Columns(model, alias)
+# Database connections belong to a thread, and so do the converters and compilers made with
+# them: each thread keeps its own (a few per process), keyed by vendor (tests switch databases).
+_per_thread = threading.local()
+
+
+def _thread_cache() -> dict:
+    found = getattr(_per_thread, "cache", None)
+    if found is None:
+        found = _per_thread.cache = {}
+    return found
 
 
 def columns_for(model: type[Model], alias: str) -> Columns:
-    return columns(model, alias, connections["default"].vendor)
+    """``Columns`` of ``model`` under ``alias`` for the default database, made once per thread."""
+    key = (Columns, model, alias, connections["default"].vendor)
+    cache = _thread_cache()
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = Columns(model, alias)
+    return found
 
 
 BIGINT_MAX = 2**63 - 1
@@ -79,7 +89,7 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple | None:
 
 
 class Precompiled:
-    """A queryset compiled to SQL once per process and database, then run with new ids.
+    """A queryset compiled to SQL once per thread and database, then run with new values.
 
     ``build(**values)`` must return the same shape of queryset whatever the values (ids, slugs).
     It is built once with stand-ins (``names`` maps each name to ``int`` or ``str``); the compiled
@@ -90,8 +100,6 @@ class Precompiled:
 
     def __init__(self, build: Callable[..., QuerySet], **names: type) -> None:
         self._build, self._names = build, names
-        self._compiled: dict[str, tuple] = {}
-        self._lock = threading.Lock()
 
     def _stand_ins(self) -> dict[str, int | str]:
         """A value per name that no caller ever passes."""
@@ -120,11 +128,10 @@ class Precompiled:
 
     def run(self, **values: int | str) -> list[Model]:
         using = "default"
-        key = connections[using].vendor
-        compiled = self._compiled.get(key)
+        key, cache = (self, connections[using].vendor), _thread_cache()
+        compiled = cache.get(key)
         if compiled is None:
-            with self._lock:
-                compiled = self._compiled[key] = self._compile(using)
+            compiled = cache[key] = self._compile(using)
         sql, params, slots, compiler, (start, end, init_list, populators) = compiled
         params = list(params)
         for index, name in slots:
