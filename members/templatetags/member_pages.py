@@ -109,23 +109,24 @@ def course_outline(course, current=None) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped in _row_html and here
 
 
-def _blocktranslate(message: str, **values) -> str:
+def _blocktranslate(translated: str, **values) -> str:
     """``{% blocktranslate with name=value %}``: the translation as is, each value localized
-    and escaped (``{% translate %}`` text, by contrast, is escaped whole)."""
-    return gettext(message) % {name: escape(localize(value)) for name, value in values.items()}
+    and escaped (``{% translate %}`` text, by contrast, is escaped whole). Callers pass
+    ``gettext("literal")`` so that makemessages finds the text."""
+    return translated % {name: escape(localize(value)) for name, value in values.items()}
 
 
 def _opens_on_html(opens_at: datetime) -> str:
     """``members/_opens_on.html``: "opens on 24 December" in the member's zone and language."""
     day = date_format(timezone.localtime(opens_at), "MONTH_DAY_FORMAT")
-    return _blocktranslate("opens on %(date)s", date=day)
+    return _blocktranslate(gettext("opens on %(date)s"), date=day)
 
 
 @register.simple_tag
 def course_progress(progress, course_product, oob=False) -> SafeString:
     """``members/_progress.html``: the course's progress bar and "3 of 20 lessons done"."""
     done = _blocktranslate(
-        "%(done)s of %(total)s lessons done (%(percent)s%%)",
+        gettext("%(done)s of %(total)s lessons done (%(percent)s%%)"),
         done=progress.done, total=progress.total, percent=progress.percent,
     )  # fmt: skip
     swap = ' hx-swap-oob="true"' if oob else ""
@@ -140,7 +141,7 @@ def course_progress(progress, course_product, oob=False) -> SafeString:
 def _continue_line(course) -> str:
     if course.continue_row:
         lesson = course.continue_row.lesson
-        label = _blocktranslate("Continue: %(title)s", title=lesson.title)
+        label = _blocktranslate(gettext("Continue: %(title)s"), title=lesson.title)
         return f'\n  <p><a role="button" href="{lesson.url_html}">{label}</a></p>\n'
     if course.next_opening:
         text = escape(gettext("You have done every open lesson."))
@@ -156,10 +157,93 @@ def course_continue(course, course_product) -> SafeString:
     """``members/_continue.html``: the first open lesson not done yet, else what opens next."""
     following = ""
     if course.next_opening:
-        title = _blocktranslate("Next lesson: %(title)s", title=course.next_opening.lesson.title)
+        lesson = course.next_opening.lesson
+        title = _blocktranslate(gettext("Next lesson: %(title)s"), title=lesson.title)
         when = _opens_on_html(course.next_opening.state.opens_at)
         following = f'\n  <p class="next-opening">{title} · {when}</p>\n'
     return mark_safe(  # noqa: S308 - values escaped in the helpers
         f'\n<div class="course-continue" id="course-continue-{course_product.pk}">\n'
         f"{_continue_line(course)}\n{following}\n</div>\n"
     )
+
+
+def _date(value) -> str:
+    """``{{ value|date:"DATE_FORMAT" }}`` before escaping: in the current zone, "" for none."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return date_format(value, "DATE_FORMAT")
+
+
+def _card_state(item) -> str:
+    """The state line of a dashboard card, with the whitespace the template's branches left."""
+    return _card_state_text(item) + ("\n      " if _card_state_has_gap(item) else "")
+
+
+def _card_state_has_gap(item) -> bool:
+    """Every branch but the last ("Ended") ended with the template's line break."""
+    return bool(
+        (item.included_by and item.is_live) or item.state in ("active", "grace")
+        or item.opens_at or item.state == "pending"
+    )  # fmt: skip
+
+
+def _card_state_text(item) -> str:
+    if item.included_by and item.is_live:
+        return _blocktranslate(gettext("Included in %(name)s"), name=item.included_by.name)
+    if item.state == "active" and item.is_complimentary:
+        if item.ends_at:
+            until = _date(item.grant.paid_through)
+            return _blocktranslate(gettext("Complimentary, until %(date)s"), date=until)
+        return escape(gettext("Complimentary"))
+    if item.state == "active":
+        if item.ends_at:
+            until = _date(item.grant.paid_through)
+            return _blocktranslate(gettext("Active, paid through %(date)s"), date=until)
+        return escape(gettext("Active"))
+    if item.state == "grace":
+        until = _date(item.ends_at)
+        return _blocktranslate(gettext("Payment due: access until %(date)s"), date=until)
+    if item.opens_at:
+        return _blocktranslate(gettext("Opens on %(date)s"), date=_date(item.opens_at))
+    if item.state == "pending":
+        return escape(gettext("Waiting for payment"))
+    ended = escape(gettext("Ended"))
+    if item.grant.ended_at:
+        ended += " · " + escape(_date(item.grant.ended_at))
+    return ended
+
+
+@register.simple_tag
+def product_card(item) -> SafeString:
+    """One product of the dashboard (``members/dashboard.html``'s card before issue 20): name
+    and link, state, course progress and "Continue", "Buy again" once it ended."""
+    product = item.product
+    if item.opens_at:
+        css = " pending"
+    elif not item.is_live:
+        css = " ended"
+    else:
+        css = ""
+    name = escape(product.name)
+    title = f'<a href="{escape(item.url)}">{name}</a>' if item.is_live else name
+    parts = [
+        f'<article class="card product-card{css}" data-product="{escape(product.slug)}">\n'
+        f"    <h2>{title}</h2>\n"
+        f'    <p class="muted state">\n      {_card_state(item)}\n    </p>\n    '
+    ]
+    if item.course:
+        parts.append(
+            f"\n      {course_progress(item.course, product)}"
+            f"\n      {course_continue(item.course, product)}\n    "
+        )
+    parts.append("\n    ")
+    if not item.is_live and item.state != "pending":
+        again = escape(gettext("Buy again"))
+        parts.append(
+            f'\n      <p><a class="button" href="{escape(product.get_catalog_url())}">{again}</a>'
+            "</p>\n    "
+        )
+    parts.append("\n  </article>")
+    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
