@@ -11,10 +11,11 @@ The markup is the templates' own, every value escaped (``tests/members/test_outl
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from django import template
-from django.utils import timezone
+from django.core.signals import setting_changed
+from django.utils import timezone, translation
 from django.utils.formats import date_format, localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -23,10 +24,32 @@ from django.utils.translation import gettext
 register = template.Library()
 
 
+MAX_LABELS = 4096
+_opens_on_labels: dict[tuple[date, str | None], str] = {}
+
+
 def opens_on(opens_at) -> str:
-    """``members/_opens_on.html`` in Python: "opens on 24 December" in the member's language."""
-    day = date_format(timezone.localtime(opens_at), "MONTH_DAY_FORMAT")
-    return gettext("opens on %(date)s") % {"date": day}
+    """``members/_opens_on.html`` in Python: "opens on 24 Dec" in the member's language.
+
+    ``MONTH_DAY_FORMAT`` shows the day and month only, so the label depends on the local day
+    and the language: it is formatted once per process, not once per locked lesson and request.
+    """
+    local = timezone.localtime(opens_at)
+    key = (local.date(), translation.get_language())
+    label = _opens_on_labels.get(key)
+    if label is None:
+        day = date_format(local, "MONTH_DAY_FORMAT")
+        label = gettext("opens on %(date)s") % {"date": day}
+        if len(_opens_on_labels) < MAX_LABELS:
+            _opens_on_labels[key] = label
+    return label
+
+
+def _forget_labels(**_kwargs) -> None:
+    _opens_on_labels.clear()  # a test changed formats or languages
+
+
+setting_changed.connect(_forget_labels)
 
 
 class _Labels:

@@ -469,3 +469,18 @@ def test_a_lesson_body_is_sanitized_when_saved_by_every_write_path():
     unknown = Lesson.objects.get(pk=saved.pk)
     unknown.body_html = None  # e.g. a row written by raw SQL: sanitized when shown instead
     assert unknown.body_clean == "<p>Hi</p>"
+
+
+def test_an_opening_label_follows_the_members_zone_and_language_though_formatted_once():
+    from members.templatetags.member_pages import opens_on
+
+    at = BOUGHT_AT.replace(hour=23)  # 1 Nov 23:00 UTC: 2 Nov in Tokyo, 1 Nov in Los Angeles
+    template = Template('{% include "members/_opens_on.html" %}')
+    cases = [("Asia/Tokyo", "en"), ("America/Los_Angeles", "en"), ("Asia/Tokyo", "de"),
+             ("America/Los_Angeles", "nl"), ("Asia/Tokyo", "nl")]  # fmt: skip
+    for _ in range(2):  # the second round comes from the cache
+        for zone, language in cases:
+            with translation.override(language), timezone.override(zone):
+                assert opens_on(at) == template.render(Context({"opens_at": at}))
+    with translation.override("en"), timezone.override("Asia/Tokyo"):
+        assert opens_on(at) == "opens on 2 Nov"
