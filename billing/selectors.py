@@ -25,6 +25,7 @@ from billing.providers.stripe_test_checkout import is_available as test_checkout
 from magazine.models import Tier
 from members.access import LIVE_STATES
 from members.models import AccessGrant, User
+from membership_site.rows import Precompiled
 from products.models import Price
 from products.selectors import products_granted_by
 
@@ -252,14 +253,23 @@ def billing_lines_for_grants(grants: Iterable[AccessGrant]) -> list[BillingLine]
     return list(lines.values())
 
 
-def member_billing_lines(*, member: User) -> list[BillingLine]:
-    """Every subscription of the member, open ones first, newest first (the profile)."""
-    subscriptions = (
-        Subscription.objects.filter(member=member)
+def _member_subscriptions(*, member_pk: int) -> QuerySet[Subscription]:
+    return (
+        Subscription.objects.filter(member_id=member_pk)
         .select_related("order__product", "order__price")
         .annotate(in_plan_group=_in_plan_group("order__product_id"))
         .order_by("-created_at", "-pk")
     )
+
+
+# The profile's statement, compiled once per process (issue 20: compiling it cost more than
+# running it).
+_MEMBER_SUBSCRIPTIONS = Precompiled(_member_subscriptions, member_pk=int)
+
+
+def member_billing_lines(*, member: User) -> list[BillingLine]:
+    """Every subscription of the member, open ones first, newest first (the profile)."""
+    subscriptions = _MEMBER_SUBSCRIPTIONS.run(member_pk=member.pk)
     lines = [
         _line(
             subscription_values={name: getattr(sub, name) for name in SUBSCRIPTION_FIELDS},

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 
 from members.models import AccessGrant
+from membership_site.rows import columns_for, fetch_one
 from products.models import Lesson, Product
 
 State = AccessGrant.State
@@ -199,12 +201,28 @@ def compute_lesson_state(
     return LessonState(LOCKED, opens_at=opens_at)
 
 
+@cache
+def _own_grant_sql(vendor: str) -> str:
+    grant = columns_for(AccessGrant, "g")
+    return (
+        f"SELECT {grant.sql} FROM {AccessGrant._meta.db_table} g "  # noqa: S608 - names from the model
+        "WHERE g.member_id = %s AND g.product_id = %s ORDER BY g.id LIMIT 1"
+    )
+
+
+def _own_grant(*, member_pk: int, product_pk: int) -> AccessGrant | None:
+    """The member's own grant of the product (unique per pair), read on every member page:
+    SQL written once (``membership_site.rows``), not a queryset built per request."""
+    row = fetch_one(_own_grant_sql(connection.vendor), [member_pk, product_pk])
+    return None if row is None else columns_for(AccessGrant, "g").build(row)
+
+
 def grant_for(*, member, product: Product) -> AccessGrant | None:
     """The member's grant of ``product``; for a course without a live grant of its own, the
     grant derived from a membership tier that includes it (``magazine.access``), if any."""
     if not member.is_authenticated:
         return None
-    grant = AccessGrant.objects.filter(member=member, product=product).first()
+    grant = _own_grant(member_pk=member.pk, product_pk=product.pk)
     if product.is_course and (grant is None or grant.state not in LIVE_STATES):
         from magazine.access import course_grant_via_tier
 

@@ -21,6 +21,7 @@ from django.db import transaction
 
 from members.models import StoreCreditEntry, User
 from members.support import SupportError, require_reason
+from membership_site.rows import Precompiled, first_row
 from products.money import ZERO_DECIMAL_CURRENCIES, format_money, to_decimal
 
 Kind = StoreCreditEntry.Kind
@@ -75,9 +76,18 @@ def to_minor_units(amount: str | Decimal, currency: str) -> int:
     return int(minor)
 
 
+# Read on every profile page: compiled once per process (issue 20).
+_LATEST_ENTRY = Precompiled(
+    lambda *, member_pk: first_row(
+        StoreCreditEntry.objects.filter(member_id=member_pk).order_by("-pk")
+    ),
+    member_pk=int,
+)
+
+
 def credit_balance(*, member: User) -> Balance:
     """The member's current balance (one query)."""
-    latest = StoreCreditEntry.objects.filter(member=member).order_by("-pk").first()
+    latest = _LATEST_ENTRY.first(member_pk=member.pk)
     return Balance(latest.balance_after, latest.currency) if latest else Balance(0, "")
 
 

@@ -6,6 +6,7 @@ import zoneinfo
 from functools import cache
 
 from django import forms
+from django.utils.choices import CallableChoiceIterator
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,16 @@ class TimeZoneSelect(forms.Select):
             option = format_html('<option value="{}"', selected)
             html = html.replace(f"{option}>", f"{option} selected>", 1)
         return mark_safe(html)  # noqa: S308 - Django's own rendering, values escaped above
+
+    def use_required_attribute(self, initial) -> bool:
+        """``Select``'s answer, from the first option alone: iterating callable ``choices``
+        normalises all ~600 zones again on every request, only to look at the first."""
+        choices = self.choices
+        if isinstance(choices, CallableChoiceIterator):
+            choices = choices.func()
+        first = next(iter(choices), None)
+        required = forms.Widget.use_required_attribute(self, initial)
+        return required and first is not None and self._choice_has_empty_value(first)
 
 
 class ProfileForm(forms.ModelForm):

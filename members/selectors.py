@@ -25,6 +25,7 @@ from members.access import (
     effective_state,
 )
 from members.models import AccessGrant, LessonProgress
+from membership_site.rows import Precompiled, columns_for, fetch_one, is_storable_id
 from products.models import Download, Lesson, Module, Product
 from products.outline import OutlineLesson, OutlineModule, course_outlines
 
@@ -274,16 +275,20 @@ class DashboardItem:
         return self.grant.ended_unpaid or self.grant.state in LIVE_STATES
 
 
+def _dashboard_grants(*, member_pk: int):
+    """The member's grants of published products, with product (tier, magazine), order and the
+    order's subscription: one statement, compiled once per process (``Precompiled``)."""
+    grants = AccessGrant.objects.filter(member_id=member_pk, product__is_published=True)
+    return with_subscription_of_order(grants).select_related("product__tier__magazine")
+
+
+_DASHBOARD_GRANTS = Precompiled(_dashboard_grants, member_pk=int)
 _ORDER = {AccessGrant.State.ACTIVE: 0, AccessGrant.State.GRACE: 0, AccessGrant.State.PENDING: 1}
 
 
 def dashboard_items(*, member, now: datetime) -> list[DashboardItem]:
     """The member's products: live (active or in grace) first, then pending, then ended."""
-    grants = list(
-        with_subscription_of_order(
-            AccessGrant.objects.filter(member=member, product__is_published=True)
-        ).select_related("product__tier__magazine")
-    )
+    grants = _DASHBOARD_GRANTS.run(member_pk=member.pk)
     grants += _included_courses(grants, now=now)
     states = {id(grant): effective_state(grant, now=now) for grant in grants}
     live_courses = [
@@ -328,28 +333,67 @@ def _included_courses(grants: list[AccessGrant], *, now: datetime) -> list[Acces
     return [grant for grant in included if grant.product_id not in owned]
 
 
-def published_product_or_404(*, slug: str) -> Product:
+def _published_product(*, slug: str):
     products = Product.objects.filter(slug=slug, is_published=True)
-    product = products.select_related("tier__magazine").first()
-    if product is None:
+    return products.select_related("tier__magazine")[:1]  # as .first(): the model's order
+
+
+_PUBLISHED_PRODUCT = Precompiled(_published_product, slug=str)
+
+
+def published_product_or_404(*, slug: str) -> Product:
+    """A published product by slug, with its tier and magazine (SQL compiled once)."""
+    found = _PUBLISHED_PRODUCT.run(slug=slug)
+    if not found:
         raise Http404
-    return product
+    return found[0]
+
+
+@cache
+def _course_lesson_sql(vendor: str) -> str:
+    """``course_lesson_or_404``'s statement, written once (issue 20: the queryset took longer to
+    build and compile than the database took to answer it)."""
+    lesson, module, product = (
+        columns_for(Lesson, "l"),
+        columns_for(Module, "m"),
+        columns_for(Product, "p"),
+    )
+    tables = (
+        f"{Lesson._meta.db_table} l JOIN {Module._meta.db_table} m ON m.id = l.module_id "
+        f"JOIN {Product._meta.db_table} p ON p.id = m.product_id"
+    )
+    return (
+        f"SELECT {lesson.sql}, {module.sql}, {product.sql} FROM {tables} "  # noqa: S608 - names from the models
+        "WHERE l.id = %s AND p.slug = %s AND p.is_published LIMIT 1"
+    )
 
 
 def course_lesson_or_404(*, slug: str, lesson_pk: int) -> Lesson:
-    """A lesson of a published course; another course's lesson or an unknown id is a 404."""
-    lesson = (
-        Lesson.objects.select_related("module__product")
-        .filter(pk=lesson_pk, module__product__slug=slug, module__product__is_published=True)
-        .first()
-    )
-    if lesson is None:
+    """A lesson of a published course, with its module and product; another course's lesson or
+    an unknown id is a 404."""
+    if not is_storable_id(lesson_pk):
         raise Http404
-    return lesson
+    row = fetch_one(_course_lesson_sql(connection.vendor), [lesson_pk, slug])
+    if row is None:
+        raise Http404
+    lesson, module, product = (
+        columns_for(Lesson, "l"),
+        columns_for(Module, "m"),
+        columns_for(Product, "p"),
+    )
+    found = lesson.build(row)
+    found.module = module.build(row, lesson.width)
+    found.module.product = product.build(row, lesson.width + module.width)
+    return found
+
+
+_PRODUCT_DOWNLOADS = Precompiled(
+    lambda *, product_pk: Download.objects.filter(product_id=product_pk), product_pk=int
+)
 
 
 def product_downloads(*, product: Product) -> list[Download]:
-    return list(Download.objects.filter(product=product))
+    return _PRODUCT_DOWNLOADS.run(product_pk=product.pk)
 
 
 def owned_product_ids(*, member, products: Iterable[Product], now: datetime) -> set[int]:

@@ -21,6 +21,7 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
+from django.utils.html import escape
 
 from products.models import Lesson, LessonAttachment, Product
 
@@ -46,6 +47,8 @@ class OutlineLesson:
     is_free_preview: bool
     has_attachments: bool
     url: str  # the member's lesson page
+    title_html: str = ""  # ``title`` and ``url`` escaped for HTML, once per process
+    url_html: str = ""
 
     @property
     def module_id(self) -> int:
@@ -130,7 +133,18 @@ def _load(products: list[Product]) -> list[Outline]:
             module = modules[module_pk] = OutlineModule(module_pk, module_title, position)
         url = reverse("members:lesson", kwargs={"slug": product.slug, "lesson_pk": pk})
         lessons[product.pk].append(
-            OutlineLesson(pk, title, module, drip_days, opens_on, preview, files, url)
+            OutlineLesson(
+                pk,
+                title,
+                module,
+                drip_days,
+                opens_on,
+                preview,
+                files,
+                url,
+                title_html=escape(title),
+                url_html=escape(url),
+            )  # fmt: skip
         )
     return [
         Outline(product.pk, product.outline_version, tuple(lessons[product.pk]))

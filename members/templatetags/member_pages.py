@@ -1,30 +1,75 @@
 """Template tags for the member area's hot paths (issue 20).
 
 A course outline has one row per lesson, and an ``{% include %}`` per row (with its own nested
-include for the opening date) cost more CPU than everything else on a lesson page. The row is
-built here with ``format_html`` instead: the same markup, every value escaped.
+include for the opening date) cost more CPU than everything else on a lesson page; then a
+``format_html`` per piece of each row still did. Rows are now written as plain strings from
+pieces escaped once: the lesson's title and URL when its outline is cached
+(``OutlineLesson.title_html``), the translated labels once per outline, each opening date once.
+The markup is the templates' own, every value escaped (``tests/members/test_outline_cache.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date, datetime
+
 from django import template
-from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.core.signals import setting_changed
+from django.utils import timezone, translation
+from django.utils.formats import date_format, localize
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 register = template.Library()
 
 
+MAX_LABELS = 4096
+_opens_on_labels: dict[tuple[date, str | None], str] = {}
+
+
 def opens_on(opens_at) -> str:
-    """``members/_opens_on.html`` in Python: "opens on 24 December" in the member's language."""
-    day = date_format(timezone.localtime(opens_at), "MONTH_DAY_FORMAT")
-    return gettext("opens on %(date)s") % {"date": day}
+    """``members/_opens_on.html`` in Python: "opens on 24 Dec" in the member's language.
+
+    ``MONTH_DAY_FORMAT`` shows the day and month only, so the label depends on the local day
+    and the language: it is formatted once per process, not once per locked lesson and request.
+    """
+    local = timezone.localtime(opens_at)
+    key = (local.date(), translation.get_language())
+    label = _opens_on_labels.get(key)
+    if label is None:
+        day = date_format(local, "MONTH_DAY_FORMAT")
+        label = gettext("opens on %(date)s") % {"date": day}
+        if len(_opens_on_labels) < MAX_LABELS:
+            _opens_on_labels[key] = label
+    return label
 
 
-@register.simple_tag
-def outline_item(row, current=None, oob=False) -> SafeString:
+def _forget_labels(**_kwargs) -> None:
+    _opens_on_labels.clear()  # a test changed formats or languages
+
+
+setting_changed.connect(_forget_labels)
+
+
+class _Labels:
+    """The row labels of one outline, translated and escaped once; each opening date once."""
+
+    def __init__(self) -> None:
+        self.done = '<span aria-hidden="true">✓ </span>' + escape(gettext("done"))
+        self.preview = escape(gettext("free preview"))
+        self.open = escape(gettext("open"))
+        self.not_included = escape(gettext("not included"))
+        self._opens_on: dict[datetime, str] = {}
+
+    def opens_on(self, opens_at: datetime) -> str:
+        label = self._opens_on.get(opens_at)
+        if label is None:
+            label = self._opens_on[opens_at] = escape(opens_on(opens_at))
+        return label
+
+
+def _row_html(row, *, current_pk: int | None, oob: bool, labels: _Labels) -> str:
     """One lesson of the outline (``members/_outline_item.html``): its link while open, its
     state (done, free preview, open, opening date, not included)."""
     lesson, state = row.lesson, row.state
@@ -36,29 +81,192 @@ def outline_item(row, current=None, oob=False) -> SafeString:
         css = "locked"
     else:
         css = "no-access"
-    is_current = bool(current) and lesson.pk == current.pk
-    if state.is_open:
-        title = format_html('<a href="{}">{}</a>', lesson.get_absolute_url(), lesson.title)
-    else:
-        title = format_html("<span>{}</span>", lesson.title)
     if row.is_done:
-        label = format_html('<span aria-hidden="true">✓ </span>{}', gettext("done"))
+        label = labels.done
     elif state.is_preview:
-        label = format_html("{}", gettext("free preview"))
+        label = labels.preview
     elif state.is_open:
-        label = format_html("{}", gettext("open"))
+        label = labels.open
     elif state.is_locked:
-        label = format_html("{}", opens_on(state.opens_at))
+        label = labels.opens_on(state.opens_at)
     else:
-        label = format_html("{}", gettext("not included"))
-    return format_html(
-        '<li id="lesson-row-{pk}" class="lesson-row {css}{current}" data-lesson="{pk}"{oob}{aria}>'
-        '\n      {title}\n      <small class="lesson-state">{label}</small>\n    </li>',
-        pk=lesson.pk,
-        css=css,
-        current=" current" if is_current else "",
-        oob=mark_safe(' hx-swap-oob="true"') if oob else "",
-        aria=mark_safe(' aria-current="page"') if is_current else "",
-        title=title,
-        label=label,
+        label = labels.not_included
+    if state.is_open:
+        title = f'<a href="{lesson.url_html}">{lesson.title_html}</a>'
+    else:
+        title = f"<span>{lesson.title_html}</span>"
+    current = ' current"' if lesson.pk == current_pk else '"'
+    swap = ' hx-swap-oob="true"' if oob else ""
+    aria = ' aria-current="page"' if lesson.pk == current_pk else ""
+    return (
+        f'<li id="lesson-row-{lesson.pk}" class="lesson-row {css}{current} '
+        f'data-lesson="{lesson.pk}"{swap}{aria}>\n      {title}\n      '
+        f'<small class="lesson-state">{label}</small>\n    </li>'
     )
+
+
+def _pk(current) -> int | None:
+    return current.pk if current else None
+
+
+@register.simple_tag
+def outline_item(row, current=None, oob=False) -> SafeString:
+    """One outline row (the htmx answer to "mark complete" swaps it in)."""
+    return mark_safe(_row_html(row, current_pk=_pk(current), oob=bool(oob), labels=_Labels()))  # noqa: S308 - every value escaped above
+
+
+@register.simple_tag
+def course_outline(course, current=None) -> SafeString:
+    """The whole outline (``members/_outline.html``): modules with their lesson rows."""
+    labels, current_pk = _Labels(), _pk(current)
+    row_html: Callable = _row_html
+    parts = [f'<nav class="outline" aria-label="{escape(gettext("Course outline"))}">\n']
+    for module_row in course.modules:
+        parts.append(f'\n  <h3>{escape(module_row.module.title)}</h3>\n  <ol class="lessons">\n  ')
+        for row in module_row.lessons:
+            parts.append("\n    ")
+            parts.append(row_html(row, current_pk=current_pk, oob=False, labels=labels))
+            parts.append("\n  ")
+        parts.append("\n  </ol>\n")
+    parts.append("\n</nav>")
+    return mark_safe("".join(parts))  # noqa: S308 - every value escaped in _row_html and here
+
+
+def _blocktranslate(translated: str, **values) -> str:
+    """``{% blocktranslate with name=value %}``: the translation as is, each value localized
+    and escaped (``{% translate %}`` text, by contrast, is escaped whole). Callers pass
+    ``gettext("literal")`` so that makemessages finds the text."""
+    return translated % {name: escape(localize(value)) for name, value in values.items()}
+
+
+def _opens_on_html(opens_at: datetime) -> str:
+    """``members/_opens_on.html``: "opens on 24 December" in the member's zone and language."""
+    day = date_format(timezone.localtime(opens_at), "MONTH_DAY_FORMAT")
+    return _blocktranslate(gettext("opens on %(date)s"), date=day)
+
+
+@register.simple_tag
+def course_progress(progress, course_product, oob=False) -> SafeString:
+    """``members/_progress.html``: the course's progress bar and "3 of 20 lessons done"."""
+    done = _blocktranslate(
+        gettext("%(done)s of %(total)s lessons done (%(percent)s%%)"),
+        done=progress.done, total=progress.total, percent=progress.percent,
+    )  # fmt: skip
+    swap = ' hx-swap-oob="true"' if oob else ""
+    return mark_safe(  # noqa: S308 - values escaped above
+        f'<div class="course-progress" id="course-progress-{course_product.pk}"{swap}>\n'
+        f'  <progress value="{progress.percent}" max="100" '
+        f'aria-label="{escape(gettext("Course progress"))}"></progress>\n'
+        f'  <p class="progress-text"><small>{done}</small></p>\n</div>\n'
+    )
+
+
+def _continue_line(course) -> str:
+    if course.continue_row:
+        lesson = course.continue_row.lesson
+        label = _blocktranslate(gettext("Continue: %(title)s"), title=lesson.title)
+        return f'\n  <p><a role="button" href="{lesson.url_html}">{label}</a></p>\n'
+    if course.next_opening:
+        text = escape(gettext("You have done every open lesson."))
+        return f'\n  <p class="up-to-date">{text}</p>\n'
+    if course.total and course.done == course.total:
+        text = escape(gettext("You have finished this course."))
+        return f'\n  <p class="course-finished">{text}</p>\n'
+    return ""
+
+
+@register.simple_tag
+def course_continue(course, course_product) -> SafeString:
+    """``members/_continue.html``: the first open lesson not done yet, else what opens next."""
+    following = ""
+    if course.next_opening:
+        lesson = course.next_opening.lesson
+        title = _blocktranslate(gettext("Next lesson: %(title)s"), title=lesson.title)
+        when = _opens_on_html(course.next_opening.state.opens_at)
+        following = f'\n  <p class="next-opening">{title} · {when}</p>\n'
+    return mark_safe(  # noqa: S308 - values escaped in the helpers
+        f'\n<div class="course-continue" id="course-continue-{course_product.pk}">\n'
+        f"{_continue_line(course)}\n{following}\n</div>\n"
+    )
+
+
+def _date(value) -> str:
+    """``{{ value|date:"DATE_FORMAT" }}`` before escaping: in the current zone, "" for none."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return date_format(value, "DATE_FORMAT")
+
+
+def _card_state(item) -> str:
+    """The state line of a dashboard card, with the whitespace the template's branches left."""
+    return _card_state_text(item) + ("\n      " if _card_state_has_gap(item) else "")
+
+
+def _card_state_has_gap(item) -> bool:
+    """Every branch but the last ("Ended") ended with the template's line break."""
+    return bool(
+        (item.included_by and item.is_live) or item.state in ("active", "grace")
+        or item.opens_at or item.state == "pending"
+    )  # fmt: skip
+
+
+def _card_state_text(item) -> str:
+    if item.included_by and item.is_live:
+        return _blocktranslate(gettext("Included in %(name)s"), name=item.included_by.name)
+    if item.state == "active" and item.is_complimentary:
+        if item.ends_at:
+            until = _date(item.grant.paid_through)
+            return _blocktranslate(gettext("Complimentary, until %(date)s"), date=until)
+        return escape(gettext("Complimentary"))
+    if item.state == "active":
+        if item.ends_at:
+            until = _date(item.grant.paid_through)
+            return _blocktranslate(gettext("Active, paid through %(date)s"), date=until)
+        return escape(gettext("Active"))
+    if item.state == "grace":
+        until = _date(item.ends_at)
+        return _blocktranslate(gettext("Payment due: access until %(date)s"), date=until)
+    if item.opens_at:
+        return _blocktranslate(gettext("Opens on %(date)s"), date=_date(item.opens_at))
+    if item.state == "pending":
+        return escape(gettext("Waiting for payment"))
+    ended = escape(gettext("Ended"))
+    if item.grant.ended_at:
+        ended += " · " + escape(_date(item.grant.ended_at))
+    return ended
+
+
+@register.simple_tag
+def product_card(item) -> SafeString:
+    """One product of the dashboard (``members/dashboard.html``'s card before issue 20): name
+    and link, state, course progress and "Continue", "Buy again" once it ended."""
+    product = item.product
+    if item.opens_at:
+        css = " pending"
+    elif not item.is_live:
+        css = " ended"
+    else:
+        css = ""
+    name = escape(product.name)
+    title = f'<a href="{escape(item.url)}">{name}</a>' if item.is_live else name
+    parts = [
+        f'<article class="card product-card{css}" data-product="{escape(product.slug)}">\n'
+        f"    <h2>{title}</h2>\n"
+        f'    <p class="muted state">\n      {_card_state(item)}\n    </p>\n    '
+    ]
+    if item.course:
+        parts.append(
+            f"\n      {course_progress(item.course, product)}"
+            f"\n      {course_continue(item.course, product)}\n    "
+        )
+    parts.append("\n    ")
+    if not item.is_live and item.state != "pending":
+        again = escape(gettext("Buy again"))
+        parts.append(
+            f'\n      <p><a class="button" href="{escape(product.get_catalog_url())}">{again}</a>'
+            "</p>\n    "
+        )
+    parts.append("\n  </article>")
+    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above

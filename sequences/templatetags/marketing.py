@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from django import template
 
+from membership_site.rows import Precompiled, first_row
 from sequences.models import MarketingPreference
 
 register = template.Library()
+# Read on every profile page: compiled once per process (issue 20).
+_PREFERENCE = Precompiled(
+    lambda *, member_pk: first_row(MarketingPreference.objects.filter(member_id=member_pk)),
+    member_pk=int,
+)
 
 
 @register.inclusion_tag("sequences/_profile_marketing.html", takes_context=True)
 def marketing_preference_section(context) -> dict:
     member = context["request"].user
-    preference = MarketingPreference.objects.filter(member_id=member.pk).first()
+    preference = _PREFERENCE.first(member_pk=member.pk)
     return {
         "subscribed": preference is None or preference.is_subscribed,
         "csrf_token": context.get("csrf_token"),

@@ -315,6 +315,131 @@ def test_the_outline_row_tag_writes_what_the_old_template_wrote(language):
                     assert new.render(Context(context)) == old.render(Context(context))
 
 
+# ``members/_outline.html`` before the whole outline became one tag, with the row as above.
+OLD_OUTLINE = (
+    '{% load i18n %}<nav class="outline" aria-label="{% translate \'Course outline\' %}">\n'
+    "{% for module_row in course.modules %}\n  <h3>{{ module_row.module.title }}</h3>\n"
+    '  <ol class="lessons">\n  {% for row in module_row.lessons %}\n    '
+    + OLD_OUTLINE_ITEM.removeprefix("{% load i18n %}")
+    + "\n  {% endfor %}\n  </ol>\n{% endfor %}\n</nav>\n"
+)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "nl"])
+def test_the_outline_tag_writes_what_the_old_template_wrote(language):
+    from members.selectors import CourseProgress, ModuleRow
+
+    product = CourseFactory(slug="outline-check")
+    first, second = ModuleFactory(product=product, title="A & B"), ModuleFactory(product=product)
+    lessons = [LessonFactory(module=module, title=f"<L{n}> & co") for n, module in
+               enumerate([first, first, second, second, second])]  # fmt: skip
+    items = course_outline(Product.objects.get(pk=product.pk)).lessons
+    opens_at = BOUGHT_AT + timedelta(days=3)
+    states = [
+        LessonState("open"), LessonState("open", is_preview=True), LessonState("no_access"),
+        LessonState("locked", opens_at=opens_at), LessonState("locked", opens_at=opens_at),
+    ]  # fmt: skip
+    rows = [
+        LessonRow(lesson=item, state=state, is_done=number == 0, last_viewed_at=None)
+        for number, (item, state) in enumerate(zip(items, states, strict=True))
+    ]
+    modules = [ModuleRow(items[0].module, rows[:2]), ModuleRow(items[2].module, rows[2:])]
+    course = CourseProgress(rows, modules, 1, 5, None, None)
+    new = Template('{% include "members/_outline.html" %}')
+    old = Template(OLD_OUTLINE)
+    with translation.override(language), timezone.override("Asia/Tokyo"):
+        for current in (None, lessons[1], lessons[3]):
+            context = {"course": course, "current": current}
+            assert new.render(Context(context)) == old.render(Context(context))
+        marked = new.render(Context({"course": course, "current": lessons[3]}))
+    assert marked.count('aria-current="page"') == 1
+
+
+# ``members/_progress.html`` and ``members/_continue.html`` (with ``_opens_on.html`` inlined) before
+# they became tags.
+OLD_PROGRESS = (
+    '{% load i18n %}<div class="course-progress" id="course-progress-{{'
+    ' course_product.pk }}"{% if oob %} hx-swap-oob="true"{% endif %}>\n'
+    '  <progress value="{{ progress.percent }}" max="100" aria-label="{% translate'
+    " 'Course progress' %}\"></progress>\n"
+    '  <p class="progress-text"><small>{% blocktranslate with done=progress.done'
+    " total=progress.total percent=progress.percent %}{{ done }} of {{ total }}"
+    " lessons done ({{ percent }}%){% endblocktranslate %}</small></p>\n"
+    "</div>\n"
+)
+OLD_CONTINUE = (
+    '{% load i18n %}{# "Continue" for a course: the first open lesson not done yet,'
+    " else what opens next. #}\n"
+    '<div class="course-continue" id="course-continue-{{ course_product.pk }}">\n'
+    "{% if course.continue_row %}\n"
+    '  <p><a role="button" href="{{ course.continue_row.lesson.get_absolute_url'
+    ' }}">{% blocktranslate with title=course.continue_row.lesson.title %}Continue:'
+    " {{ title }}{% endblocktranslate %}</a></p>\n"
+    "{% elif course.next_opening %}\n"
+    '  <p class="up-to-date">{% translate "You have done every open lesson." %}</p>\n'
+    "{% elif course.total and course.done == course.total %}\n"
+    '  <p class="course-finished">{% translate "You have finished this course."'
+    " %}</p>\n"
+    "{% endif %}\n"
+    "{% if course.next_opening %}\n"
+    '  <p class="next-opening">{% blocktranslate with'
+    " title=course.next_opening.lesson.title %}Next lesson: {{ title }}{%"
+    " endblocktranslate %} · {% with opens_at=course.next_opening.state.opens_at"
+    ' %}{% blocktranslate with date=opens_at|date:"MONTH_DAY_FORMAT" %}opens on {{'
+    " date }}{% endblocktranslate %}{% endwith %}</p>\n"
+    "{% endif %}\n"
+    "</div>\n"
+)
+
+
+def progress_cases(items):
+    """Courses in every state the dashboard and the outline show: just started, half done with
+    a lesson to open, every open lesson done, finished, empty."""
+    from members.selectors import CourseProgress
+
+    opens_at = BOUGHT_AT + timedelta(days=3)
+    done = LessonRow(lesson=items[0], state=LessonState("open"), is_done=True, last_viewed_at=None)
+    todo = LessonRow(lesson=items[1], state=LessonState("open"), is_done=False, last_viewed_at=None)
+    locked = LessonRow(
+        lesson=items[2], state=LessonState("locked", opens_at=opens_at), is_done=False,
+        last_viewed_at=None,
+    )  # fmt: skip
+    return [
+        CourseProgress([todo, locked], [], 0, 2, todo, locked),
+        CourseProgress([done, todo, locked], [], 1, 3, todo, locked),
+        CourseProgress([done, locked], [], 1, 2, None, locked),
+        CourseProgress([done], [], 1, 1, None, None),
+        CourseProgress([], [], 0, 0, None, None),
+        CourseProgress([todo], [], 0, 1, todo, None),
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "nl"])
+def test_the_progress_and_continue_tags_write_what_the_old_templates_wrote(language):
+    product = CourseFactory(slug="progress-check")
+    module = ModuleFactory(product=product)
+    for number in range(3):
+        LessonFactory(module=module, title=f"<L{number}> & co", position=number)
+    items = course_outline(Product.objects.get(pk=product.pk)).lessons
+    pairs = [
+        ("{% load member_pages %}{% course_progress progress course_product oob %}", OLD_PROGRESS),
+        ("{% load member_pages %}{% course_continue course course_product %}", OLD_CONTINUE),
+    ]
+    with translation.override(language), timezone.override("Asia/Tokyo"):
+        for course in progress_cases(items):
+            for oob in (False, True):
+                context = {
+                    "progress": course,
+                    "course": course,
+                    "course_product": product,
+                    "oob": oob,
+                }
+                for new, old in pairs:
+                    assert Template(new).render(Context(context)) == Template(old).render(
+                        Context(context)
+                    )
+
+
 @pytest.mark.parametrize("value", ["Europe/Berlin", "America/Los_Angeles", "Nowhere/Else", None])
 def test_the_time_zone_select_writes_what_djangos_select_wrote(value):
     field = ProfileForm.base_fields["time_zone"]
@@ -344,3 +469,18 @@ def test_a_lesson_body_is_sanitized_when_saved_by_every_write_path():
     unknown = Lesson.objects.get(pk=saved.pk)
     unknown.body_html = None  # e.g. a row written by raw SQL: sanitized when shown instead
     assert unknown.body_clean == "<p>Hi</p>"
+
+
+def test_an_opening_label_follows_the_members_zone_and_language_though_formatted_once():
+    from members.templatetags.member_pages import opens_on
+
+    at = BOUGHT_AT.replace(hour=23)  # 1 Nov 23:00 UTC: 2 Nov in Tokyo, 1 Nov in Los Angeles
+    template = Template('{% include "members/_opens_on.html" %}')
+    cases = [("Asia/Tokyo", "en"), ("America/Los_Angeles", "en"), ("Asia/Tokyo", "de"),
+             ("America/Los_Angeles", "nl"), ("Asia/Tokyo", "nl")]  # fmt: skip
+    for _ in range(2):  # the second round comes from the cache
+        for zone, language in cases:
+            with translation.override(language), timezone.override(zone):
+                assert opens_on(at) == template.render(Context({"opens_at": at}))
+    with translation.override("en"), timezone.override("Asia/Tokyo"):
+        assert opens_on(at) == "opens on 2 Nov"

@@ -1,0 +1,66 @@
+"""``base.html``'s head, header and footer come from a per-process cache (issue 20): every page
+shows what the template wrote before, for each language, brand, login state and path, and each
+request carries its own CSRF token."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.middleware.csrf import _unmask_cipher_token, get_token
+from django.template import engines
+from django.test import RequestFactory
+from django.utils import translation
+from django.utils.html import escape
+
+from branding.models import Branding
+from branding.selectors import forget_brand
+from members.models import User
+from tests.members.helpers import make_member
+
+pytestmark = pytest.mark.django_db
+OLD_BASE = (
+    Path(__file__).parent.parent / "fixtures/templates/base_before_site_chrome.html"
+).read_text()
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def page(template: str, *, user, path: str, language: str) -> tuple[str, object]:
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    request = RequestFactory().get(path)
+    request.user = user or AnonymousUser()
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    with translation.override(language):
+        return engines["django"].from_string(template).render({}, request), request
+
+
+def tokens_of(html: str, request) -> list[str]:
+    """The page's CSRF tokens, each checked to belong to the request's secret."""
+    found = TOKEN.findall(html)
+    secret = _unmask_cipher_token(get_token(request))
+    assert all(_unmask_cipher_token(token) == secret for token in found)
+    return found
+
+
+@pytest.mark.parametrize("language", ["en", "de", "nl"])
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_the_cached_chrome_writes_what_the_old_base_template_wrote(language, logged_in):
+    Branding.objects.update_or_create(
+        slot=1,
+        defaults={"site_name": "Ada's <Coaching>", "imprint_url": "https://x.test/i?a=1&b=2"},
+    )
+    forget_brand()
+    user: User | None = make_member() if logged_in else None
+    for path in ("/members/", '/members/?next=<b>&x="1"', "/members/"):  # the last: cached
+        new, new_request = page(
+            '{% extends "base.html" %}', user=user, path=path, language=language
+        )
+        old, old_request = page(OLD_BASE, user=user, path=path, language=language)
+        new_tokens, old_tokens = tokens_of(new, new_request), tokens_of(old, old_request)
+        assert len(new_tokens) == len(old_tokens) == (2 if logged_in else 1)
+        assert TOKEN.sub("", new) == TOKEN.sub("", old)
+        assert f'name="next" type="hidden" value="{escape(new_request.get_full_path())}"' in new
