@@ -80,3 +80,26 @@ def test_the_benchmarks_measure_the_worker_that_compose_runs():
 
     assert f"--pool={WORKER_POOL}" in command
     assert f"--concurrency={WORKER_CONCURRENCY}" in command
+
+
+def test_a_kept_connection_that_died_while_the_worker_waited_is_replaced(postgres_only):
+    """A database restart or an idle timeout ends the worker's kept connection; the next task
+    opens a new one instead of failing on its first query."""
+    from django.db import connections
+
+    _connected_database_session()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
+
+    _run_task_hooks(DjangoWorkerFixup(app))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
