@@ -10,6 +10,7 @@ would. A context without them (no request, no token) is rendered as usual, uncac
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections import OrderedDict
 
@@ -24,8 +25,11 @@ from django.utils.safestring import SafeString, mark_safe
 register = template.Library()
 
 MAX_ENTRIES = 256
-_TOKEN = "csrfTokenStandInForTheSiteChrome"  # noqa: S105 - a stand-in; escaping leaves it as is
-_PATH = "pathStandInForTheSiteChrome"
+# Stand-ins drawn at random per process (letters and digits: escaping leaves them as they are),
+# so that no text a creator types into the brand (a footer link, say) can name one and have
+# each visitor's CSRF token written into it.
+_TOKEN = "csrf" + secrets.token_hex(16)
+_PATH = "path" + secrets.token_hex(16)
 _cache: OrderedDict[tuple, str] = OrderedDict()
 _lock = threading.Lock()
 
@@ -45,7 +49,7 @@ def _key(name: str, context) -> tuple | None:
     key = (
         name, translation.get_language(), context.get("LANGUAGE_CODE"), context.get("branding"),
         bool(getattr(user, "is_authenticated", False)), timezone.localtime().year,
-        get_urlconf(), get_script_prefix(),
+        get_urlconf(), get_script_prefix(), context.autoescape,
     )  # fmt: skip
     try:
         hash(key)

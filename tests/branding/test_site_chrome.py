@@ -64,3 +64,18 @@ def test_the_cached_chrome_writes_what_the_old_base_template_wrote(language, log
         assert len(new_tokens) == len(old_tokens) == (2 if logged_in else 1)
         assert TOKEN.sub("", new) == TOKEN.sub("", old)
         assert f'name="next" type="hidden" value="{escape(new_request.get_full_path())}"' in new
+
+
+def test_a_brand_link_cannot_ask_for_the_visitors_csrf_token():
+    """The stand-ins the cached chrome replaces are not guessable: a footer link a creator
+    types in is shown as typed, never with the visitor's token written into it."""
+    from branding.templatetags import site_chrome
+
+    for stand_in in ("csrfTokenStandInForTheSiteChrome", site_chrome._TOKEN[:4] + "0" * 32):
+        link = f"https://x.test/?t={stand_in}"
+        Branding.objects.update_or_create(slot=1, defaults={"imprint_url": link})
+        forget_brand()
+        html, request = page('{% extends "base.html" %}', user=None, path="/", language="en")
+
+        assert f'href="{link}"' in html
+        assert len(tokens_of(html, request)) == 1
