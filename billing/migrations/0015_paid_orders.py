@@ -7,17 +7,31 @@ from django.db import migrations, models
 COLUMNS = "order_id, member_id, product_id, provider, currency, is_test, first_paid_at, last_paid_at"
 
 # PostgreSQL: statement-level triggers with transition tables (one statement per bulk insert).
-# New payments only ever widen an order's span (LEAST/GREATEST against the row as committed, so
-# two concurrent payments of one order both count); an update or delete recomputes the orders
-# it touched, after locking their rows, so a statement started later sees the other's payment.
+# Both paths first take a transaction-level advisory lock per order (sorted, so two statements
+# never wait on each other in a circle), held until commit: a second writer of the same order
+# waits for the first to commit and then, in a statement started after it, sees its payments.
+# New payments widen an order's row against the row as committed (LEAST/GREATEST, the same
+# grouping as MIN/BOOL_OR); an update or delete recomputes the orders it touched.
 POSTGRESQL = f"""
+CREATE OR REPLACE FUNCTION billing_paidorder_lock(order_ids bigint[]) RETURNS void AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(1515, mod(id, 2147483647)::int)
+    FROM (SELECT DISTINCT unnest(order_ids) AS id ORDER BY 1) AS ids;
+END $$ LANGUAGE plpgsql;
+
 CREATE OR REPLACE FUNCTION billing_paidorder_insert() RETURNS trigger AS $$
 BEGIN
+    PERFORM billing_paidorder_lock(ARRAY(SELECT order_id FROM new_payments WHERE amount > 0));
     INSERT INTO billing_paidorder ({COLUMNS})
     SELECT order_id, MIN(member_id), MIN(product_id), MIN(provider), MIN(currency),
            BOOL_OR(is_test), MIN(paid_at), MAX(paid_at)
     FROM new_payments WHERE amount > 0 GROUP BY order_id
     ON CONFLICT (order_id) DO UPDATE SET
+        member_id = LEAST(billing_paidorder.member_id, EXCLUDED.member_id),
+        product_id = LEAST(billing_paidorder.product_id, EXCLUDED.product_id),
+        provider = LEAST(billing_paidorder.provider, EXCLUDED.provider),
+        currency = LEAST(billing_paidorder.currency, EXCLUDED.currency),
+        is_test = billing_paidorder.is_test OR EXCLUDED.is_test,
         first_paid_at = LEAST(billing_paidorder.first_paid_at, EXCLUDED.first_paid_at),
         last_paid_at = GREATEST(billing_paidorder.last_paid_at, EXCLUDED.last_paid_at);
     RETURN NULL;
@@ -28,7 +42,7 @@ BEGIN
     IF order_ids IS NULL OR cardinality(order_ids) = 0 THEN
         RETURN;
     END IF;
-    PERFORM 1 FROM billing_paidorder WHERE order_id = ANY(order_ids) ORDER BY order_id FOR UPDATE;
+    PERFORM billing_paidorder_lock(order_ids);
     DELETE FROM billing_paidorder AS po WHERE po.order_id = ANY(order_ids) AND NOT EXISTS (
         SELECT 1 FROM billing_payment AS p WHERE p.order_id = po.order_id AND p.amount > 0);
     INSERT INTO billing_paidorder ({COLUMNS})
@@ -81,6 +95,7 @@ DROP FUNCTION IF EXISTS billing_paidorder_insert();
 DROP FUNCTION IF EXISTS billing_paidorder_update();
 DROP FUNCTION IF EXISTS billing_paidorder_delete();
 DROP FUNCTION IF EXISTS billing_paidorder_refresh(bigint[]);
+DROP FUNCTION IF EXISTS billing_paidorder_lock(bigint[]);
 """
 
 # SQLite (one writer at a time): row-level triggers. Datetimes are ISO text in UTC, so MIN and
@@ -98,6 +113,11 @@ SQLITE = [
     f"INSERT INTO billing_paidorder ({COLUMNS}) VALUES (NEW.order_id, NEW.member_id, "
     "NEW.product_id, NEW.provider, NEW.currency, NEW.is_test, NEW.paid_at, NEW.paid_at) "
     "ON CONFLICT (order_id) DO UPDATE SET "
+    "member_id = MIN(member_id, excluded.member_id), "
+    "product_id = MIN(product_id, excluded.product_id), "
+    "provider = MIN(provider, excluded.provider), "
+    "currency = MIN(currency, excluded.currency), "
+    "is_test = MAX(is_test, excluded.is_test), "
     "first_paid_at = MIN(first_paid_at, excluded.first_paid_at), "
     "last_paid_at = MAX(last_paid_at, excluded.last_paid_at); END;",
     "CREATE TRIGGER billing_paidorder_update AFTER UPDATE ON billing_payment "
