@@ -117,7 +117,8 @@ def outline_item(row, current=None, oob=False) -> SafeString:
 
 @register.simple_tag
 def course_outline(course, current=None) -> SafeString:
-    """The whole outline (``members/_outline.html``): modules with their lesson rows."""
+    """The whole outline (once the template ``members/_outline.html``): modules with their
+    lesson rows."""
     labels, current_pk = _Labels(), _pk(current)
     row_html: Callable = _row_html
     parts = [f'<nav class="outline" aria-label="{escape(gettext("Course outline"))}">\n']
@@ -177,7 +178,8 @@ def _continue_line(course) -> str:
 
 @register.simple_tag
 def course_continue(course, course_product) -> SafeString:
-    """``members/_continue.html``: the first open lesson not done yet, else what opens next."""
+    """ "Continue" (once the template ``members/_continue.html``): the first open lesson not done
+    yet, else what opens next."""
     following = ""
     if course.next_opening:
         lesson = course.next_opening.lesson

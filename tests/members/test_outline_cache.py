@@ -345,7 +345,7 @@ def test_the_outline_tag_writes_what_the_old_template_wrote(language):
     ]
     modules = [ModuleRow(items[0].module, rows[:2]), ModuleRow(items[2].module, rows[2:])]
     course = CourseProgress(rows, modules, 1, 5, None, None)
-    new = Template('{% include "members/_outline.html" %}')
+    new = Template("{% load member_pages %}{% course_outline course current %}\n")
     old = Template(OLD_OUTLINE)
     with translation.override(language), timezone.override("Asia/Tokyo"):
         for current in (None, lessons[1], lessons[3]):
