@@ -7,4 +7,9 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from membership_site import static_check  # noqa: F401 - registers the system check
+        from membership_site.pg_loaders import use_c_timestamp_loader
+
+        connection_created.connect(use_c_timestamp_loader, dispatch_uid="c-timestamp-loader")
