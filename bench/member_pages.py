@@ -5,8 +5,9 @@ gunicorn with 16 concurrent clients on loopback (wrk when installed, else Python
 Pages: the dashboard, a lesson, a course outline, the profile, a membership's issues page and
 one of its posts. The member owns 10 courses of 20 lessons, with progress on half of them, and
 a membership tier of a magazine with 500 posts over five years (issue 18). Production settings
-(DEBUG off, collected static files); the clients send a session cookie made beforehand. Every
-response is checked (status and content); a wrong answer makes the exit status 1.
+(DEBUG off, collected static files); the clients send the cookies a member's browser has after
+its first page: a session made beforehand and a CSRF cookie. Every response is checked (status
+and content); a wrong answer makes the exit status 1.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench REDIS_URL=redis://127.0.0.1:6379/0 \
         .venv/bin/python bench/member_pages.py            # add --cpu-only to skip gunicorn
@@ -86,7 +87,10 @@ def prepare_magazine(member, now) -> tuple[str, str]:
 
 
 def prepare() -> tuple[str, list[tuple[str, str]]]:
-    """Data and a logged-in session; returns (session cookie, [(page, path)])."""
+    """Data and a logged-in session; returns (Cookie header, [(page, path)]).
+
+    The header carries what a member's browser sends once it has seen one page: the session
+    and the CSRF cookie (without it, Django makes and sets a new CSRF secret on every page)."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
@@ -157,7 +161,11 @@ def prepare() -> tuple[str, list[tuple[str, str]]]:
         Page("magazine issues (500 posts)", issues, {'class="post-row': 20}),
         Page("magazine post", post, {"<p>Body</p>": 20}),
     ]  # fmt: skip
-    return session.session_key, pages
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS
+    from django.utils.crypto import get_random_string
+
+    csrf = get_random_string(32, CSRF_ALLOWED_CHARS)
+    return f"sessionid={session.session_key}; csrftoken={csrf}", pages
 
 
 class Page(NamedTuple):
@@ -191,7 +199,7 @@ def in_process(pages: list[Page], cookie: str, requests: int) -> tuple[dict, lis
 
     def call(path: str) -> tuple[int, str]:
         environ = factory._base_environ(
-            PATH_INFO=path, REQUEST_METHOD="GET", HTTP_COOKIE=f"sessionid={cookie}",
+            PATH_INFO=path, REQUEST_METHOD="GET", HTTP_COOKIE=cookie,
             HTTP_HOST="127.0.0.1", SERVER_NAME="127.0.0.1",
         )  # fmt: skip
         status: list[str] = []
@@ -233,7 +241,7 @@ def hammer(port: int, path: str, cookie: str, seconds: float) -> tuple[list[floa
         bad = 0
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            conn.request("GET", path, headers={"Cookie": f"sessionid={cookie}"})
+            conn.request("GET", path, headers={"Cookie": cookie})
             response = conn.getresponse()
             response.read()
             mine.append(time.perf_counter() - started)
@@ -261,7 +269,7 @@ def run_wrk(port: int, path: str, cookie: str, seconds: float) -> tuple[float, f
     """(requests/s, p50 ms, p99 ms, responses not 2xx/3xx) measured by wrk."""
     output = subprocess.run(
         ["wrk", "-t2", f"-c{CLIENTS}", f"-d{seconds:.0f}s", "--latency",
-         "-H", f"Cookie: sessionid={cookie}", f"http://127.0.0.1:{port}{path}"],
+         "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     lines = {line.split()[0]: line.split() for line in output.splitlines() if line.split()}
@@ -287,6 +295,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="per page under load")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--requests", type=int, default=300, help="in-process calls per page")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--gunicorn", default="", help="more gunicorn options, e.g. '-k sync'")
+    parser.add_argument("--pages", default="", help="only pages whose label starts so (a,b)")
     parser.add_argument("--cpu-only", action="store_true", help="no gunicorn run")
     args = parser.parse_args()
     if use_throwaway_database("pages") is None:
@@ -297,6 +308,8 @@ def main() -> int:
     from django.db import connection
 
     cookie, pages = prepare()
+    if args.pages:
+        pages = [page for page in pages if page.label.startswith(tuple(args.pages.split(",")))]
     print(
         f"{os.cpu_count()} CPUs, load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}; "
         f"sessions {settings.SESSION_ENGINE.rsplit('.', 1)[-1]}, "
@@ -318,7 +331,7 @@ def main() -> int:
     header = f"{'page':30} {'CPU ms/req':>10} {'queries':>7}"
     if load:
         header += f" {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}   ({tool}, {CLIENTS} connections, "
-        header += f"gunicorn {args.workers} workers x 4 threads)"
+        header += f"gunicorn {args.workers} workers x {args.threads} threads)"
     print(header)
     for page in pages:
         cpu_ms, queries = cpu[page.label]
@@ -338,7 +351,8 @@ def under_load(pages: list[Page], cookie: str, args) -> dict:
     env = {**os.environ, **ENV, "SITE_URL": f"http://127.0.0.1:{port}"}
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "membership_site.wsgi", "-b", f"127.0.0.1:{port}",
-         "-w", str(args.workers), "-k", "gthread", "--threads", "4", "--log-level", "warning"],
+         "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads), "--log-level", "warning",
+         *args.gunicorn.split()],
         cwd=ROOT, env=env,
     )  # fmt: skip
     results = {}
