@@ -88,6 +88,19 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple | None:
         return cursor.fetchone()
 
 
+def _param_key(value: Any) -> tuple:
+    """How a stand-in is recognised among a statement's parameters: by type (``True`` is not
+    ``1``), an int subclass a driver wraps integers in counting as int."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (int, int(value))
+    return (type(value), value)
+
+
+def _wrapper(value: Any) -> type | None:
+    """The driver's type a stand-in came wrapped in, None for a plain int or str."""
+    return None if type(value) in (int, str) else type(value)
+
+
 class Precompiled:
     """A queryset compiled to SQL once per thread and database, then run with new values.
 
@@ -115,16 +128,27 @@ class Precompiled:
             raise ValueError("Precompiled supports plain and select_related querysets only")
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
-        by_value = {(type(value), value): name for name, value in stand_ins.items()}
-        slots = [(index, by_value[type(value), value]) for index, value in enumerate(params)
-                 if (type(value), value) in by_value]  # fmt: skip
-        if {name for _index, name in slots} != set(self._names):
+        by_value = {_param_key(value): name for name, value in stand_ins.items()}
+        # A value expression's int comes wrapped in the driver's type (psycopg's ``Int4``):
+        # found by its value, and the caller's value is wrapped alike on each run.
+        slots = [
+            (index, by_value[_param_key(value)], _wrapper(value))
+            for index, value in enumerate(params)
+            if _param_key(value) in by_value
+        ]
+        if {name for _index, name, _wrap in slots} != set(self._names):
             raise ValueError("a stand-in value did not reach the SQL")
         klass_info, select = compiler.klass_info, compiler.select
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         init_list = [column[0].target.attname for column in select[start:end]]
         populators = get_related_populators(klass_info, select, using)
-        return sql, list(params), slots, compiler, (start, end, init_list, populators)
+        # The columns' converters, which ``results_iter`` would look up again on every run.
+        columns = [column[0] for column in select[: compiler.col_count]]
+        if compiler.has_composite_fields(columns):
+            raise ValueError("Precompiled does not read composite primary keys")
+        converters = compiler.get_converters(columns)
+        built = (start, end, init_list, populators, converters)
+        return sql, list(params), slots, compiler, built
 
     def run(self, **values: int | str) -> list[Model]:
         using = "default"
@@ -132,16 +156,18 @@ class Precompiled:
         compiled = cache.get(key)
         if compiled is None:
             compiled = cache[key] = self._compile(using)
-        sql, params, slots, compiler, (start, end, init_list, populators) = compiled
+        sql, params, slots, compiler, (start, end, init_list, populators, converters) = compiled
         params = list(params)
-        for index, name in slots:
-            params[index] = values[name]
+        for index, name, wrap in slots:
+            params[index] = values[name] if wrap is None else wrap(values[name])
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         model, annotations = compiler.klass_info["model"], compiler.annotation_col_map or {}
         found = []
-        for row in compiler.results_iter([rows]):
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        for row in rows:
             instance = model.from_db(using, init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, instance)
