@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import connection
 from django.db.models import DateTimeField, Value
@@ -28,6 +28,9 @@ from members.models import AccessGrant, LessonProgress
 from membership_site.rows import Precompiled, columns_for, fetch_one, is_storable_id
 from products.models import Download, Lesson, Module, Product
 from products.outline import OutlineLesson, OutlineModule, course_outlines
+
+if TYPE_CHECKING:
+    from members.course_summary import CourseSummary
 
 VIEW_REFRESH = timedelta(minutes=5)  # how stale a repeated view may be before it is written
 
@@ -236,7 +239,7 @@ class DashboardItem:
     grant: AccessGrant
     state: str
     ends_at: datetime | None
-    course: CourseProgress | None
+    course: CourseProgress | CourseSummary | None
     billing: BillingLine | None = None  # the subscription that pays for it, if any
 
     @property
@@ -287,7 +290,12 @@ _ORDER = {AccessGrant.State.ACTIVE: 0, AccessGrant.State.GRACE: 0, AccessGrant.S
 
 
 def dashboard_items(*, member, now: datetime) -> list[DashboardItem]:
-    """The member's products: live (active or in grace) first, then pending, then ended."""
+    """The member's products: live (active or in grace) first, then pending, then ended.
+
+    A course's card needs only its summary (``members.course_summary``), not a row per lesson.
+    """
+    from members.course_summary import summarise_course
+
     grants = _DASHBOARD_GRANTS.run(member_pk=member.pk)
     grants += _included_courses(grants, now=now)
     states = {id(grant): effective_state(grant, now=now) for grant in grants}
@@ -296,21 +304,24 @@ def dashboard_items(*, member, now: datetime) -> list[DashboardItem]:
         for grant in grants
         if grant.product.is_course and states[id(grant)] in LIVE_STATES
     ]
-    data = load_course_data(member=member, products=live_courses)
+    # By id, as ``grant.product in live_courses`` compared: an ended grant of a course the
+    # member also holds through a tier shows its progress too.
+    live_course_ids = {product.pk for product in live_courses}
+    data, tz = load_course_data(member=member, products=live_courses), member.zone
     items = [
         DashboardItem(
             product=grant.product,
             grant=grant,
             state=states[id(grant)],
             ends_at=access_ends_at(grant),
-            course=build_course_progress(
-                member=member,
+            course=summarise_course(
                 grant=grant,
                 lessons=data.lessons_by_product.get(grant.product_id, []),
                 data=data,
+                tz=tz,
                 now=now,
             )
-            if grant.product in live_courses
+            if grant.product_id in live_course_ids
             else None,
             billing=billing_line_for_grant(grant) if grant.pk else None,
         )

@@ -45,8 +45,40 @@ def opens_on(opens_at) -> str:
     return label
 
 
+class _CardLabels:
+    """The dashboard card's fixed texts in one language, translated once per process: escaped
+    where the template's ``{% translate %}`` escaped them, as is where ``{% blocktranslate %}``
+    fills them in with escaped values."""
+
+    def __init__(self) -> None:
+        self.course_progress = escape(gettext("Course progress"))
+        self.up_to_date = escape(gettext("You have done every open lesson."))
+        self.finished = escape(gettext("You have finished this course."))
+        self.buy_again = escape(gettext("Buy again"))
+        self.active = escape(gettext("Active"))
+        self.continue_to = gettext("Continue: %(title)s")
+        self.next_lesson = gettext("Next lesson: %(title)s")
+        self.included_in = gettext("Included in %(name)s")
+        self.lessons_done = gettext("%(done)s of %(total)s lessons done (%(percent)s%%)")
+
+
+_card_labels: dict[str | None, _CardLabels] = {}
+_lessons_done: dict[tuple[str | None, int, int], str] = {}
+_opens_on_html_labels: dict[tuple[date, str | None], str] = {}
+
+
+def _labels() -> _CardLabels:
+    language = translation.get_language()
+    labels = _card_labels.get(language)
+    if labels is None:
+        labels = _card_labels[language] = _CardLabels()
+    return labels
+
+
 def _forget_labels(**_kwargs) -> None:
-    _opens_on_labels.clear()  # a test changed formats or languages
+    # A test changed formats or languages.
+    for labels in (_opens_on_labels, _card_labels, _lessons_done, _opens_on_html_labels):
+        labels.clear()
 
 
 setting_changed.connect(_forget_labels)
@@ -141,38 +173,54 @@ def _blocktranslate(translated: str, **values) -> str:
 
 
 def _opens_on_html(opens_at: datetime) -> str:
-    """``members/_opens_on.html``: "opens on 24 December" in the member's zone and language."""
-    day = date_format(timezone.localtime(opens_at), "MONTH_DAY_FORMAT")
-    return _blocktranslate(gettext("opens on %(date)s"), date=day)
+    """``members/_opens_on.html``: "opens on 24 December" in the member's zone and language,
+    formatted once per process per local day and language (as ``opens_on``)."""
+    local = timezone.localtime(opens_at)
+    key = (local.date(), translation.get_language())
+    html = _opens_on_html_labels.get(key)
+    if html is None:
+        day = date_format(local, "MONTH_DAY_FORMAT")
+        html = _blocktranslate(gettext("opens on %(date)s"), date=day)
+        if len(_opens_on_html_labels) < MAX_LABELS:
+            _opens_on_html_labels[key] = html
+    return html
+
+
+def _lessons_done_html(done: int, total: int, percent: int, labels: _CardLabels) -> str:
+    """ "3 of 20 lessons done (15%)", numbers localized as ``{% blocktranslate %}`` does: once
+    per process per language and pair of counts (the percentage follows from them)."""
+    key = (translation.get_language(), done, total)
+    html = _lessons_done.get(key)
+    if html is None:
+        html = _blocktranslate(labels.lessons_done, done=done, total=total, percent=percent)
+        if len(_lessons_done) < MAX_LABELS:
+            _lessons_done[key] = html
+    return html
 
 
 @register.simple_tag
 def course_progress(progress, course_product, oob=False) -> SafeString:
     """``members/_progress.html``: the course's progress bar and "3 of 20 lessons done"."""
-    done = _blocktranslate(
-        gettext("%(done)s of %(total)s lessons done (%(percent)s%%)"),
-        done=progress.done, total=progress.total, percent=progress.percent,
-    )  # fmt: skip
+    labels = _labels()
+    done = _lessons_done_html(progress.done, progress.total, progress.percent, labels)
     swap = ' hx-swap-oob="true"' if oob else ""
     return mark_safe(  # noqa: S308 - values escaped above
         f'<div class="course-progress" id="course-progress-{course_product.pk}"{swap}>\n'
         f'  <progress value="{progress.percent}" max="100" '
-        f'aria-label="{escape(gettext("Course progress"))}"></progress>\n'
+        f'aria-label="{labels.course_progress}"></progress>\n'
         f'  <p class="progress-text"><small>{done}</small></p>\n</div>\n'
     )
 
 
-def _continue_line(course) -> str:
+def _continue_line(course, labels: _CardLabels) -> str:
     if course.continue_row:
         lesson = course.continue_row.lesson
-        label = _blocktranslate(gettext("Continue: %(title)s"), title=lesson.title)
+        label = _blocktranslate(labels.continue_to, title=lesson.title)
         return f'\n  <p><a role="button" href="{lesson.url_html}">{label}</a></p>\n'
     if course.next_opening:
-        text = escape(gettext("You have done every open lesson."))
-        return f'\n  <p class="up-to-date">{text}</p>\n'
+        return f'\n  <p class="up-to-date">{labels.up_to_date}</p>\n'
     if course.total and course.done == course.total:
-        text = escape(gettext("You have finished this course."))
-        return f'\n  <p class="course-finished">{text}</p>\n'
+        return f'\n  <p class="course-finished">{labels.finished}</p>\n'
     return ""
 
 
@@ -180,15 +228,15 @@ def _continue_line(course) -> str:
 def course_continue(course, course_product) -> SafeString:
     """ "Continue" (once the template ``members/_continue.html``): the first open lesson not done
     yet, else what opens next."""
-    following = ""
+    labels, following = _labels(), ""
     if course.next_opening:
         lesson = course.next_opening.lesson
-        title = _blocktranslate(gettext("Next lesson: %(title)s"), title=lesson.title)
+        title = _blocktranslate(labels.next_lesson, title=lesson.title)
         when = _opens_on_html(course.next_opening.state.opens_at)
         following = f'\n  <p class="next-opening">{title} · {when}</p>\n'
     return mark_safe(  # noqa: S308 - values escaped in the helpers
         f'\n<div class="course-continue" id="course-continue-{course_product.pk}">\n'
-        f"{_continue_line(course)}\n{following}\n</div>\n"
+        f"{_continue_line(course, labels)}\n{following}\n</div>\n"
     )
 
 
@@ -201,9 +249,9 @@ def _date(value) -> str:
     return date_format(value, "DATE_FORMAT")
 
 
-def _card_state(item) -> str:
+def _card_state(item, labels: _CardLabels) -> str:
     """The state line of a dashboard card, with the whitespace the template's branches left."""
-    return _card_state_text(item) + ("\n      " if _card_state_has_gap(item) else "")
+    return _card_state_text(item, labels) + ("\n      " if _card_state_has_gap(item) else "")
 
 
 def _card_state_has_gap(item) -> bool:
@@ -214,9 +262,9 @@ def _card_state_has_gap(item) -> bool:
     )  # fmt: skip
 
 
-def _card_state_text(item) -> str:
+def _card_state_text(item, labels: _CardLabels) -> str:
     if item.included_by and item.is_live:
-        return _blocktranslate(gettext("Included in %(name)s"), name=item.included_by.name)
+        return _blocktranslate(labels.included_in, name=item.included_by.name)
     if item.state == "active" and item.is_complimentary:
         if item.ends_at:
             until = _date(item.grant.paid_through)
@@ -226,7 +274,7 @@ def _card_state_text(item) -> str:
         if item.ends_at:
             until = _date(item.grant.paid_through)
             return _blocktranslate(gettext("Active, paid through %(date)s"), date=until)
-        return escape(gettext("Active"))
+        return labels.active
     if item.state == "grace":
         until = _date(item.ends_at)
         return _blocktranslate(gettext("Payment due: access until %(date)s"), date=until)
@@ -244,7 +292,7 @@ def _card_state_text(item) -> str:
 def product_card(item) -> SafeString:
     """One product of the dashboard (``members/dashboard.html``'s card before issue 20): name
     and link, state, course progress and "Continue", "Buy again" once it ended."""
-    product = item.product
+    product, labels = item.product, _labels()
     if item.opens_at:
         css = " pending"
     elif not item.is_live:
@@ -256,7 +304,7 @@ def product_card(item) -> SafeString:
     parts = [
         f'<article class="card product-card{css}" data-product="{escape(product.slug)}">\n'
         f"    <h2>{title}</h2>\n"
-        f'    <p class="muted state">\n      {_card_state(item)}\n    </p>\n    '
+        f'    <p class="muted state">\n      {_card_state(item, labels)}\n    </p>\n    '
     ]
     if item.course:
         parts.append(
@@ -265,10 +313,9 @@ def product_card(item) -> SafeString:
         )
     parts.append("\n    ")
     if not item.is_live and item.state != "pending":
-        again = escape(gettext("Buy again"))
         parts.append(
-            f'\n      <p><a class="button" href="{escape(product.get_catalog_url())}">{again}</a>'
-            "</p>\n    "
+            f'\n      <p><a class="button" href="{escape(product.get_catalog_url())}">'
+            f"{labels.buy_again}</a></p>\n    "
         )
     parts.append("\n  </article>")
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped above

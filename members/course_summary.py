@@ -1,0 +1,113 @@
+"""What a dashboard card shows of a course: lessons done, what to continue, what opens next.
+
+``members.selectors.build_course_progress`` makes a ``LessonState`` and a ``LessonRow`` for each
+lesson and groups them by module, which the outline and the lesson page need; the dashboard shows
+only four answers per course, and building every row was a sixth of its CPU (issue 20). This is
+``members.access.compute_lesson_state`` run over a course at once: the grant's part of it (access,
+the drip clock, a pause) once per course, each distinct opening date once, rows only for the two
+lessons a card names. Nothing here is kept between calls: lock states depend on the member's
+grant, zone, recorded openings and the moment, so they are computed per request.
+``tests/members/test_course_summary.py`` holds it to ``build_course_progress``'s answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from members.access import (
+    LOCKED,
+    OPEN,
+    LessonState,
+    clock_now,
+    grant_allows_access,
+    lesson_opens_at,
+)
+from members.models import AccessGrant
+from members.selectors import CourseData, LessonRow
+from products.outline import OutlineLesson
+
+_PREVIEW = LessonState(OPEN, is_preview=True)
+
+
+@dataclass(frozen=True, slots=True)
+class CourseSummary:
+    """``CourseProgress`` without its rows: what ``{% course_progress %}`` and
+    ``{% course_continue %}`` read, with the same values."""
+
+    done: int
+    total: int
+    continue_row: LessonRow | None
+    next_opening: LessonRow | None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def summarise_course(
+    *,
+    grant: AccessGrant | None,
+    lessons: list[OutlineLesson],
+    data: CourseData,
+    tz: ZoneInfo,
+    now: datetime,
+) -> CourseSummary:
+    """``build_course_progress``'s done, total, continue and next opening for one course."""
+    views, recorded = data.views, data.recorded_open_at
+    has_access = grant is not None and grant_allows_access(grant, now=now)
+    if has_access:
+        clock, starts_at = clock_now(grant, now=now), grant.starts_at
+        # While paused a locked drip lesson opens as if the grant resumed now.
+        resumed_shift = now - clock if grant.paused_since is not None else None
+    opening: dict[date | int, datetime] = {}  # by fixed date, or by drip offset
+    done = 0
+    continue_at: tuple[OutlineLesson, LessonState] | None = None
+    next_at: tuple[OutlineLesson, LessonState] | None = None
+    for lesson in lessons:
+        viewed = views.get(lesson.pk)
+        is_done = viewed is not None and viewed.completed_at is not None
+        done += is_done
+        if lesson.is_free_preview:
+            if continue_at is None and not is_done:
+                continue_at = (lesson, _PREVIEW)
+            continue
+        if not has_access:
+            continue  # no access: neither open nor locked
+        key = lesson.opens_on if lesson.opens_on is not None else lesson.offset_days
+        opens_at = opening.get(key)
+        if opens_at is None:
+            opens_at = opening[key] = lesson_opens_at(grant=grant, lesson=lesson, tz=tz)
+        if opens_at <= clock or _recorded_since(recorded.get(lesson.pk), starts_at):
+            if continue_at is None and not is_done:
+                continue_at = (lesson, LessonState(OPEN, opens_at=opens_at))
+            continue
+        if resumed_shift is not None and lesson.opens_on is None:
+            opens_at += resumed_shift
+        if next_at is None or opens_at < next_at[1].opens_at:
+            next_at = (lesson, LessonState(LOCKED, opens_at=opens_at))
+    return CourseSummary(
+        done=done,
+        total=len(lessons),
+        continue_row=_row(continue_at, views),
+        next_opening=_row(next_at, views),
+    )
+
+
+def _recorded_since(recorded_open_at: datetime | None, starts_at: datetime) -> bool:
+    """Recorded open within the grant's current drip clock (a restart forgets older ones)."""
+    return recorded_open_at is not None and recorded_open_at >= starts_at
+
+
+def _row(found: tuple[OutlineLesson, LessonState] | None, views: dict) -> LessonRow | None:
+    if found is None:
+        return None
+    lesson, state = found
+    viewed = views.get(lesson.pk)
+    return LessonRow(
+        lesson=lesson,
+        state=state,
+        is_done=viewed is not None and viewed.completed_at is not None,
+        last_viewed_at=viewed.last_viewed_at if viewed else None,
+    )
