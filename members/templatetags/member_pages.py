@@ -50,7 +50,8 @@ class _CardLabels:
     where the template's ``{% translate %}`` escaped them, as is where ``{% blocktranslate %}``
     fills them in with escaped values."""
 
-    def __init__(self) -> None:
+    def __init__(self, language: str | None) -> None:
+        self.language = language
         self.course_progress = escape(gettext("Course progress"))
         self.up_to_date = escape(gettext("You have done every open lesson."))
         self.finished = escape(gettext("You have finished this course."))
@@ -71,7 +72,7 @@ def _labels() -> _CardLabels:
     language = translation.get_language()
     labels = _card_labels.get(language)
     if labels is None:
-        labels = _card_labels[language] = _CardLabels()
+        labels = _card_labels[language] = _CardLabels(language)
     return labels
 
 
@@ -172,11 +173,11 @@ def _blocktranslate(translated: str, **values) -> str:
     return translated % {name: escape(localize(value)) for name, value in values.items()}
 
 
-def _opens_on_html(opens_at: datetime) -> str:
-    """``members/_opens_on.html``: "opens on 24 December" in the member's zone and language,
-    formatted once per process per local day and language (as ``opens_on``)."""
+def _opens_on_html(opens_at: datetime, language: str | None) -> str:
+    """``members/_opens_on.html``: "opens on 24 December" in the member's zone and language
+    (the active one), formatted once per process per local day and language (as ``opens_on``)."""
     local = timezone.localtime(opens_at)
-    key = (local.date(), translation.get_language())
+    key = (local.date(), language)
     html = _opens_on_html_labels.get(key)
     if html is None:
         day = date_format(local, "MONTH_DAY_FORMAT")
@@ -189,7 +190,7 @@ def _opens_on_html(opens_at: datetime) -> str:
 def _lessons_done_html(done: int, total: int, percent: int, labels: _CardLabels) -> str:
     """ "3 of 20 lessons done (15%)", numbers localized as ``{% blocktranslate %}`` does: once
     per process per language and pair of counts (the percentage follows from them)."""
-    key = (translation.get_language(), done, total)
+    key = (labels.language, done, total)
     html = _lessons_done.get(key)
     if html is None:
         html = _blocktranslate(labels.lessons_done, done=done, total=total, percent=percent)
@@ -201,7 +202,10 @@ def _lessons_done_html(done: int, total: int, percent: int, labels: _CardLabels)
 @register.simple_tag
 def course_progress(progress, course_product, oob=False) -> SafeString:
     """``members/_progress.html``: the course's progress bar and "3 of 20 lessons done"."""
-    labels = _labels()
+    return _progress_html(progress, course_product, oob=oob, labels=_labels())
+
+
+def _progress_html(progress, course_product, *, oob, labels: _CardLabels) -> SafeString:
     done = _lessons_done_html(progress.done, progress.total, progress.percent, labels)
     swap = ' hx-swap-oob="true"' if oob else ""
     return mark_safe(  # noqa: S308 - values escaped above
@@ -228,11 +232,15 @@ def _continue_line(course, labels: _CardLabels) -> str:
 def course_continue(course, course_product) -> SafeString:
     """ "Continue" (once the template ``members/_continue.html``): the first open lesson not done
     yet, else what opens next."""
-    labels, following = _labels(), ""
+    return _continue_html(course, course_product, _labels())
+
+
+def _continue_html(course, course_product, labels: _CardLabels) -> SafeString:
+    following = ""
     if course.next_opening:
         lesson = course.next_opening.lesson
         title = _blocktranslate(labels.next_lesson, title=lesson.title)
-        when = _opens_on_html(course.next_opening.state.opens_at)
+        when = _opens_on_html(course.next_opening.state.opens_at, labels.language)
         following = f'\n  <p class="next-opening">{title} · {when}</p>\n'
     return mark_safe(  # noqa: S308 - values escaped in the helpers
         f'\n<div class="course-continue" id="course-continue-{course_product.pk}">\n'
@@ -308,8 +316,8 @@ def product_card(item) -> SafeString:
     ]
     if item.course:
         parts.append(
-            f"\n      {course_progress(item.course, product)}"
-            f"\n      {course_continue(item.course, product)}\n    "
+            f"\n      {_progress_html(item.course, product, oob=False, labels=labels)}"
+            f"\n      {_continue_html(item.course, product, labels)}\n    "
         )
     parts.append("\n    ")
     if not item.is_live and item.state != "pending":
