@@ -55,56 +55,53 @@ def summarise_course(
     now: datetime,
 ) -> CourseSummary:
     """``build_course_progress``'s done, total, continue and next opening for one course."""
-    views, recorded = data.views, data.recorded_open_at
+    view_of, recorded_at = data.views.get, data.recorded_open_at.get
     has_access = grant is not None and grant_allows_access(grant, now=now)
     if has_access:
         clock, starts_at = clock_now(grant, now=now), grant.starts_at
         # While paused a locked drip lesson opens as if the grant resumed now.
         resumed_shift = now - clock if grant.paused_since is not None else None
-    opening: dict[date | int, datetime] = {}  # by fixed date, or by drip offset
+    opening: dict[date | int | None, datetime] = {}  # by fixed date, or by drip offset
     done = 0
-    continue_at: tuple[OutlineLesson, LessonState] | None = None
-    next_at: tuple[OutlineLesson, LessonState] | None = None
+    continue_lesson, continue_state = None, None
+    next_lesson, next_opens_at = None, None
     for lesson in lessons:
-        viewed = views.get(lesson.pk)
+        viewed = view_of(lesson.pk)
         is_done = viewed is not None and viewed.completed_at is not None
-        done += is_done
+        if is_done:
+            done += 1
         if lesson.is_free_preview:
-            if continue_at is None and not is_done:
-                continue_at = (lesson, _PREVIEW)
+            if continue_lesson is None and not is_done:
+                continue_lesson, continue_state = lesson, _PREVIEW
             continue
         if not has_access:
             continue  # no access: neither open nor locked
-        key = lesson.opens_on if lesson.opens_on is not None else lesson.offset_days
+        key = lesson.opens_on or lesson.drip_days  # a date, else the offset (None: 0)
         opens_at = opening.get(key)
         if opens_at is None:
             opens_at = opening[key] = lesson_opens_at(grant=grant, lesson=lesson, tz=tz)
-        if opens_at <= clock or _recorded_since(recorded.get(lesson.pk), starts_at):
-            if continue_at is None and not is_done:
-                continue_at = (lesson, LessonState(OPEN, opens_at=opens_at))
+        # Open by the clock, or recorded open within the current drip clock (a restart of the
+        # clock forgets openings recorded before it).
+        if opens_at <= clock or ((at := recorded_at(lesson.pk)) is not None and at >= starts_at):
+            if continue_lesson is None and not is_done:
+                continue_lesson, continue_state = lesson, LessonState(OPEN, opens_at=opens_at)
             continue
         if resumed_shift is not None and lesson.opens_on is None:
             opens_at += resumed_shift
-        if next_at is None or opens_at < next_at[1].opens_at:
-            next_at = (lesson, LessonState(LOCKED, opens_at=opens_at))
+        if next_opens_at is None or opens_at < next_opens_at:
+            next_lesson, next_opens_at = lesson, opens_at
     return CourseSummary(
         done=done,
         total=len(lessons),
-        continue_row=_row(continue_at, views),
-        next_opening=_row(next_at, views),
+        continue_row=_row(continue_lesson, continue_state, data),
+        next_opening=_row(next_lesson, LessonState(LOCKED, opens_at=next_opens_at), data),
     )
 
 
-def _recorded_since(recorded_open_at: datetime | None, starts_at: datetime) -> bool:
-    """Recorded open within the grant's current drip clock (a restart forgets older ones)."""
-    return recorded_open_at is not None and recorded_open_at >= starts_at
-
-
-def _row(found: tuple[OutlineLesson, LessonState] | None, views: dict) -> LessonRow | None:
-    if found is None:
+def _row(lesson: OutlineLesson | None, state: LessonState, data: CourseData) -> LessonRow | None:
+    if lesson is None:
         return None
-    lesson, state = found
-    viewed = views.get(lesson.pk)
+    viewed = data.views.get(lesson.pk)
     return LessonRow(
         lesson=lesson,
         state=state,
