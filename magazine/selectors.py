@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 from django.db import connections
@@ -144,7 +144,7 @@ def issues_page(
     """The posts listed for the member, per month of ``year`` (default: the newest listed)."""
     tz = site_zone()
     reader = Reader(memberships=memberships, now=now, tz=tz)
-    state = reader.state
+    state, now = reader.state, reader.now  # UTC, as publish_at: see Reader
     by_year: dict[int, list[PostRow]] = {}
     upcoming: list[PostRow] = []
     year_start = local_year = rows = None
@@ -157,7 +157,7 @@ def issues_page(
             continue
         if year_start is None or publish_at < year_start:  # newest first: an older year begins
             local_year = publish_at.astimezone(tz).year
-            year_start = local_midnight(date(local_year, 1, 1), tz)
+            year_start = local_midnight(date(local_year, 1, 1), tz).astimezone(UTC)
             rows, skip = None, False
         if skip:  # the year is listed and not shown: its other posts change nothing
             continue

@@ -97,7 +97,9 @@ class Reader:
         self, *, memberships: list[Membership], now: datetime, tz: ZoneInfo | None = None
     ) -> None:
         tz = tz or site_zone()
-        self.now = now
+        # Every moment is kept in UTC, as the database hands ``publish_at`` over: comparing two
+        # datetimes of one tzinfo is a plain comparison; across zones each asks for offsets.
+        self.now = now.astimezone(UTC)
         # Per live grant: (rank, from when a post opens on publishing, when an older post opens
         # (None: never; a post never opens before its publish_at), the grant's clock).
         self._grants: list[tuple[int, datetime, datetime | None, datetime]] = []
@@ -105,7 +107,7 @@ class Reader:
             if not grant_allows_access(item.grant, now=now):
                 continue
             tier, joined = item.tier, item.grant.starts_at.astimezone(tz).date()
-            magazine_start = local_midnight(joined.replace(day=1), tz)
+            magazine_start = local_midnight(joined.replace(day=1), tz).astimezone(UTC)
             if tier.visibility == Visibility.BACK_CATALOGUE:
                 older = _EARLIEST
             elif tier.visibility == Visibility.MAGAZINE:
@@ -113,8 +115,8 @@ class Reader:
             else:
                 months = tier.back_catalogue_after_months or 0
                 paused = item.grant.paused_total or ZERO
-                older = local_midnight(add_months(joined, months), tz) + paused
-            clock = clock_now(item.grant, now=now)
+                older = (local_midnight(add_months(joined, months), tz) + paused).astimezone(UTC)
+            clock = clock_now(item.grant, now=now).astimezone(UTC)
             self._grants.append((tier.rank, magazine_start, older, clock))
 
     def state(self, *, publish_at: datetime, lowest_rank: int | None, announce: bool) -> PostState:
