@@ -10,10 +10,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.db.models import Min
+from django.http import Http404
 
-from magazine.models import Magazine, Post, Tier
+from magazine.models import Magazine, Post, PostFile, Tier
 from magazine.visibility import HIDDEN, OPEN, WAITING, Membership, add_months, site_zone
 from members.access import ZERO, clock_now, grant_allows_access, local_midnight
+from members.models import AccessGrant
 
 Visibility = Tier.Visibility
 
@@ -134,6 +136,52 @@ def old_issues_page(*, magazine, memberships, year, now) -> OldIssuesPage:
     if years and year != years[0]:
         upcoming = []
     return OldIssuesPage(magazine, memberships, year, years, list(issues.values()), upcoming)
+
+
+def old_magazine_or_404(*, slug: str) -> Magazine:
+    magazine = Magazine.objects.filter(slug=slug).first()
+    if magazine is None:
+        raise Http404
+    return magazine
+
+
+def old_memberships_of(*, member, magazine: Magazine, now: datetime) -> list[Membership]:
+    grants = AccessGrant.objects.filter(
+        member=member, product__tier__magazine=magazine, product__is_published=True
+    ).select_related("product__tier")
+    return [
+        Membership(grant=grant, tier=grant.product.tier)
+        for grant in grants
+        if grant_allows_access(grant, now=now)
+    ]
+
+
+def old_post_or_404(*, magazine: Magazine, slug: str) -> Post:
+    post = (
+        Post.objects.filter(magazine=magazine)
+        .annotate(lowest_rank=Min("tiers__rank"))
+        .order_by("-publish_at", "-pk")
+        .filter(slug=slug)
+        .first()
+    )
+    if post is None:
+        raise Http404
+    post.magazine = magazine
+    return post
+
+
+def old_post_state_for(*, post: Post, memberships: list[Membership], now: datetime):
+    return old_post_state(
+        memberships=memberships,
+        publish_at=post.publish_at,
+        lowest_rank=post.lowest_rank,
+        announce=post.announce,
+        now=now,
+    )
+
+
+def old_post_files(*, post: Post) -> list[PostFile]:
+    return list(PostFile.objects.filter(post=post))
 
 
 # ``magazine/templates/magazine/issues.html`` as it was.
