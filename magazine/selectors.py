@@ -6,22 +6,29 @@ magazine without its body, with the lowest rank of its tiers); the states are co
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import NamedTuple
 
+from django.db import connections
 from django.db.models import Min
 from django.http import Http404
 
 from magazine.models import Magazine, Post, PostFile, Tier
-from magazine.visibility import Membership, PostState, post_state, site_zone
-from members.access import grant_allows_access
+from magazine.visibility import HIDDEN, Membership, PostState, Reader, post_state, site_zone
+from members.access import grant_allows_access, local_midnight
 from members.models import AccessGrant
+from membership_site.rows import Precompiled, first_row
 
 
-@dataclass(frozen=True)
-class PostRow:
-    post: Post
+class PostRow(NamedTuple):
+    """A post as the issues page lists it: no instance, no body (one per listed post)."""
+
+    pk: int
+    slug: str
+    title: str
+    publish_at: datetime
     state: PostState
 
 
@@ -45,8 +52,19 @@ class IssuesPage:
         return max(self.memberships, key=lambda item: item.tier.rank, default=None)
 
 
+# Member pages run these on every request: compiled once per thread (``membership_site.rows``).
+_MAGAZINE = Precompiled(lambda *, slug: first_row(Magazine.objects.filter(slug=slug)), slug=str)
+_TIER_GRANTS = Precompiled(
+    lambda *, member_pk, magazine_pk: AccessGrant.objects.filter(
+        member_id=member_pk, product__tier__magazine_id=magazine_pk, product__is_published=True
+    ).select_related("product__tier"),
+    member_pk=int,
+    magazine_pk=int,
+)
+
+
 def magazine_or_404(*, slug: str) -> Magazine:
-    magazine = Magazine.objects.filter(slug=slug).first()
+    magazine = _MAGAZINE.first(slug=slug)
     if magazine is None:
         raise Http404
     return magazine
@@ -54,9 +72,7 @@ def magazine_or_404(*, slug: str) -> Magazine:
 
 def memberships_of(*, member, magazine: Magazine, now: datetime) -> list[Membership]:
     """The member's live grants of the magazine's (published) tier products, in one query."""
-    grants = AccessGrant.objects.filter(
-        member=member, product__tier__magazine=magazine, product__is_published=True
-    ).select_related("product__tier")
+    grants = _TIER_GRANTS.run(member_pk=member.pk, magazine_pk=magazine.pk)
     return [
         Membership(grant=grant, tier=grant.product.tier)
         for grant in grants
@@ -87,31 +103,78 @@ def _with_lowest_rank(magazine: Magazine):
     return posts.order_by("-publish_at", "-pk")
 
 
+# The issues page reads every post of the magazine (without the body) to know which years
+# hold a post for the member: one statement, compiled once per thread and database.
+_POST_LINE_COLUMNS = ("pk", "slug", "title", "publish_at", "announce", "lowest_rank")
+_STAND_IN = -(2**62)  # no magazine has this pk
+
+
+def _compile_post_lines(using: str) -> tuple:
+    queryset = _with_lowest_rank(Magazine(pk=_STAND_IN)).values_list(*_POST_LINE_COLUMNS)
+    compiler = queryset.query.get_compiler(using=using)
+    sql, params = compiler.as_sql()
+    if list(params) != [_STAND_IN]:
+        raise ValueError("the post lines statement takes the magazine's pk only")
+    return sql, compiler
+
+
+# A compiler belongs to its thread's connection (tests switch databases: keyed by vendor).
+_compiled = threading.local()
+
+
+def _post_lines(*, magazine_pk: int) -> list[tuple]:
+    """(pk, slug, title, publish_at, announce, lowest_rank) of every post, newest first."""
+    using = "default"
+    vendor = connections[using].vendor
+    compiled = getattr(_compiled, vendor, None)
+    if compiled is None:
+        compiled = _compile_post_lines(using)
+        setattr(_compiled, vendor, compiled)
+    sql, compiler = compiled
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [magazine_pk])
+        rows = cursor.fetchall()
+    # The backend's converters, as the queryset would apply them (SQLite: text dates).
+    return list(compiler.results_iter([rows], tuple_expected=True))
+
+
 def issues_page(
     *, magazine: Magazine, memberships: list[Membership], year: int | None, now: datetime
 ) -> IssuesPage:
     """The posts listed for the member, per month of ``year`` (default: the newest listed)."""
     tz = site_zone()
-    posts = _with_lowest_rank(magazine).only(
-        "pk", "magazine_id", "title", "slug", "publish_at", "announce"
-    )
-    by_year: dict[int, list[PostRow]] = defaultdict(list)
+    reader = Reader(memberships=memberships, now=now, tz=tz)
+    state, now = reader.state, reader.now  # UTC, as publish_at: see Reader
+    by_year: dict[int, list[PostRow]] = {}
     upcoming: list[PostRow] = []
-    for post in posts:
-        post.magazine = magazine
-        state = _state(post, memberships=memberships, now=now)
-        if not state.is_listed:
+    year_start = local_year = rows = None
+    skip = False
+    for pk, slug, title, publish_at, announce, lowest_rank in _post_lines(magazine_pk=magazine.pk):
+        if publish_at > now:
+            found = state(publish_at=publish_at, lowest_rank=lowest_rank, announce=announce)
+            if found.status != HIDDEN:
+                upcoming.insert(0, PostRow(pk, slug, title, publish_at, found))
             continue
-        if post.publish_at > now:
-            upcoming.insert(0, PostRow(post, state))
-        else:
-            by_year[post.publish_at.astimezone(tz).year].append(PostRow(post, state))
+        if year_start is None or publish_at < year_start:  # newest first: an older year begins
+            local_year = publish_at.astimezone(tz).year
+            year_start = local_midnight(date(local_year, 1, 1), tz).astimezone(UTC)
+            rows, skip = None, False
+        if skip:  # the year is listed and not shown: its other posts change nothing
+            continue
+        found = state(publish_at=publish_at, lowest_rank=lowest_rank, announce=announce)
+        if found.status == HIDDEN:
+            continue
+        if rows is None:
+            rows = by_year[local_year] = []
+        rows.append(PostRow(pk, slug, title, publish_at, found))
+        # Shown: the asked year, and the newest listed one (the answer when none was asked).
+        skip = local_year != year and local_year != next(iter(by_year))
     years = sorted(by_year, reverse=True)
     if year not in by_year:
         year = years[0] if years else None
     issues: dict[date, Issue] = {}
     for row in by_year.get(year, []):  # newest first: the query's order
-        month = row.post.publish_at.astimezone(tz).date().replace(day=1)
+        month = row.publish_at.astimezone(tz).date().replace(day=1)
         issues.setdefault(month, Issue(month)).rows.append(row)
     if years and year != years[0]:
         upcoming = []
@@ -128,8 +191,18 @@ def _state(post: Post, *, memberships: list[Membership], now: datetime) -> PostS
     )
 
 
+_POST = Precompiled(
+    lambda *, magazine_pk, slug: first_row(
+        _with_lowest_rank(Magazine(pk=magazine_pk)).filter(slug=slug)
+    ),
+    magazine_pk=int,
+    slug=str,
+)
+_FILES = Precompiled(lambda *, post_pk: PostFile.objects.filter(post_id=post_pk), post_pk=int)
+
+
 def post_or_404(*, magazine: Magazine, slug: str) -> Post:
-    post = _with_lowest_rank(magazine).filter(slug=slug).first()
+    post = _POST.first(magazine_pk=magazine.pk, slug=slug)
     if post is None:
         raise Http404
     post.magazine = magazine
@@ -141,4 +214,4 @@ def post_state_for(*, post: Post, memberships: list[Membership], now: datetime) 
 
 
 def post_files(*, post: Post) -> list[PostFile]:
-    return list(PostFile.objects.filter(post=post))
+    return _FILES.run(post_pk=post.pk)

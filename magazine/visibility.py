@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -68,8 +69,7 @@ def opens_for(*, membership: Membership, publish_at: datetime, tz: ZoneInfo) -> 
     return max(publish_at, local_midnight(add_months(joined, months), tz) + paused)
 
 
-@dataclass(frozen=True)
-class PostState:
+class PostState(NamedTuple):  # a tuple: the issues page makes one per post of the magazine
     status: str
     opens_at: datetime | None = None
 
@@ -80,6 +80,75 @@ class PostState:
     @property
     def is_listed(self) -> bool:
         return self.status != HIDDEN
+
+
+HIDDEN_STATE = PostState(HIDDEN)
+
+
+class Reader:
+    """A member's tier grants at ``now``, ready to give many posts their state (issue 20).
+
+    The issues page asks for every post of the magazine; what ``opens_for`` works out from the
+    grant alone (the join month, the back-catalogue date, the clock) is worked out here once per
+    request, not once per post. Built per member and per ``now``: never kept longer.
+    """
+
+    def __init__(
+        self, *, memberships: list[Membership], now: datetime, tz: ZoneInfo | None = None
+    ) -> None:
+        tz = tz or site_zone()
+        # Every moment is kept in UTC, as the database hands ``publish_at`` over: comparing two
+        # datetimes of one tzinfo is a plain comparison; across zones each asks for offsets.
+        self.now = now.astimezone(UTC)
+        # Per live grant: (rank, from when a post opens on publishing, when an older post opens
+        # (None: never; a post never opens before its publish_at), the grant's clock).
+        self._grants: list[tuple[int, datetime, datetime | None, datetime]] = []
+        for item in memberships:
+            if not grant_allows_access(item.grant, now=now):
+                continue
+            tier, joined = item.tier, item.grant.starts_at.astimezone(tz).date()
+            magazine_start = local_midnight(joined.replace(day=1), tz).astimezone(UTC)
+            if tier.visibility == Visibility.BACK_CATALOGUE:
+                older = _EARLIEST
+            elif tier.visibility == Visibility.MAGAZINE:
+                older = None
+            else:
+                months = tier.back_catalogue_after_months or 0
+                paused = item.grant.paused_total or ZERO
+                older = (local_midnight(add_months(joined, months), tz) + paused).astimezone(UTC)
+            clock = clock_now(item.grant, now=now).astimezone(UTC)
+            self._grants.append((tier.rank, magazine_start, older, clock))
+
+    def state(self, *, publish_at: datetime, lowest_rank: int | None, announce: bool) -> PostState:
+        """What ``post_state`` answers for this post (the rules in the module docstring)."""
+        if lowest_rank is None:
+            return HIDDEN_STATE
+        first = first_open = None
+        for rank, magazine_start, older, clock in self._grants:
+            if rank < lowest_rank:
+                continue
+            if publish_at >= magazine_start:
+                at = publish_at
+            elif older is None:
+                continue
+            else:
+                at = older if older > publish_at else publish_at
+            if first is None or at < first:
+                first = at
+            if at <= clock and (first_open is None or at < first_open):
+                first_open = at  # a paused grant's clock stands still
+        if first_open is not None:
+            return PostState(OPEN, first_open)
+        if first is None:
+            return HIDDEN_STATE
+        if first <= self.now:  # due, but every grant that would open it is paused: no new issues
+            return HIDDEN_STATE
+        if first == publish_at and not announce:
+            return HIDDEN_STATE
+        return PostState(WAITING, first)
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)  # before any post: the whole back catalogue
 
 
 def post_state(
@@ -97,29 +166,5 @@ def post_state(
     Only live grants count. A post not published yet is listed only when ``announce`` is on;
     one waiting for the back catalogue is always listed with its date, without its content.
     """
-    tz = tz or site_zone()
-    if lowest_rank is None:
-        return PostState(HIDDEN)
-    live = [
-        item
-        for item in memberships
-        if item.tier.rank >= lowest_rank and grant_allows_access(item.grant, now=now)
-    ]
-    dates, open_dates = [], []
-    for item in live:
-        at = opens_for(membership=item, publish_at=publish_at, tz=tz)
-        if at is None:
-            continue
-        dates.append(at)
-        if at <= clock_now(item.grant, now=now):  # a paused grant's clock stands still
-            open_dates.append(at)
-    if open_dates:
-        return PostState(OPEN, min(open_dates))
-    if not dates:
-        return PostState(HIDDEN)
-    opens_at = min(dates)
-    if opens_at <= now:  # due, but every grant that would open it is paused: no new issues
-        return PostState(HIDDEN)
-    if opens_at == publish_at and not announce:
-        return PostState(HIDDEN)
-    return PostState(WAITING, opens_at)
+    reader = Reader(memberships=memberships, now=now, tz=tz)
+    return reader.state(publish_at=publish_at, lowest_rank=lowest_rank, announce=announce)
