@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from members.models import User
+from membership_site.form_html import PythonFormRenderer
 
 
 @cache
@@ -54,6 +55,10 @@ class TimeZoneSelect(forms.Select):
 
 
 class ProfileForm(forms.ModelForm):
+    # The profile page renders this form on every visit: its templates are written in Python,
+    # with the same output (issue 20; membership_site/form_html.py).
+    default_renderer = PythonFormRenderer()
+
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
         choices=time_zone_choices,

@@ -6,13 +6,18 @@ depend only on what is in the key below (language, brand, logged in or not, the 
 copyright line, the URL configuration); the two values that differ per request, the CSRF token
 and the page's path, are rendered as stand-ins and put in afterwards, escaped as the template
 would. A context without them (no request, no token) is rendered as usual, uncached.
+
+``{% site_chrome_part %}`` caches the same way a static run of a page's own template (the
+profile's links and buttons: translations, URLs, CSRF forms), each part under its own number.
 """
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from django import template
 from django.core.signals import setting_changed
@@ -58,31 +63,74 @@ def _key(name: str, context) -> tuple | None:
     return key
 
 
-def _render_with_stand_ins(name: str, context) -> str:
-    values = {
+def _stand_ins(context) -> dict:
+    """All a cached part may read: the brand, whether someone is logged in, the language, and
+    stand-ins for the path and the CSRF token."""
+    return {
         "branding": context.get("branding"),
         "user": {"is_authenticated": bool(getattr(context.get("user"), "is_authenticated", 0))},
         "request": {"get_full_path": _PATH},
         "csrf_token": _TOKEN,
         "LANGUAGE_CODE": context.get("LANGUAGE_CODE"),
     }
-    part = context.template.engine.get_template(name)
-    return part.render(Context(values, autoescape=context.autoescape))
 
 
-@register.simple_tag(takes_context=True)
-def site_chrome(context, name: str) -> SafeString:
-    """The part ``name`` for this request, from the process's cache when it can be."""
+def _cached(context, name, render: Callable, render_with_stand_ins: Callable) -> SafeString:
+    """``render()`` for this request, from the process's cache (``render_with_stand_ins(values)``
+    once per key) when it can be."""
     request, token = context.get("request"), str(context.get("csrf_token") or "")
     key = _key(name, context)
     if request is None or not token or token == "NOTPROVIDED" or key is None:  # noqa: S105
-        return context.template.engine.get_template(name).render(context)
+        return render()
     markup = _cache.get(key)
     if markup is None:
-        markup = _render_with_stand_ins(name, context)
+        markup = render_with_stand_ins(_stand_ins(context))
         with _lock:
             _cache[key] = markup
             while len(_cache) > MAX_ENTRIES:
                 _cache.popitem(last=False)
     markup = markup.replace(_TOKEN, escape(token)).replace(_PATH, escape(request.get_full_path()))
     return mark_safe(markup)  # noqa: S308 - rendered by the template engine, values escaped
+
+
+@register.simple_tag(takes_context=True)
+def site_chrome(context, name: str) -> SafeString:
+    """The part ``name`` for this request, from the process's cache when it can be."""
+    engine = context.template.engine
+    return _cached(
+        context,
+        name,
+        lambda: engine.get_template(name).render(context),
+        lambda values: engine.get_template(name).render(
+            Context(values, autoescape=context.autoescape)
+        ),
+    )
+
+
+class SiteChromePartNode(template.Node):
+    """``{% site_chrome_part %}...{% end_site_chrome_part %}``: a piece of a page that reads
+    only what the chrome may read (translations, URLs, the brand, the CSRF token), cached like
+    the chrome. Anything else (``{{ user.email }}``) renders empty, never another member's."""
+
+    def __init__(self, nodelist: template.NodeList) -> None:
+        # Numbered when parsed: a template's tokens carry no position outside debug mode, and
+        # a parsed node never changes (a template parsed anew gets new numbers).
+        self.nodelist, self.name = nodelist, ("part", next(_part_numbers))
+
+    def render(self, context) -> str:
+        return _cached(
+            context,
+            self.name,
+            lambda: self.nodelist.render(context),
+            lambda values: self.nodelist.render(context.new(values)),
+        )
+
+
+_part_numbers = itertools.count()
+
+
+@register.tag("site_chrome_part")
+def site_chrome_part(parser, token) -> SiteChromePartNode:
+    nodelist = parser.parse(("end_site_chrome_part",))
+    parser.delete_first_token()
+    return SiteChromePartNode(nodelist)

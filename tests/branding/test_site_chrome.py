@@ -79,3 +79,44 @@ def test_a_brand_link_cannot_ask_for_the_visitors_csrf_token():
 
         assert f'href="{link}"' in html
         assert len(tokens_of(html, request)) == 1
+
+
+# --- {% site_chrome_part %}: static runs of a page's own template --------------------------------
+
+PARTS = (
+    "{% load i18n site_chrome %}<p>{% site_chrome_part %}<a href=\"{% url 'invoices:list' %}\">"
+    '{% translate "Your invoices" %}</a>{% csrf_token %}{% end_site_chrome_part %}</p>'
+    "{% site_chrome_part %}<h2>{% translate 'Billing' %}</h2>{% end_site_chrome_part %}"
+    "{% site_chrome_part %}[{{ user.email }}]{% end_site_chrome_part %}"
+)
+NO_PARTS = re.sub(r"{% (end_)?site_chrome_part %}", "", PARTS)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "nl"])
+def test_each_part_writes_what_the_template_without_parts_wrote(language):
+    ada, bob = make_member(email="ada@x.test"), make_member(email="bob@x.test")
+    for user in (ada, bob, ada):  # the second and third from the cache
+        new, new_request = page(PARTS, user=user, path="/members/profile/", language=language)
+        old, old_request = page(NO_PARTS, user=user, path="/members/profile/", language=language)
+
+        assert len(tokens_of(new, new_request)) == len(tokens_of(old, old_request)) == 1
+        assert TOKEN.sub("", new) == TOKEN.sub("", old).replace(f"[{user.email}]", "[]")
+        assert "[]" in new  # a part never shows a member's own data, so never another's
+
+
+def test_the_profile_page_is_what_its_template_wrote_before_the_parts(client):
+    member = make_member(email="ada@x.test", language="de")
+    client.force_login(member)
+    old_template = engines["django"].from_string(
+        (Path(__file__).parent.parent / "fixtures/templates/profile_before_parts.html").read_text()
+    )
+    for _visit in range(2):
+        response = client.get("/members/profile/")
+        context = {key: response.context[key] for key in ("form", "billing_lines", "store_credit")}
+        with translation.override("de"):
+            old = old_template.render(context, response.wsgi_request)
+
+        new = response.content.decode()
+        assert len(tokens_of(new, response.wsgi_request)) == 6  # header, 4 forms, footer
+        assert TOKEN.sub("", new) == TOKEN.sub("", old)
+        assert "Deine Daten" in new
