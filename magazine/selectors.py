@@ -157,7 +157,10 @@ def issues_page(
             continue
         if year_start is None or publish_at < year_start:  # newest first: an older year begins
             local_year = publish_at.astimezone(tz).year
-            year_start = local_midnight(date(local_year, 1, 1), tz).astimezone(UTC)
+            try:
+                year_start = local_midnight(date(local_year, 1, 1), tz).astimezone(UTC)
+            except OverflowError:  # year 1 east of UTC begins in year 0 UTC: the oldest year
+                year_start = datetime.min.replace(tzinfo=UTC)
             rows, skip = None, False
         if skip:  # the year is listed and not shown: its other posts change nothing
             continue

@@ -235,3 +235,23 @@ def test_a_post_page_is_the_page_the_old_selectors_gave(
     # Not a vacuous comparison: members whose access lasts see posts and miss others.
     lapsed = who in LAPSED_BY_DECEMBER or who == "premium in grace"
     assert statuses >= ({"403"} if lapsed else {"200", "404"})
+
+
+def test_a_post_dated_in_year_one_leaves_the_issues_page_as_the_old_page_showed_it(
+    client, monkeypatch
+):
+    """Midnight of 1 January of year 1 in Berlin is still year 0 in UTC: the page must not
+    fail for every member because a creator typed such a date."""
+    from datetime import UTC, datetime
+
+    magazine = make_magazine(slug="ancient")
+    tier = make_tier(magazine, rank=1, name="Only")
+    make_post(magazine, tier, title="Recent", publish_at=at(2025, 3, 20))
+    make_post(magazine, tier, title="Ancient", publish_at=datetime(1, 1, 1, 12, tzinfo=UTC))
+    client.force_login(join(tier, on=at(2025, 3, 15)).member)
+    url = magazine.get_absolute_url()
+    for query in ("", "?year=1"):
+        new = _page(client, url + query, at(2025, 4, 1), old=False, monkeypatch=monkeypatch)
+        old = _page(client, url + query, at(2025, 4, 1), old=True, monkeypatch=monkeypatch)
+        assert new == old
+        assert new.startswith("200 ")
