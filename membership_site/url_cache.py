@@ -9,28 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.core.signals import setting_changed
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import translation
 
-MAX_ENTRIES = 4096
-_urls: dict[tuple, str] = {}
+from membership_site.remembered import Remembered
+
+_urls = Remembered()  # emptied when a test changes the URL configuration or another setting
 
 
 def cached_url(kind: str, slug: str, build: Callable[[], str]) -> str:
     """``build()`` (a ``get_absolute_url`` that reverses by ``slug`` alone), remembered under
     ``kind`` and ``slug``."""
     key = (kind, slug, get_urlconf(), get_script_prefix(), translation.get_language())
-    url = _urls.get(key)
-    if url is None:
-        url = build()
-        if len(_urls) < MAX_ENTRIES:
-            _urls[key] = url
-    return url
-
-
-def _forget(**_kwargs) -> None:
-    _urls.clear()  # a test changed the URL configuration or another setting
-
-
-setting_changed.connect(_forget)
+    return _urls.get(key, build)

@@ -14,7 +14,6 @@ import re
 from datetime import date, datetime
 
 from django import template
-from django.core.signals import setting_changed
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -22,11 +21,12 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from membership_site.remembered import Remembered
+
 register = template.Library()
 
-MAX_LABELS = 4096
-_date_labels: dict[tuple[date, str | None], str] = {}
-_headings: dict[tuple[date, str | None], str] = {}
+_date_labels = Remembered()
+_headings = Remembered()
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # Django's ``slug`` path converter
 STAND_IN = "post-slug-stand-in"
 
@@ -35,34 +35,18 @@ def _date_html(value: datetime, zone, language: str | None) -> str:
     """``{{ value|date:"DATE_FORMAT" }}`` escaped, in ``zone``: the format shows the day (no
     time), so the label depends on the local day and the language only."""
     local = value.astimezone(zone)
-    key = (local.date(), language)
-    label = _date_labels.get(key)
-    if label is None:
-        label = escape(date_format(local, "DATE_FORMAT"))
-        if len(_date_labels) < MAX_LABELS:
-            _date_labels[key] = label
-    return label
+    return _date_labels.get(
+        (local.date(), language), lambda: escape(date_format(local, "DATE_FORMAT"))
+    )
 
 
 def _heading_html(month: date, language: str | None) -> str:
     """An issue's heading, ``{% blocktranslate with month=issue.month|date:"F Y" %}``: "March
     2026 issue", once per process, month and language."""
-    key = (month, language)
-    heading = _headings.get(key)
-    if heading is None:
-        name = escape(date_format(month, "F Y"))
-        heading = gettext("%(month)s issue") % {"month": name}
-        if len(_headings) < MAX_LABELS:
-            _headings[key] = heading
-    return heading
-
-
-def _forget_labels(**_kwargs) -> None:
-    _date_labels.clear()  # a test changed formats or languages
-    _headings.clear()
-
-
-setting_changed.connect(_forget_labels)
+    return _headings.get(
+        (month, language),
+        lambda: gettext("%(month)s issue") % {"month": escape(date_format(month, "F Y"))},
+    )
 
 
 class _Rows:

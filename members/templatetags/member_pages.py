@@ -12,21 +12,21 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 
 from django import template
-from django.core.signals import setting_changed
 from django.utils import timezone, translation
 from django.utils.formats import date_format, localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from membership_site.remembered import Remembered
+
 register = template.Library()
 
 
-MAX_LABELS = 4096
-_opens_on_labels: dict[tuple[date, str | None], str] = {}
+_opens_on_labels = Remembered()
 
 
 def opens_on(opens_at) -> str:
@@ -36,14 +36,11 @@ def opens_on(opens_at) -> str:
     and the language: it is formatted once per process, not once per locked lesson and request.
     """
     local = timezone.localtime(opens_at)
-    key = (local.date(), translation.get_language())
-    label = _opens_on_labels.get(key)
-    if label is None:
-        day = date_format(local, "MONTH_DAY_FORMAT")
-        label = gettext("opens on %(date)s") % {"date": day}
-        if len(_opens_on_labels) < MAX_LABELS:
-            _opens_on_labels[key] = label
-    return label
+
+    def make() -> str:
+        return gettext("opens on %(date)s") % {"date": date_format(local, "MONTH_DAY_FORMAT")}
+
+    return _opens_on_labels.get((local.date(), translation.get_language()), make)
 
 
 class _CardLabels:
@@ -64,26 +61,14 @@ class _CardLabels:
         self.lessons_done = gettext("%(done)s of %(total)s lessons done (%(percent)s%%)")
 
 
-_card_labels: dict[str | None, _CardLabels] = {}
-_lessons_done: dict[tuple[str | None, int, int], str] = {}
-_opens_on_html_labels: dict[tuple[date, str | None], str] = {}
+_card_labels = Remembered()
+_lessons_done = Remembered()
+_opens_on_html_labels = Remembered()
 
 
 def _labels() -> _CardLabels:
     language = translation.get_language()
-    labels = _card_labels.get(language)
-    if labels is None:
-        labels = _card_labels[language] = _CardLabels(language)
-    return labels
-
-
-def _forget_labels(**_kwargs) -> None:
-    # A test changed formats or languages.
-    for labels in (_opens_on_labels, _card_labels, _lessons_done, _opens_on_html_labels):
-        labels.clear()
-
-
-setting_changed.connect(_forget_labels)
+    return _card_labels.get(language, lambda: _CardLabels(language))
 
 
 class _Labels:
@@ -185,26 +170,21 @@ def _opens_on_html(opens_at: datetime, language: str | None) -> str:
     """``members/_opens_on.html``: "opens on 24 December" in the member's zone and language
     (the active one), formatted once per process per local day and language (as ``opens_on``)."""
     local = timezone.localtime(opens_at)
-    key = (local.date(), language)
-    html = _opens_on_html_labels.get(key)
-    if html is None:
+
+    def make() -> str:
         day = date_format(local, "MONTH_DAY_FORMAT")
-        html = _blocktranslate(gettext("opens on %(date)s"), date=day)
-        if len(_opens_on_html_labels) < MAX_LABELS:
-            _opens_on_html_labels[key] = html
-    return html
+        return _blocktranslate(gettext("opens on %(date)s"), date=day)
+
+    return _opens_on_html_labels.get((local.date(), language), make)
 
 
 def _lessons_done_html(done: int, total: int, percent: int, labels: _CardLabels) -> str:
     """ "3 of 20 lessons done (15%)", numbers localized as ``{% blocktranslate %}`` does: once
     per process per language and pair of counts (the percentage follows from them)."""
-    key = (labels.language, done, total)
-    html = _lessons_done.get(key)
-    if html is None:
-        html = _blocktranslate(labels.lessons_done, done=done, total=total, percent=percent)
-        if len(_lessons_done) < MAX_LABELS:
-            _lessons_done[key] = html
-    return html
+    return _lessons_done.get(
+        (labels.language, done, total),
+        lambda: _blocktranslate(labels.lessons_done, done=done, total=total, percent=percent),
+    )
 
 
 @register.simple_tag
