@@ -1,6 +1,11 @@
 """Benchmark member pages on PostgreSQL (and Redis, if REDIS_URL is set): per page, the CPU
-milliseconds per request in process and the queries it runs, then requests/s, p50 and p99 under
-gunicorn with 16 concurrent clients on loopback (wrk when installed, else Python clients).
+milliseconds per request in process, those of the PostgreSQL server process that answered (when
+it runs on this machine) and the queries the page runs, then requests/s, p50 and p99 under
+gunicorn with 16 concurrent clients on loopback (wrk when installed, else Python clients), after
+a 3-second warm-up at the same load. gunicorn runs sync workers, as the Dockerfile does: each
+takes the next waiting connection when it is free, so the load spreads evenly. (gthread workers
+keep the connections they accept: with 16 keep-alive clients one worker held 8 and another 2,
+and p99 was about three times the median; with sync workers it is about one and a half times.)
 
 Pages: the dashboard, a lesson, a course outline, the profile, a membership's issues page and
 one of its posts. The member owns 10 courses of 20 lessons, with progress on half of them, and
@@ -49,6 +54,7 @@ from bench._database import use_throwaway_database  # noqa: E402
 from bench._processes import free_port  # noqa: E402
 
 CLIENTS = 16
+WARM_UP_SECONDS = 3
 BATCHES = 10  # in-process CPU is measured in batches (see ``in_process``)
 
 
@@ -198,6 +204,17 @@ def in_process(pages: list[Page], cookie: str, requests: int) -> tuple[dict, lis
 
     handler, factory = WSGIHandler(), RequestFactory()
     problems: list[str] = []
+    # One connection for the whole run (not a new one each CONN_MAX_AGE), so that one server
+    # process answers every batch of a page and its CPU time can be read.
+    connection.close()
+    connection.settings_dict["CONN_MAX_AGE"] = None
+
+    def backend() -> int:
+        """The PostgreSQL server process on this thread's connection (Django closes and opens
+        it anew after CONN_MAX_AGE)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
 
     def call(path: str) -> tuple[int, str]:
         environ = factory._base_environ(
@@ -227,15 +244,30 @@ def in_process(pages: list[Page], cookie: str, requests: int) -> tuple[dict, lis
         # host): the median is what the code costs, the range shows how noisy the machine was.
         per_batch = max(1, requests // BATCHES)
         batches = []
+        server = backend()
+        database_before = _process_cpu(server)
         for _ in range(BATCHES):
             started = time.process_time()
             for _ in range(per_batch):
                 call(page.path)
             batches.append((time.process_time() - started) / per_batch * 1000)
+        database_ms = None
+        database_after = _process_cpu(server)
+        if None not in (database_before, database_after) and backend() == server:
+            database_ms = (database_after - database_before) / (per_batch * BATCHES) * 1000
         batches.sort()
         median = (batches[BATCHES // 2 - 1] + batches[BATCHES // 2]) / 2
-        results[page.label] = (median, batches[0], batches[-1], len(queries))
+        results[page.label] = (median, batches[0], batches[-1], len(queries), database_ms)
     return results, problems
+
+
+def _process_cpu(pid: int) -> float | None:
+    """CPU seconds a process has used (user and system); None when it is not on this machine."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def hammer(port: int, path: str, cookie: str, seconds: float) -> tuple[list[float], int]:
@@ -305,7 +337,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="per page under load")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--requests", type=int, default=1000, help="in-process calls per page")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--worker-class", default="sync", choices=["sync", "gthread"],
+        help="gunicorn's worker type: sync, as the Dockerfile runs it, or gthread",
+    )  # fmt: skip
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--gunicorn", default="", help="more gunicorn options, e.g. '-k sync'")
     parser.add_argument("--pages", default="", help="only pages whose label starts so (a,b)")
     parser.add_argument("--cpu-only", action="store_true", help="no gunicorn run")
@@ -338,15 +374,17 @@ def main() -> int:
             if bad
         ]
     print()
-    header = f"{'page':30} {'CPU ms/req':>10} {'(batches)':>11} {'queries':>7}"
+    header = f"{'page':30} {'CPU ms/req':>10} {'(batches)':>11} {'PG ms':>6} {'queries':>7}"
     if load:
         header += f" {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}   ({tool}, {CLIENTS} connections, "
-        header += f"gunicorn {args.workers} workers x {args.threads} threads)"
+        header += f"gunicorn {args.workers} {args.worker_class} workers"
+        header += f" x {args.threads} threads)" if args.worker_class == "gthread" else ")"
     print(header)
     for page in pages:
-        cpu_ms, fastest, slowest, queries = cpu[page.label]
+        cpu_ms, fastest, slowest, queries, database_ms = cpu[page.label]
         spread = f"{fastest:.1f}-{slowest:.1f}"
-        line = f"{page.label:30} {cpu_ms:10.2f} {spread:>11} {queries:7d}"
+        database = "-" if database_ms is None else f"{database_ms:.2f}"
+        line = f"{page.label:30} {cpu_ms:10.2f} {spread:>11} {database:>6} {queries:7d}"
         if page.label in load:
             rps, p50, p99, _bad = load[page.label]
             line += f" {rps:7.0f} {p50:7.1f} {p99:7.1f}"
@@ -362,8 +400,9 @@ def under_load(pages: list[Page], cookie: str, args) -> dict:
     env = {**os.environ, **ENV, "SITE_URL": f"http://127.0.0.1:{port}"}
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "membership_site.wsgi", "-b", f"127.0.0.1:{port}",
-         "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads),
-         "--log-level", "warning", *args.gunicorn.split()],
+         "-w", str(args.workers), "-k", args.worker_class, "--log-level", "warning",
+         *(["--threads", str(args.threads)] if args.worker_class == "gthread" else []),
+         *args.gunicorn.split()],
         cwd=ROOT, env=env,
     )  # fmt: skip
     results = {}
@@ -375,12 +414,15 @@ def under_load(pages: list[Page], cookie: str, args) -> dict:
             except OSError:
                 time.sleep(0.1)
         for page in pages:
-            hammer(port, page.path, cookie, 1.0)  # warm-up: every worker fills its caches
             if shutil.which("wrk"):
-                # Python client threads would take a share of the 2 cores; wrk (C) shows the
-                # server's own capacity with the same 16 connections.
+                # Warm-up at the same load, not measured: every worker process opens its
+                # database connection, prepares its statements and fills its caches, once
+                # in a server's life. Then the measured run. Python client threads would take a
+                # share of the 2 cores; wrk (C) shows the server's own capacity.
+                run_wrk(port, page.path, cookie, WARM_UP_SECONDS)
                 results[page.label] = run_wrk(port, page.path, cookie, args.seconds)
             else:
+                hammer(port, page.path, cookie, WARM_UP_SECONDS)
                 latencies, failures = hammer(port, page.path, cookie, args.seconds)
                 results[page.label] = summarise(latencies, failures, args.seconds)
             print(f"{page.label}: {results[page.label][0]:.0f} requests/s", flush=True)

@@ -1,0 +1,49 @@
+"""On PostgreSQL the site's queries become prepared statements after a few runs (issue 20: planning
+was two thirds of PostgreSQL's CPU per member page), and DATABASE_PREPARED_STATEMENTS=0 turns
+that off for a pooler that cannot keep them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+
+from members.models import User
+from tests.site.test_settings import manage
+
+pytestmark = pytest.mark.django_db
+
+
+def prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_query_run_again_and_again_is_prepared_once_and_answers_the_same(postgres_only):
+    member = User.objects.create(email="prepared@example.test", time_zone="Europe/Berlin")
+    answers = [
+        User.objects.filter(email="prepared@example.test").values_list("pk", "time_zone").get()
+        for _ in range(8)
+    ]
+    assert answers == [(member.pk, "Europe/Berlin")] * 8
+    mine = [sql for sql in prepared() if "members_user" in sql and '"email" = $1' in sql]
+    assert len(mine) == 1, prepared()
+
+
+@pytest.mark.parametrize(("value", "options"), [
+    ("", {"server_side_binding": True, "prepare_threshold": 5}),
+    ("0", {}),
+])  # fmt: skip
+def test_prepared_statements_are_on_for_postgresql_unless_turned_off(tmp_path, value, options):
+    env = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test", "DJANGO_DEBUG": "1"}
+    if value:
+        env["DATABASE_PREPARED_STATEMENTS"] = value
+    result = manage(
+        "shell", "-c", "import json; from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))",
+        env=env, tmp_path=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == options
