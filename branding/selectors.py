@@ -3,15 +3,22 @@
 ``current_brand()`` returns a frozen ``Brand``; the cache holds a plain dict under a versioned
 key, so a deploy that changes the dataclass never unpickles an old shape. Saving the branding
 (admin or ``seed_demo``) calls ``forget_brand()``.
+
+Each process also keeps the brand it read for ``LOCAL_SECONDS`` (issue 20): a Redis read on every
+page was a twentieth of a lesson's CPU, for a row that changes when the creator edits the
+branding. The process that saves forgets its copy at once; the others read the new brand within
+that second.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -20,6 +27,7 @@ from branding.models import DEFAULT_ACCENT, DEFAULT_SITE_NAME, Branding
 
 CACHE_KEY = "branding:brand:v1"
 CACHE_SECONDS = 60 * 60
+LOCAL_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -64,8 +72,22 @@ def _load() -> Brand:
     )
 
 
+_local: tuple[float, Brand] | None = None  # (until, brand): this process's copy
+
+
 def current_brand() -> Brand:
-    """The brand from the cache, or one query that fills it."""
+    """The brand this process read less than ``LOCAL_SECONDS`` ago, else from the cache, else
+    one query that fills it."""
+    global _local
+    local = _local
+    if local is not None and time.monotonic() < local[0]:
+        return local[1]
+    brand = _shared_brand()
+    _local = (time.monotonic() + LOCAL_SECONDS, brand)
+    return brand
+
+
+def _shared_brand() -> Brand:
     cached = cache.get(CACHE_KEY)
     if isinstance(cached, dict):
         try:
@@ -78,7 +100,18 @@ def current_brand() -> Brand:
 
 
 def forget_brand() -> None:
+    """Every process reads the brand anew (this one at once, the others within a second)."""
+    global _local
+    _local = None
     cache.delete(CACHE_KEY)
+
+
+def _forget_local(**_kwargs) -> None:
+    global _local
+    _local = None
+
+
+setting_changed.connect(_forget_local)  # a test's other cache or default site name
 
 
 def request_brand(request: HttpRequest) -> Brand:

@@ -67,8 +67,12 @@ def _site_language():
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: no rate-limit counter or cached brand carries over."""
+    """Each test starts with an empty cache: no rate-limit counter or cached brand carries over
+    (nor the brand this process keeps for a second)."""
+    from branding.selectors import forget_brand
+
     cache.clear()
+    forget_brand()
 
 
 @pytest.fixture

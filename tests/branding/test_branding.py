@@ -103,6 +103,35 @@ def test_a_page_reads_the_brand_from_the_cache(client):
     assert "Cached Club" in page
 
 
+def test_another_process_shows_a_saved_brand_within_a_second_without_reading_redis_per_page(
+    client, monkeypatch
+):
+    """Each process keeps the brand it read for a second; a save elsewhere (which drops the
+    shared cache entry, not this process's copy) shows here once that second has passed."""
+    import branding.selectors as selectors
+
+    clock = [1000.0]
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: clock[0])
+    Branding.objects.create(site_name="Old Name")
+    assert "Old Name" in client.get("/").content.decode()
+    reads = []
+    real_get = selectors.cache.get
+    monkeypatch.setattr(
+        selectors.cache, "get", lambda *a, **k: reads.append(a) or real_get(*a, **k)
+    )
+
+    Branding.objects.update(site_name="New Name")  # saved by another process:
+    selectors.cache.delete(selectors.CACHE_KEY)  # it drops the shared entry
+    clock[0] += 0.5
+    assert "Old Name" in client.get("/").content.decode()
+    assert [read for read in reads if read[0] == selectors.CACHE_KEY] == []
+
+    clock[0] += 0.6  # 1.1 s after this process read it
+    page = client.get("/").content.decode()
+    assert "New Name" in page
+    assert "Old Name" not in page
+
+
 def test_e_mails_carry_the_brand_in_sender_layout_and_footer(settings):
     settings.DEFAULT_FROM_EMAIL = "Membership <noreply@calm.example>"
     Branding.objects.create(**VALID)
