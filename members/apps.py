@@ -11,5 +11,7 @@ class MembersConfig(AppConfig):
 
         from membership_site import static_check  # noqa: F401 - registers the system check
         from membership_site.pg_loaders import use_c_timestamp_loader
+        from membership_site.pg_prepared import retry_stale_plans
 
         connection_created.connect(use_c_timestamp_loader, dispatch_uid="c-timestamp-loader")
+        connection_created.connect(retry_stale_plans, dispatch_uid="retry-stale-plans")

@@ -47,3 +47,59 @@ def test_prepared_statements_are_on_for_postgresql_unless_turned_off(tmp_path, v
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == options
+
+
+def _alter_elsewhere(sql: str) -> None:
+    """``sql`` run as ``migrate`` would run it: on another connection, committed at once."""
+    import psycopg
+
+    settings = connection.settings_dict
+    with psycopg.connect(
+        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"],
+        port=settings["PORT"] or 5432, password=settings["PASSWORD"] or None, autocommit=True,
+    ) as other:  # fmt: skip
+        other.execute(sql)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_column_type_changed_by_a_migration_does_not_break_a_running_process(postgres_only):
+    """``migrate`` while the web and worker processes keep their connections (CONN_MAX_AGE)
+    must not leave every prepared statement reading a changed column failing with "cached plan
+    must not change result type" until the connection is closed: the session user's SQL
+    (members/session_user.py) reads every column of the user on each page."""
+    member = User.objects.create(email="stale@example.test", name="Stale Plan")
+
+    def read():
+        return User.objects.filter(email="stale@example.test").values_list("pk", "name").get()
+
+    try:
+        for length in (201, 202):  # and again on the same connection
+            for _ in range(6):
+                assert read() == (member.pk, "Stale Plan")
+            _alter_elsewhere(f"ALTER TABLE members_user ALTER COLUMN name TYPE varchar({length})")
+            assert read() == (member.pk, "Stale Plan")
+            assert read() == (member.pk, "Stale Plan")
+    finally:
+        _alter_elsewhere("ALTER TABLE members_user ALTER COLUMN name TYPE varchar(200)")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stale_plan_inside_a_transaction_fails_that_transaction_only(postgres_only):
+    """In a transaction the statement cannot be tried again (the transaction is aborted): that
+    one fails, and its rollback makes psycopg forget the connection's prepared statements."""
+    from django.db import NotSupportedError, transaction
+
+    member = User.objects.create(email="stale@example.test", name="Stale Plan")
+
+    def read():
+        return User.objects.filter(email="stale@example.test").values_list("pk", "name").get()
+
+    try:
+        for _ in range(6):
+            read()
+        _alter_elsewhere("ALTER TABLE members_user ALTER COLUMN name TYPE varchar(201)")
+        with pytest.raises(NotSupportedError), transaction.atomic():
+            read()
+        assert read() == (member.pk, "Stale Plan")
+    finally:
+        _alter_elsewhere("ALTER TABLE members_user ALTER COLUMN name TYPE varchar(200)")
