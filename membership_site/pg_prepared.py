@@ -9,8 +9,7 @@ itself, not on another connection's: outside a transaction every later run of th
 failed the same way until the connection closed (for the session user's SQL: every page).
 
 Outside a transaction the failed statement did nothing (PostgreSQL refuses before running it):
-psycopg forgets its prepared statements (deallocating them before its next statement) and the
-statement runs once more. Inside one the transaction is aborted: the error stands, and the
+the connection's prepared statements are deallocated and the statement runs once more. Inside one the transaction is aborted: the error stands, and the
 rollback makes psycopg forget them.
 """
 
@@ -20,13 +19,15 @@ STALE_PLAN = "cached plan must not change result type"
 
 
 def _forget_prepared_statements(raw) -> bool:
-    """psycopg forgets the connection's prepared statements, if no transaction is open."""
+    """The connection's prepared statements are dropped, if no transaction is open.
+
+    ``DEALLOCATE ALL`` drops them in PostgreSQL, and psycopg, seeing that command's status,
+    forgets its own record of them (as it does after a DISCARD ALL or a ROLLBACK)."""
     from psycopg import pq
 
-    prepared = getattr(raw, "_prepared", None)  # psycopg's PrepareManager (3.1 to 3.3)
-    if prepared is None or raw.info.transaction_status != pq.TransactionStatus.IDLE:
+    if raw.info.transaction_status != pq.TransactionStatus.IDLE:
         return False
-    prepared.clear()  # and "DEALLOCATE ALL" before the connection's next statement
+    raw.execute("DEALLOCATE ALL")
     return True
 
 
