@@ -9,8 +9,8 @@ itself, not on another connection's: outside a transaction every later run of th
 failed the same way until the connection closed (for the session user's SQL: every page).
 
 Outside a transaction the failed statement did nothing (PostgreSQL refuses before running it):
-the connection's prepared statements are deallocated and the statement runs once more. Inside one the transaction is aborted: the error stands, and the
-rollback makes psycopg forget them.
+the connection's prepared statements are deallocated and the statement runs once more. Inside
+one the transaction is aborted: the error stands, and the rollback makes psycopg forget them.
 """
 
 from __future__ import annotations
