@@ -81,11 +81,12 @@ def build(grants: int) -> None:
         cursor.execute(
             """
             INSERT INTO members_accessgrant (member_id, product_id, state, source, starts_at,
-                paid_through, end_reason, ended_unpaid, is_test, created_at, updated_at)
+                paid_through, end_reason, ended_unpaid, is_test, paused_total, created_at,
+                updated_at)
             SELECT u.id, (%s::bigint[])[1 + u.id %% %s], 'active', 'stripe', s.starts_at,
                    CASE WHEN u.id %% 3 = 0
                         THEN %s::timestamptz + (random() * 20 - 10) * interval '1 day' END,
-                   '', false, false, s.starts_at, s.starts_at
+                   '', false, false, interval '0', s.starts_at, s.starts_at
             FROM members_user u
             CROSS JOIN LATERAL (
                 SELECT %s::timestamptz - random() * interval '60 days' + u.id * interval '0'

@@ -67,10 +67,11 @@ def build(members: int) -> None:
             """
             INSERT INTO billing_order (member_id, product_id, provider, provider_ref, status,
                 amount, currency, is_test, invoice_url, rebilling_stop_url, receipt_url,
-                created_at)
+                withdrawal_waiver_version, created_at)
             SELECT u.id, (%s::bigint[])[1 + (u.id + k) %% %s], 'stripe',
                    'cs_bench_' || u.id || '_' || k, 'paid', 1900 + 100 * (u.id %% 50),
-                   CASE WHEN u.id %% 10 = 0 THEN 'USD' ELSE 'EUR' END, u.id %% 50 = 0, '', '', '',
+                   CASE WHEN u.id %% 10 = 0 THEN 'USD' ELSE 'EUR' END, u.id %% 50 = 0,
+                   '', '', '', '',
                    %s::timestamptz - random() * interval '365 days'
             FROM members_user u CROSS JOIN generate_series(1, 2) AS k
             """,
@@ -78,10 +79,11 @@ def build(members: int) -> None:
         )
         cursor.execute(
             """
-            INSERT INTO billing_payment (order_id, provider, provider_ref, payment_intent_ref,
-                charge_ref, amount, amount_refunded, currency, status, paid_at, created_at)
-            SELECT o.id, 'stripe', 'in_' || o.provider_ref, '', '', o.amount, 0, o.currency,
-                   'succeeded', o.created_at, o.created_at
+            INSERT INTO billing_payment (order_id, member_id, product_id, provider,
+                provider_ref, payment_intent_ref, charge_ref, amount, amount_refunded, currency,
+                status, is_test, paid_at, created_at)
+            SELECT o.id, o.member_id, o.product_id, 'stripe', 'in_' || o.provider_ref, '', '',
+                   o.amount, 0, o.currency, 'succeeded', o.is_test, o.created_at, o.created_at
             FROM billing_order o
             """
         )

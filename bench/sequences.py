@@ -114,9 +114,9 @@ def build(members: int) -> None:
             """
             INSERT INTO billing_order (member_id, product_id, provider, provider_ref, status,
                 amount, currency, is_test, invoice_url, rebilling_stop_url, receipt_url,
-                created_at)
+                withdrawal_waiver_version, created_at)
             SELECT u.id, %s, 'stripe', 'cs_bench_' || u.id, 'paid', 1900, 'EUR', false, '', '',
-                   '', %s::timestamptz - interval '1 day'
+                   '', '', %s::timestamptz - interval '1 day'
             FROM members_user u WHERE u.id > %s AND u.id <= %s
             """,
             [activator.pk, NOW, members, members + BOUGHT],

@@ -182,3 +182,17 @@ def test_one_currency_only(history):
     assert report["currencies"] == [U]
     assert report["now"]["mrr"] == {U: 1900}
     assert report["months"][2]["revenue"]["net"] == {U: 1900}
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_command_explains_itself_in_the_sites_language(capsys, settings, language):
+    """``--help`` works (argparse takes no lazy strings) and is translated."""
+    from django.utils import translation
+
+    with translation.override(language), pytest.raises(SystemExit) as ended:
+        call_command("revenue_report", "--help")
+    assert ended.value.code == 0
+    text = capsys.readouterr().out
+    assert "--include-test" in text
+    assert "MRR" in text
+    assert ("Mitglieder" in text) == (language == "de")

@@ -8,7 +8,6 @@ import re
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from dashboard.report import build_report
 from dashboard.report_text import report_lines
@@ -18,25 +17,22 @@ CURRENCY_CODE = re.compile(r"^[A-Za-z]{3}$")
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Print the creator dashboard's figures: members, MRR, revenue, churn, LTV and renewals "
-        "now and month by month, and revenue by product and provider."
-    )
+    # Translated when asked for (argparse takes plain strings only, not lazy ones).
+    @property
+    def help(self) -> str:
+        return _(
+            "Print the creator dashboard's figures: members, MRR, revenue, churn, LTV and "
+            "renewals now and month by month, and revenue by product and provider."
+        )
 
     def add_arguments(self, parser) -> None:
+        parser.add_argument("--months", type=int, default=12, help=_("how many months (1 to 60)"))
         parser.add_argument(
-            "--months", type=int, default=12, help=gettext_lazy("how many months (1 to 60)")
+            "--currency", help=_("only this currency (a three-letter code, e.g. EUR)")
         )
+        parser.add_argument("--json", action="store_true", dest="as_json", help=_("JSON output"))
         parser.add_argument(
-            "--currency", help=gettext_lazy("only this currency (a three-letter code, e.g. EUR)")
-        )
-        parser.add_argument(
-            "--json", action="store_true", dest="as_json", help=gettext_lazy("JSON output")
-        )
-        parser.add_argument(
-            "--include-test",
-            action="store_true",
-            help=gettext_lazy("count test-mode orders too"),
+            "--include-test", action="store_true", help=_("count test-mode orders too")
         )
 
     def handle(self, *args, months: int, currency, as_json: bool, include_test: bool, **options):
