@@ -101,8 +101,7 @@ def _shared_brand() -> Brand:
 
 def forget_brand() -> None:
     """Every process reads the brand anew (this one at once, the others within a second)."""
-    global _local
-    _local = None
+    _forget_local()
     cache.delete(CACHE_KEY)
 
 
