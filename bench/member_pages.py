@@ -52,7 +52,7 @@ os.environ.update(ENV)
 import django  # noqa: E402
 
 from bench._database import use_throwaway_database  # noqa: E402
-from bench._processes import free_port  # noqa: E402
+from bench._processes import cpu_seconds, free_port  # noqa: E402
 
 CLIENTS = 16
 WARM_UP_SECONDS = 3
@@ -211,8 +211,8 @@ def in_process(pages: list[Page], cookie: str, requests: int) -> tuple[dict, lis
     connection.settings_dict["CONN_MAX_AGE"] = None
 
     def backend() -> int:
-        """The PostgreSQL server process on this thread's connection (Django closes and opens
-        it anew after CONN_MAX_AGE)."""
+        """The PostgreSQL server process on this thread's connection (a new one if Django
+        closed it after an error)."""
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             return cursor.fetchone()[0]
@@ -246,14 +246,14 @@ def in_process(pages: list[Page], cookie: str, requests: int) -> tuple[dict, lis
         per_batch = max(1, requests // BATCHES)
         batches = []
         server = backend()
-        database_before = _process_cpu(server)
+        database_before = cpu_seconds([server]).get(server)
         for _ in range(BATCHES):
             started = time.process_time()
             for _ in range(per_batch):
                 call(page.path)
             batches.append((time.process_time() - started) / per_batch * 1000)
         database_ms = None
-        database_after = _process_cpu(server)
+        database_after = cpu_seconds([server]).get(server)
         if None not in (database_before, database_after) and backend() == server:
             database_ms = (database_after - database_before) / (per_batch * BATCHES) * 1000
         batches.sort()
@@ -284,15 +284,6 @@ def reference_ms() -> float:
         gc.enable()
     times.sort()
     return (times[4] + times[5]) / 2
-
-
-def _process_cpu(pid: int) -> float | None:
-    """CPU seconds a process has used (user and system); None when it is not on this machine."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def hammer(port: int, path: str, cookie: str, seconds: float) -> tuple[list[float], int]:
@@ -367,7 +358,7 @@ def main() -> int:
         help="gunicorn's worker type: sync, as the Dockerfile runs it, or gthread",
     )  # fmt: skip
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
-    parser.add_argument("--gunicorn", default="", help="more gunicorn options, e.g. '-k sync'")
+    parser.add_argument("--gunicorn", default="", help="more gunicorn options, e.g. '--backlog 64'")
     parser.add_argument("--pages", default="", help="only pages whose label starts so (a,b)")
     parser.add_argument("--cpu-only", action="store_true", help="no gunicorn run")
     args = parser.parse_args()
