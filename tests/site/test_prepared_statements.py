@@ -61,6 +61,10 @@ def _alter_elsewhere(sql: str) -> None:
         other.execute(sql)
 
 
+def read() -> tuple[int, str]:
+    return User.objects.filter(email="stale@example.test").values_list("pk", "name").get()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_column_type_changed_by_a_migration_does_not_break_a_running_process(postgres_only):
     """``migrate`` while the web and worker processes keep their connections (CONN_MAX_AGE)
@@ -68,9 +72,6 @@ def test_a_column_type_changed_by_a_migration_does_not_break_a_running_process(p
     must not change result type" until the connection is closed: the session user's SQL
     (members/session_user.py) reads every column of the user on each page."""
     member = User.objects.create(email="stale@example.test", name="Stale Plan")
-
-    def read():
-        return User.objects.filter(email="stale@example.test").values_list("pk", "name").get()
 
     try:
         for length in (201, 202):  # and again on the same connection
@@ -90,9 +91,6 @@ def test_a_stale_plan_inside_a_transaction_fails_that_transaction_only(postgres_
     from django.db import NotSupportedError, transaction
 
     member = User.objects.create(email="stale@example.test", name="Stale Plan")
-
-    def read():
-        return User.objects.filter(email="stale@example.test").values_list("pk", "name").get()
 
     try:
         for _ in range(6):
