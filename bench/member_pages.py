@@ -375,7 +375,10 @@ def main() -> int:
     print(
         f"{os.cpu_count()} CPUs, load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}; "
         f"sessions {settings.SESSION_ENGINE.rsplit('.', 1)[-1]}, "
-        f"cache {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}",
+        f"cache {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}; "
+        # The interpreter's build matters: Debian's python3.11 ran these pages about 12 % faster
+        # than pyenv's (README, "Member pages").
+        f"Python {sys.version.split()[0]} ({sys.executable})",
         flush=True,
     )
     reference_before = reference_ms()
