@@ -142,6 +142,37 @@ def drip_opens_at(
     return local_midnight(day, tz) + (paused_total or ZERO)
 
 
+# Openings already worked out, by drip clock (start, pauses, zone) and then by offset or fixed
+# date: pure values, so they hold across requests; emptied when it grows past MAX_CLOCKS.
+_openings_by_clock: dict[tuple, dict] = {}
+MAX_CLOCKS = 4096
+
+
+class Openings:
+    """``lesson_opens_at`` for one grant and zone. A dashboard asks it for every lesson of every
+    course: here each answer costs a dictionary read once known (``drip_opens_at``'s cache
+    hashes its four arguments on every call)."""
+
+    __slots__ = ("_grant", "_known", "_tz")
+
+    def __init__(self, grant: AccessGrant, tz: ZoneInfo) -> None:
+        key = (grant.starts_at, grant.paused_total, tz)
+        known = _openings_by_clock.get(key)
+        if known is None:
+            if len(_openings_by_clock) >= MAX_CLOCKS:
+                _openings_by_clock.clear()
+            known = _openings_by_clock[key] = {}
+        self._grant, self._known, self._tz = grant, known, tz
+
+    def __call__(self, lesson: Lesson) -> datetime:
+        key = lesson.opens_on or lesson.offset_days  # a date, else the offset
+        found = self._known.get(key)
+        if found is None:
+            found = lesson_opens_at(grant=self._grant, lesson=lesson, tz=self._tz)
+            self._known[key] = found
+        return found
+
+
 def lesson_opens_at(*, grant: AccessGrant, lesson: Lesson, tz: ZoneInfo) -> datetime:
     """Local midnight of the fixed date, or of the drip start's local date plus the offset
     (moved on by closed pauses)."""

@@ -4,25 +4,26 @@
 lesson and groups them by module, which the outline and the lesson page need; the dashboard shows
 only four answers per course, and building every row was a sixth of its CPU (issue 20). This is
 ``members.access.compute_lesson_state`` run over a course at once: the grant's part of it (access,
-the drip clock, a pause) once per course, each distinct opening date once, rows only for the two
-lessons a card names. Nothing here is kept between calls: lock states depend on the member's
-grant, zone, recorded openings and the moment, so they are computed per request.
+the drip clock, a pause) once per course, each opening from ``members.access.Openings`` (pure
+values kept per drip clock), rows only for the two lessons a card names. Lock states are not kept
+between calls: they depend on the member's grant, zone, recorded openings and the moment, so they
+are computed per request.
 ``tests/members/test_course_summary.py`` holds it to ``build_course_progress``'s answers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from members.access import (
     LOCKED,
     OPEN,
     LessonState,
+    Openings,
     clock_now,
     grant_allows_access,
-    lesson_opens_at,
 )
 from members.models import AccessGrant
 from members.selectors import CourseData, LessonRow
@@ -59,9 +60,9 @@ def summarise_course(
     has_access = grant is not None and grant_allows_access(grant, now=now)
     if has_access:
         clock, starts_at = clock_now(grant, now=now), grant.starts_at
+        opens_at_of = Openings(grant, tz)
         # While paused a locked drip lesson opens as if the grant resumed now.
         resumed_shift = now - clock if grant.paused_since is not None else None
-    opening: dict[date | int | None, datetime] = {}  # by fixed date, or by drip offset
     done = 0
     continue_lesson, continue_state = None, None
     next_lesson, next_opens_at = None, None
@@ -76,10 +77,7 @@ def summarise_course(
             continue
         if not has_access:
             continue  # no access: neither open nor locked
-        key = lesson.opens_on or lesson.drip_days  # a date, else the offset (None: 0)
-        opens_at = opening.get(key)
-        if opens_at is None:
-            opens_at = opening[key] = lesson_opens_at(grant=grant, lesson=lesson, tz=tz)
+        opens_at = opens_at_of(lesson)
         # Open by the clock, or recorded open within the current drip clock (a restart of the
         # clock forgets openings recorded before it).
         if opens_at <= clock or ((at := recorded_at(lesson.pk)) is not None and at >= starts_at):

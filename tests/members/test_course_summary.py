@@ -169,3 +169,49 @@ def test_a_summary_without_a_grant_opens_only_the_free_previews():
     assert summary.continue_row == full.continue_row
     assert summary.continue_row.state.is_preview
     assert (summary.done, summary.total, summary.next_opening) == (0, len(outline), None)
+
+
+def _next_opening(member, now):
+    (item,) = dashboard_items(member=member, now=now)
+    return item.course.next_opening.state.opens_at
+
+
+def test_kept_openings_follow_a_changed_drip_clock_a_pause_and_a_zone():
+    """Openings are kept between requests by drip clock (``members.access.Openings``): a
+    restarted clock, a closed pause or another zone is another clock, shown at once."""
+    course = make_course(days=(0, 3))
+    member = UserFactory(time_zone="Europe/Berlin")
+    grant = GrantFactory(member=member, product=course.product, state="active",
+                         starts_at=datetime(2026, 3, 2, 12, tzinfo=UTC))  # fmt: skip
+    now = datetime(2026, 3, 3, 12, tzinfo=UTC)
+    berlin = ZoneInfo("Europe/Berlin")
+    assert _next_opening(member, now) == datetime(2026, 3, 5, tzinfo=berlin)
+
+    grant.starts_at = datetime(2026, 3, 3, 9, tzinfo=UTC)  # the clock restarted
+    grant.save()
+    assert _next_opening(member, now) == datetime(2026, 3, 6, tzinfo=berlin)
+
+    # A closed pause of two days moves every opening on: the first lesson is locked again.
+    grant.paused_total = timedelta(days=2)
+    grant.save()
+    assert _next_opening(member, now) == datetime(2026, 3, 5, tzinfo=berlin)
+
+    member.time_zone = "Asia/Tokyo"
+    member.save()
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert _next_opening(member, now) == datetime(2026, 3, 5, tzinfo=tokyo)
+
+
+def test_kept_openings_are_dropped_when_too_many_clocks_were_seen(monkeypatch):
+    from members import access
+
+    monkeypatch.setattr(access, "MAX_CLOCKS", 3)
+    monkeypatch.setattr(access, "_openings_by_clock", {})
+    course = make_course(days=(0, 3))
+    for day in range(1, 6):
+        member = UserFactory(time_zone="Europe/Berlin")
+        GrantFactory(member=member, product=course.product, state="active",
+                     starts_at=datetime(2026, 3, day, 12, tzinfo=UTC))  # fmt: skip
+        expected = datetime(2026, 3, day + 3, tzinfo=ZoneInfo("Europe/Berlin"))
+        assert _next_opening(member, datetime(2026, 3, day + 1, tzinfo=UTC)) == expected
+        assert len(access._openings_by_clock) <= 3
