@@ -68,7 +68,7 @@ def summarise_course(
     next_lesson, next_opens_at = None, None
     for lesson in lessons:
         viewed = view_of(lesson.pk)
-        is_done = viewed is not None and viewed.completed_at is not None
+        is_done = viewed is not None and viewed.is_done
         if is_done:
             done += 1
         if lesson.is_free_preview:
@@ -103,6 +103,6 @@ def _row(lesson: OutlineLesson | None, state: LessonState, data: CourseData) -> 
     return LessonRow(
         lesson=lesson,
         state=state,
-        is_done=viewed is not None and viewed.completed_at is not None,
+        is_done=viewed is not None and viewed.is_done,
         last_viewed_at=viewed.last_viewed_at if viewed else None,
     )
