@@ -257,7 +257,7 @@ class DashboardItem:
         if tier:
             magazine = tier.magazine
             return cached_url("magazine", magazine.slug, magazine.get_absolute_url)
-        return cached_url("product", self.product.slug, self.product.get_absolute_url)
+        return self.product.get_absolute_url()  # remembered per slug, as the magazine's
 
     @property
     def included_by(self) -> Product | None:

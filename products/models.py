@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from membership_site.url_cache import cached_url
 from products.richtext import sanitize_html
 from products.storage import private_storage
 
@@ -123,7 +124,10 @@ class Product(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("members:product", kwargs={"slug": self.slug})
+        """The member's page; reversed once per process and slug (a lesson page writes it twice)."""
+        return cached_url(
+            "product", self.slug, lambda: reverse("members:product", kwargs={"slug": self.slug})
+        )
 
     def get_catalog_url(self) -> str:
         return reverse("products:detail", kwargs={"slug": self.slug})
