@@ -14,7 +14,7 @@ access, even when the creator later moves its offset. The drip start is ``grant.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
@@ -149,9 +149,12 @@ MAX_CLOCKS = 4096
 
 
 class Openings:
-    """``lesson_opens_at`` for one grant and zone. A dashboard asks it for every lesson of every
-    course: here each answer costs a dictionary read once known (``drip_opens_at``'s cache
-    hashes its four arguments on every call)."""
+    """``lesson_opens_at`` for one grant and zone. Every course page asks it for each lesson,
+    the dashboard for each lesson of every course: here each answer costs a dictionary read once
+    known (``drip_opens_at``'s cache hashes its four arguments on every call), and comes with
+    the same moment in UTC. Comparing a time in a member's zone with ``now`` (UTC) makes
+    ``zoneinfo`` work out the zone's rules for that date (1.1 µs against 0.06 µs between two UTC
+    times): a tenth of the dashboard's instructions went there."""
 
     __slots__ = ("_grant", "_known", "_tz")
 
@@ -164,12 +167,14 @@ class Openings:
             known = _openings_by_clock[key] = {}
         self._grant, self._known, self._tz = grant, known, tz
 
-    def __call__(self, lesson: Lesson) -> datetime:
+    def __call__(self, lesson: Lesson) -> tuple[datetime, datetime]:
+        """The opening in the member's zone, and the same moment in UTC: comparing it with
+        ``now`` (UTC) then needs no zone lookups."""
         key = lesson.opens_on or lesson.offset_days  # a date, else the offset
         found = self._known.get(key)
         if found is None:
-            found = lesson_opens_at(grant=self._grant, lesson=lesson, tz=self._tz)
-            self._known[key] = found
+            local = lesson_opens_at(grant=self._grant, lesson=lesson, tz=self._tz)
+            found = self._known[key] = (local, local.astimezone(UTC))
         return found
 
 
@@ -212,18 +217,20 @@ def compute_lesson_state(
     tz: ZoneInfo,
     now: datetime,
     recorded_open_at: datetime | None = None,
+    openings: Openings | None = None,
 ) -> LessonState:
     """The lesson's state for the grant's member; pure, so pages compute many without queries.
 
     ``recorded_open_at`` is the latest moment the lesson was recorded open for the member; it
-    keeps the lesson open only if it lies within the grant's current drip clock.
+    keeps the lesson open only if it lies within the grant's current drip clock. ``openings``
+    (``Openings(grant, tz)``) lets a page that asks for every lesson of a course make it once.
     """
     if lesson.is_free_preview:
         return LessonState(OPEN, is_preview=True)
     if grant is None or not grant_allows_access(grant, now=now):
         return LessonState(NO_ACCESS)
-    opens_at = lesson_opens_at(grant=grant, lesson=lesson, tz=tz)
-    if opens_at <= clock_now(grant, now=now):
+    opens_at, opens_at_utc = (openings or Openings(grant, tz))(lesson)
+    if opens_at_utc <= clock_now(grant, now=now):
         return LessonState(OPEN, opens_at=opens_at)
     if recorded_open_at is not None and recorded_open_at >= grant.starts_at:
         return LessonState(OPEN, opens_at=opens_at)

@@ -77,10 +77,12 @@ def summarise_course(
             continue
         if not has_access:
             continue  # no access: neither open nor locked
-        opens_at = opens_at_of(lesson)
+        opens_at, opens_at_utc = opens_at_of(lesson)
         # Open by the clock, or recorded open within the current drip clock (a restart of the
         # clock forgets openings recorded before it).
-        if opens_at <= clock or ((at := recorded_at(lesson.pk)) is not None and at >= starts_at):
+        if opens_at_utc <= clock or (
+            (at := recorded_at(lesson.pk)) is not None and at >= starts_at
+        ):
             if continue_lesson is None and not is_done:
                 continue_lesson, continue_state = lesson, LessonState(OPEN, opens_at=opens_at)
             continue

@@ -20,6 +20,7 @@ from drip.models import LessonNotice
 from members.access import (
     LIVE_STATES,
     LessonState,
+    Openings,
     access_ends_at,
     compute_lesson_state,
     effective_state,
@@ -203,6 +204,7 @@ def build_course_progress(
     now: datetime,
 ) -> CourseProgress:
     tz = member.zone
+    openings = Openings(grant, tz) if grant is not None else None
     rows: list[LessonRow] = []
     modules: dict[int, ModuleRow] = {}
     for lesson in lessons:
@@ -212,6 +214,7 @@ def build_course_progress(
             lesson=lesson,
             tz=tz,
             now=now,
+            openings=openings,
             recorded_open_at=data.recorded_open_at.get(lesson.pk),
         )
         row = LessonRow(
