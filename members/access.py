@@ -145,7 +145,7 @@ def drip_opens_at(
 # Openings already worked out, by drip clock (start, pauses, zone) and then by offset or fixed
 # date: pure values, so they hold across requests; emptied when it grows past MAX_CLOCKS.
 _openings_by_clock: dict[tuple, dict] = {}
-MAX_CLOCKS = 4096
+MAX_CLOCKS = 1024
 
 
 class Openings:
