@@ -125,9 +125,9 @@ def main() -> int:
     if args.child:
         child(args.child)
         return 0
-    if not shutil.which("valgrind"):
-        print("This benchmark needs valgrind (apt-get install valgrind).", file=sys.stderr)
-        return 2
+    if not shutil.which("valgrind"):  # `make bench` runs on without it
+        print("Skipped: counting instructions needs valgrind (apt-get install valgrind).")
+        return 0
     from bench import member_pages
     from bench._database import use_throwaway_database
 
