@@ -202,16 +202,17 @@ def test_kept_openings_follow_a_changed_drip_clock_a_pause_and_a_zone():
     assert _next_opening(member, now) == datetime(2026, 3, 5, tzinfo=tokyo)
 
 
-def test_kept_openings_are_dropped_when_too_many_clocks_were_seen(monkeypatch):
+def test_past_the_kept_clocks_openings_are_still_right(monkeypatch):
     from members import access
+    from membership_site.remembered import Remembered
 
-    monkeypatch.setattr(access, "MAX_CLOCKS", 3)
-    monkeypatch.setattr(access, "_openings_by_clock", {})
+    monkeypatch.setattr(access, "_openings_by_clock", Remembered(max_entries=3))
     course = make_course(days=(0, 3))
-    for day in range(1, 6):
+    for day in range(1, 7):
         member = UserFactory(time_zone="Europe/Berlin")
         GrantFactory(member=member, product=course.product, state="active",
                      starts_at=datetime(2026, 3, day, 12, tzinfo=UTC))  # fmt: skip
         expected = datetime(2026, 3, day + 3, tzinfo=ZoneInfo("Europe/Berlin"))
         assert _next_opening(member, datetime(2026, 3, day + 1, tzinfo=UTC)) == expected
-        assert len(access._openings_by_clock) <= 3
+        assert _next_opening(member, datetime(2026, 3, day + 1, tzinfo=UTC)) == expected
+    assert len(access._openings_by_clock._found) == 3
