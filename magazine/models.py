@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from membership_site.url_cache import cached_url
 from products.models import Product
 from products.storage import private_storage
 
@@ -32,7 +33,10 @@ class Magazine(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("magazine:issues", kwargs={"slug": self.slug})
+        """The issues page; reversed once per process and slug, as a product's member URL."""
+        return cached_url(
+            "magazine", self.slug, lambda: reverse("magazine:issues", kwargs={"slug": self.slug})
+        )
 
 
 class Tier(models.Model):

@@ -27,7 +27,6 @@ from members.access import (
 )
 from members.models import AccessGrant, LessonProgress
 from membership_site.rows import Precompiled, columns_for, fetch_one, is_storable_id
-from membership_site.url_cache import cached_url
 from products.models import Download, Lesson, Module, Product
 from products.outline import OutlineLesson, OutlineModule, course_outlines
 
@@ -257,10 +256,7 @@ class DashboardItem:
     def url(self) -> str:
         """The member's page: a tier opens its magazine's issues, anything else its own page."""
         tier = getattr(self.product, "tier", None)
-        if tier:
-            magazine = tier.magazine
-            return cached_url("magazine", magazine.slug, magazine.get_absolute_url)
-        return self.product.get_absolute_url()  # remembered per slug, as the magazine's
+        return (tier.magazine if tier else self.product).get_absolute_url()
 
     @property
     def included_by(self) -> Product | None:
