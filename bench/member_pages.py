@@ -53,6 +53,7 @@ import django  # noqa: E402
 
 from bench._database import use_throwaway_database  # noqa: E402
 from bench._processes import cpu_seconds, free_port  # noqa: E402
+from bench._wsgi import wsgi_caller  # noqa: E402
 
 CLIENTS = 16
 WARM_UP_SECONDS = 3
@@ -199,11 +200,9 @@ def in_process(pages: list[Page], cookie: str, requests: int) -> tuple[dict, lis
     """CPU ms per request (process_time over ``requests`` calls of the WSGI handler after a
     warm-up: the median of ten batches, with the fastest and slowest batch) and queries per
     request, by page; and what was wrong with any answer."""
-    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
-    from django.test import RequestFactory
 
-    handler, factory = WSGIHandler(), RequestFactory()
+    call = wsgi_caller(cookie)
     problems: list[str] = []
     # One connection for the whole run (not a new one each CONN_MAX_AGE), so that one server
     # process answers every batch of a page and its CPU time can be read.
@@ -216,15 +215,6 @@ def in_process(pages: list[Page], cookie: str, requests: int) -> tuple[dict, lis
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             return cursor.fetchone()[0]
-
-    def call(path: str) -> tuple[int, str]:
-        environ = factory._base_environ(
-            PATH_INFO=path, REQUEST_METHOD="GET", HTTP_COOKIE=cookie,
-            HTTP_HOST="127.0.0.1", SERVER_NAME="127.0.0.1",
-        )  # fmt: skip
-        status: list[str] = []
-        body = b"".join(handler(environ, lambda line, headers, *_: status.append(line)))
-        return int(status[0].split()[0]), body.decode()
 
     results = {}
     for page in pages:

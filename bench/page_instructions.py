@@ -44,22 +44,17 @@ def child(spec_path: str) -> None:
     import django
 
     django.setup()
-    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
-    from django.test import RequestFactory
 
-    handler, factory = WSGIHandler(), RequestFactory()
+    from bench._wsgi import wsgi_caller
+
     connection.settings_dict["CONN_MAX_AGE"] = None  # one connection, as a gunicorn worker keeps
+    get = wsgi_caller(spec["cookie"])
 
     def call() -> None:
-        environ = factory._base_environ(
-            PATH_INFO=spec["path"], REQUEST_METHOD="GET", HTTP_COOKIE=spec["cookie"],
-            HTTP_HOST="127.0.0.1", SERVER_NAME="127.0.0.1",
-        )  # fmt: skip
-        status: list[str] = []
-        b"".join(handler(environ, lambda line, headers, *_: status.append(line)))
-        if not status[0].startswith("200"):
-            raise SystemExit(f"{spec['path']}: {status[0]}")
+        status, _body = get(spec["path"])
+        if status != 200:
+            raise SystemExit(f"{spec['path']}: status {status}")
 
     signals = Path(spec["signals"])
     for _ in range(WARM_UP):
