@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from membership_site.model_loading import FastFromDb
 from products.models import Price, Product
 
 
@@ -81,7 +82,7 @@ class Customer(models.Model):
         return f"{self.provider}:{self.provider_customer_id}"
 
 
-class Order(models.Model):
+class Order(FastFromDb, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
         PAID = "paid", _("paid")
@@ -158,7 +159,7 @@ def new_public_ref() -> str:
     return secrets.token_urlsafe(16)
 
 
-class Subscription(models.Model):
+class Subscription(FastFromDb, models.Model):
     class Status(models.TextChoices):
         INCOMPLETE = "incomplete", _("incomplete")
         TRIALING = "trialing", _("trialing")

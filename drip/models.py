@@ -6,8 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from membership_site.model_loading import FastFromDb
 
-class LessonNotice(models.Model):
+
+class LessonNotice(FastFromDb, models.Model):
     """A lesson opened for a member. The unique pair makes a second notice impossible.
 
     The row is written when the drip sweep sees the lesson open, whether or not an e-mail goes

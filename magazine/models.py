@@ -14,12 +14,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from membership_site.model_loading import FastFromDb
 from membership_site.url_cache import cached_url
 from products.models import Product
 from products.storage import private_storage
 
 
-class Magazine(models.Model):
+class Magazine(FastFromDb, models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -39,7 +40,7 @@ class Magazine(models.Model):
         )
 
 
-class Tier(models.Model):
+class Tier(FastFromDb, models.Model):
     class Visibility(models.TextChoices):
         MAGAZINE = "magazine", _("Magazine: posts from the month of joining on")
         BACK_CATALOGUE = "back_catalogue", _("Back catalogue: every post")
@@ -108,7 +109,7 @@ class Tier(models.Model):
         return f"{self.magazine} · {self.product}"
 
 
-class Post(models.Model):
+class Post(FastFromDb, models.Model):
     magazine = models.ForeignKey(
         Magazine, on_delete=models.CASCADE, related_name="posts", verbose_name=_("magazine")
     )

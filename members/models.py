@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from membership_site.model_loading import FastFromDb
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -50,7 +52,7 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra_fields)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(FastFromDb, AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
     time_zone = models.CharField(
@@ -123,7 +125,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
-class AccessGrant(models.Model):
+class AccessGrant(FastFromDb, models.Model):
     """A member's access to one product. One row per (member, product), reused on repurchase.
 
     Whether the member gets in *now* is computed from this row and the clock (see the access
@@ -302,7 +304,7 @@ class GrantEvent(AppendOnlyModel):
         return f"{self.grant_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
 
 
-class LessonProgress(models.Model):
+class LessonProgress(FastFromDb, models.Model):
     """One member's progress in one lesson: when they last opened it and when they completed it.
 
     A row also proves that the lesson was open for the member, which keeps it open when the

@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from membership_site.model_loading import FastFromDb
 from membership_site.url_cache import cached_url
+from products.fields import SizedImageField
 from products.richtext import sanitize_html
 from products.storage import private_storage
 
@@ -27,7 +29,7 @@ def new_outline_version() -> int:
     return secrets.randbits(48)
 
 
-class Product(models.Model):
+class Product(FastFromDb, models.Model):
     class Kind(models.TextChoices):
         DOWNLOAD = "download", _("Download")
         COURSE = "course", _("Course")
@@ -46,7 +48,7 @@ class Product(models.Model):
         blank=True,
         help_text=_("Rich text (HTML). Scripts and unsafe markup are removed when shown."),
     )
-    cover = models.ImageField(
+    cover = SizedImageField(
         _("cover image"),
         upload_to="covers/",
         blank=True,
@@ -141,7 +143,7 @@ class Product(models.Model):
         return self.kind == self.Kind.BUNDLE
 
 
-class Price(models.Model):
+class Price(FastFromDb, models.Model):
     class BillingType(models.TextChoices):
         ONE_TIME = "one_time", _("One-time")
         RECURRING = "recurring", _("Recurring")
@@ -216,7 +218,7 @@ class Price(models.Model):
         return format_money(self.amount, self.currency)
 
 
-class Module(models.Model):
+class Module(FastFromDb, models.Model):
     product = models.ForeignKey(
         Product,
         on_delete=models.CASCADE,
@@ -265,7 +267,7 @@ class LessonQuerySet(models.QuerySet):
         return super().bulk_update(objs, fields, *args, **kwargs)
 
 
-class Lesson(models.Model):
+class Lesson(FastFromDb, models.Model):
     module = models.ForeignKey(
         Module, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("module")
     )
@@ -357,7 +359,7 @@ class Lesson(models.Model):
         return mark_safe(self.body_html)  # noqa: S308 - sanitized when saved
 
 
-class Download(models.Model):
+class Download(FastFromDb, models.Model):
     product = models.ForeignKey(
         Product, on_delete=models.CASCADE, related_name="downloads", verbose_name=_("product")
     )
@@ -416,7 +418,7 @@ class BundleItem(models.Model):
             raise ValidationError({"product": _("A bundle contains products, not other bundles.")})
 
 
-class LessonAttachment(models.Model):
+class LessonAttachment(FastFromDb, models.Model):
     """A private file offered beside one lesson, downloaded like a product's Download."""
 
     lesson = models.ForeignKey(
@@ -441,7 +443,7 @@ class LessonImage(models.Model):
     lesson = models.ForeignKey(
         Lesson, on_delete=models.CASCADE, related_name="images", verbose_name=_("lesson")
     )
-    image = models.ImageField(
+    image = SizedImageField(
         _("image"),
         upload_to="lesson-images/",
         width_field="width",
