@@ -83,7 +83,7 @@ MIDDLEWARE = [
     "membership_site.middleware.RefuseUnusableUrlsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "membership_site.middleware.LocaleMiddleware",  # Django's, without i18n_patterns' path checks
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "members.session_user.SessionUserMiddleware",  # Django's, with the user row read faster

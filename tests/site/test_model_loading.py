@@ -102,7 +102,7 @@ def test_a_model_whose_fields_do_more_when_set_goes_through_django():
         def __set__(self, instance, value):
             instance.__dict__[self.name] = value.upper()
 
-    class Shouting(FastFromDb, models.Model):
+    class Shouting(FastFromDb, models.Model):  # noqa: DJ008 - never shown
         word = models.CharField(max_length=10)
 
         class Meta:
@@ -111,13 +111,13 @@ def test_a_model_whose_fields_do_more_when_set_goes_through_django():
     Shouting.word = Upper()
     Shouting.word.__set_name__(Shouting, "word")
 
-    class Counted(FastFromDb, models.Model):
+    class Counted(FastFromDb, models.Model):  # noqa: DJ008 - never shown
+        class Meta:
+            app_label = "products"
+
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.counted = True
-
-        class Meta:
-            app_label = "products"
 
     assert fast_attnames(Shouting) is None
     assert Shouting.from_db("default", ["id", "word"], [1, "hey"]).word == "HEY"
