@@ -9,9 +9,13 @@ class MembersConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from membership_site import static_check  # noqa: F401 - registers the system check
+        from membership_site import (
+            csrf_masks,
+            static_check,  # noqa: F401 - registers the system check
+        )
         from membership_site.pg_loaders import use_c_timestamp_loader
         from membership_site.pg_prepared import retry_stale_plans
 
         connection_created.connect(use_c_timestamp_loader, dispatch_uid="c-timestamp-loader")
         connection_created.connect(retry_stale_plans, dispatch_uid="retry-stale-plans")
+        csrf_masks.install()  # the CSRF token's mask from one random read, not 32
