@@ -29,13 +29,13 @@ from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
-MAX_ENTRIES = 256
+MAX_ENTRIES = 128  # keys (language, brand, login state...), each with its parts
 # Stand-ins drawn at random per process (letters and digits: escaping leaves them as they are),
 # so that no text a creator types into the brand (a footer link, say) can name one and have
 # each visitor's CSRF token written into it.
 _TOKEN = "csrf" + secrets.token_hex(16)
 _PATH = "path" + secrets.token_hex(16)
-_cache: OrderedDict[tuple, str] = OrderedDict()
+_cache: OrderedDict[tuple, dict] = OrderedDict()  # key -> {part name: markup}
 _lock = threading.Lock()
 
 
@@ -48,11 +48,11 @@ def forget_all(**_kwargs) -> None:
 setting_changed.connect(forget_all)
 
 
-def _key(name: str, context) -> tuple | None:
-    """What the part's markup depends on; None if that cannot be a key (nothing hashable)."""
+def _key(context) -> tuple | None:
+    """What the chrome's markup depends on, for every part; None if that cannot be a key."""
     user = context.get("user")
     key = (
-        name, translation.get_language(), context.get("LANGUAGE_CODE"), context.get("branding"),
+        translation.get_language(), context.get("LANGUAGE_CODE"), context.get("branding"),
         bool(getattr(user, "is_authenticated", False)), timezone.localtime().year,
         get_urlconf(), get_script_prefix(), context.autoescape,
     )  # fmt: skip
@@ -75,22 +75,51 @@ def _stand_ins(context) -> dict:
     }
 
 
+_RENDER = object()  # the render context's slot for what the parts of one render share
+
+
+def _shared(context, request, token: str) -> tuple[dict, str, str] | None:
+    """The cached parts of this render's key, its escaped token and path; None if the key is
+    unusable. Worked out once per render (a page has three or more parts: the key's year,
+    brand hash and URL settings, and the escaping, were a third of the chrome's cost), again
+    whenever anything the key reads differs from the previous part's (by identity)."""
+    inputs = (
+        translation.get_language(), context.get("LANGUAGE_CODE"), context.get("branding"),
+        context.get("user"), context.autoescape, request, token,
+    )  # fmt: skip
+    render_context = context.render_context
+    found = render_context.get(_RENDER)
+    if found is not None and found[0] == inputs:  # tuples compare items by identity first
+        return found[1]
+    key = _key(context)
+    if key is None:
+        shared = None
+    else:
+        with _lock:
+            parts = _cache.get(key)
+            if parts is None:
+                parts = _cache[key] = {}
+                while len(_cache) > MAX_ENTRIES:
+                    _cache.popitem(last=False)
+        shared = (parts, escape(token), escape(request.get_full_path()))
+    render_context[_RENDER] = (inputs, shared)
+    return shared
+
+
 def _cached(context, name, render: Callable, render_with_stand_ins: Callable) -> SafeString:
     """``render()`` for this request, from the process's cache (``render_with_stand_ins(values)``
     once per key) when it can be."""
     request, token = context.get("request"), str(context.get("csrf_token") or "")
-    key = _key(name, context)
-    if request is None or not token or token == "NOTPROVIDED" or key is None:  # noqa: S105
+    if request is None or not token or token == "NOTPROVIDED":  # noqa: S105
         return render()
-    markup = _cache.get(key)
+    shared = _shared(context, request, token)
+    if shared is None:
+        return render()
+    parts, token, path = shared
+    markup = parts.get(name)
     if markup is None:
-        markup = render_with_stand_ins(_stand_ins(context))
-        with _lock:
-            _cache[key] = markup
-            while len(_cache) > MAX_ENTRIES:
-                _cache.popitem(last=False)
-    markup = markup.replace(_TOKEN, escape(token)).replace(_PATH, escape(request.get_full_path()))
-    return mark_safe(markup)  # noqa: S308 - rendered by the template engine, values escaped
+        markup = parts[name] = render_with_stand_ins(_stand_ins(context))
+    return mark_safe(markup.replace(_TOKEN, token).replace(_PATH, path))  # noqa: S308 - rendered by the template engine, values escaped
 
 
 @register.simple_tag(takes_context=True)
