@@ -165,13 +165,15 @@ def _course_views_and_openings(*, member, product_ids: list[int]):
     with connection.cursor() as cursor:
         cursor.execute(_course_views_sql(len(product_ids)), params)
         rows = cursor.fetchall()
+    if connection.vendor != "postgresql":  # PostgreSQL's rows hold aware datetimes already
+        rows = [(lesson_pk, _aware(at), kind) for lesson_pk, at, kind in rows]
     views: dict[int, Viewed] = {}
     recorded: dict[int, datetime] = {}
     for lesson_pk, at, kind in rows:
-        at = _aware(at)
         if kind != NOTICE:
             views[lesson_pk] = Viewed(at, kind == VIEW_DONE)
-        if lesson_pk not in recorded or at > recorded[lesson_pk]:
+        previous = recorded.get(lesson_pk)
+        if previous is None or at > previous:
             recorded[lesson_pk] = at
     return views, recorded
 

@@ -43,15 +43,34 @@ def _utc_loader():
 _LOADER = None
 
 
-def use_c_timestamp_loader(sender, connection, **kwargs) -> None:
-    """``connection_created``: parse the connection's timestamps with psycopg's C loader."""
+def _wrapped_loader():
     global _LOADER
+    if _LOADER is None:
+        _LOADER = _utc_loader()
+    return _LOADER
+
+
+def use_c_timestamp_loader(sender, connection, **kwargs) -> None:
+    """``connection_created``: parse the connection's timestamps with psycopg's C loader (the
+    C class itself for ``membership_site.postgresql``, else wrapped for Django's backend)."""
     if connection.vendor != "postgresql" or not settings.USE_TZ:
         return
     raw = connection.connection
     adapters = getattr(raw, "adapters", None)  # psycopg 3 only
     if adapters is None or raw.pgconn.parameter_status(b"TimeZone") != b"UTC":
         return  # Django's loader converts to the configured zone: keep it
-    if _LOADER is None:
-        _LOADER = _utc_loader()
-    adapters.register_loader("timestamptz", _LOADER)
+    if hasattr(connection, "c_timestamp_loader"):
+        from psycopg import adapters as default_adapters
+        from psycopg import pq
+
+        adapters.register_loader("timestamptz", default_adapters.get_loader(1184, pq.Format.TEXT))
+        connection.c_timestamp_loader = True
+    else:
+        adapters.register_loader("timestamptz", _wrapped_loader())
+
+
+def give_back_to_django(connection) -> None:
+    """Put the wrapped loader (with the ``timezone`` Django's ``create_cursor`` reads) back on a
+    connection whose zone setting changed since it was made (a test's ``override_settings``)."""
+    connection.connection.adapters.register_loader("timestamptz", _wrapped_loader())
+    connection.c_timestamp_loader = False

@@ -137,7 +137,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
     DATABASES["default"].setdefault("TEST", {})["NAME"] = ":memory:"
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _int(
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with timestamps read by psycopg's C loader (issue 20).
+    DATABASES["default"]["ENGINE"] = "membership_site.postgresql"
+if DATABASES["default"]["ENGINE"] == "membership_site.postgresql" and _int(
     "DATABASE_PREPARED_STATEMENTS", 1
 ):
     # Prepared statements (issue 20): planning was two thirds of PostgreSQL's CPU per page (a

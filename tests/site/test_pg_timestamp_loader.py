@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from members.models import User
 
@@ -17,8 +17,6 @@ pytestmark = pytest.mark.django_db
 def test_timestamps_come_back_as_the_same_aware_utc_instants(postgres_only):
     from django.db.backends.postgresql.psycopg_any import register_tzloader
     from psycopg import pq
-
-    from membership_site.pg_loaders import _utc_loader
 
     berlin = ZoneInfo("Europe/Berlin")
     moments = [
@@ -42,7 +40,52 @@ def test_timestamps_come_back_as_the_same_aware_utc_instants(postgres_only):
         )
         assert [row[0] for row in cursor.fetchall()] == found
     loader = connection.connection.adapters.get_loader(1184, pq.Format.TEXT)
-    assert loader.__name__ == _utc_loader().__name__  # psycopg's C parsing, not Django's
+    assert loader.__module__.startswith("psycopg_")  # psycopg's C class itself, not Django's
+    assert connection.c_timestamp_loader
+
+
+def test_a_connection_of_djangos_own_backend_gets_the_wrapped_c_loader(postgres_only):
+    """Django's backend reads ``timezone`` off the loader on each cursor: it gets the wrapper."""
+    from psycopg import pq
+
+    from membership_site.pg_loaders import _utc_loader, use_c_timestamp_loader
+
+    raw = connection.connection
+    before = raw.adapters.get_loader(1184, pq.Format.TEXT)
+    djangos = type("Djangos", (), {"vendor": "postgresql", "connection": raw})()
+    try:
+        use_c_timestamp_loader(sender=None, connection=djangos)
+        loader = raw.adapters.get_loader(1184, pq.Format.TEXT)
+        assert loader.__name__ == _utc_loader().__name__
+        assert loader.timezone is UTC
+    finally:
+        raw.adapters.register_loader("timestamptz", before)
+
+
+def test_server_side_cursors_read_the_same_instants(postgres_only):
+    moment = datetime(2026, 10, 25, 2, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    User.objects.create(email="iterated@example.test", date_joined=moment)
+    with transaction.atomic():  # .iterator() on PostgreSQL: a named cursor
+        found = list(User.objects.filter(email="iterated@example.test").iterator())
+    assert [user.date_joined for user in found] == [moment.astimezone(UTC)]
+    assert found[0].date_joined.tzinfo is UTC
+
+
+def test_changed_zone_settings_give_the_connection_back_to_django(postgres_only, settings):
+    """With ``USE_TZ`` turned off after the connection was made (a test does it), the backend
+    reads timestamps as Django's does again: naive, in the site zone's wall time."""
+    moment = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    User.objects.create(email="naive@example.test", date_joined=moment)
+    wall_time = moment.astimezone(ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None)
+    settings.USE_TZ = False
+    try:
+        found = User.objects.values_list("date_joined", flat=True).get(email="naive@example.test")
+        assert found == wall_time
+        assert not connection.c_timestamp_loader
+    finally:
+        settings.USE_TZ = True
+    aware = User.objects.values_list("date_joined", flat=True).get(email="naive@example.test")
+    assert aware == moment
 
 
 def test_a_session_in_another_zone_keeps_djangos_loader(postgres_only):
