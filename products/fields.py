@@ -12,14 +12,27 @@ class SizedImageField(models.ImageField):
     Django fills the dimension fields when a file is assigned (upload, ``FieldFile.save``), and
     also on every instance loaded from the database, in case a stored file has none: a receiver
     that made an ``ImageFieldFile`` for each product loaded, about 35,000 instructions, a third
-    of the cost of loading a product (issue 20: 11 products on the member dashboard). Every
-    file here is set through the field, so its row holds its dimensions; a row without them
-    shows the image without ``width`` / ``height`` attributes, as the templates allow.
+    of the cost of loading a product (issue 20: 11 products on the member dashboard).
+
+    Django also relies on that receiver to measure a file given to the constructor
+    (``Product(cover=name)``, a copy, a fixture), which assigning on a new instance skips: such a
+    file is measured when the row is saved instead, if its dimensions are empty. A stored row
+    without them shows the image without ``width`` / ``height`` attributes, as the templates allow.
     """
 
     def contribute_to_class(self, cls, name, **kwargs) -> None:
         super().contribute_to_class(cls, name, **kwargs)
         post_init.disconnect(self.update_dimension_fields, sender=cls)
+
+    def pre_save(self, model_instance, add):
+        file = super().pre_save(model_instance, add)
+        if file and any(
+            getattr(model_instance, name) in (None, "")
+            for name in (self.width_field, self.height_field)
+            if name
+        ):
+            self.update_dimension_fields(model_instance, force=True)
+        return file
 
     def deconstruct(self):
         """Migrations see Django's ``ImageField``: the column is the same, and a changed field

@@ -153,3 +153,22 @@ def test_a_member_loads_with_the_session_checks_unchanged(client):
     member.save()
     page = client.get(reverse("members:dashboard"))
     assert page.status_code == 302  # the old session's hash no longer matches: logged out
+
+
+@pytest.mark.django_db
+def test_a_stored_cover_given_to_a_new_product_is_measured_when_saved():
+    """Django measured such a file when the instance was made; the field measures it on save."""
+    from io import BytesIO
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from PIL import Image
+
+    image = BytesIO()
+    Image.new("RGB", (64, 36), (200, 80, 40)).save(image, "JPEG")
+    name = default_storage.save("covers/stored.jpg", ContentFile(image.getvalue()))
+    product = ProductFactory(cover=name)
+    copy = Product.objects.create(name="Copy", slug="copy", cover=product.cover)
+    for saved in (product, copy):
+        loaded = Product.objects.get(pk=saved.pk)
+        assert (loaded.cover_width, loaded.cover_height) == (64, 36)
