@@ -30,6 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 register = template.Library()
 
 MAX_ENTRIES = 128  # keys (language, brand, login state...), each with its parts
+MAX_PARTS = 64  # parts per key: the chrome's three and the pages' own
 # Stand-ins drawn at random per process (letters and digits: escaping leaves them as they are),
 # so that no text a creator types into the brand (a footer link, say) can name one and have
 # each visitor's CSRF token written into it.
@@ -118,6 +119,8 @@ def _cached(context, name, render: Callable, render_with_stand_ins: Callable) ->
     parts, token, path = shared
     markup = parts.get(name)
     if markup is None:
+        if len(parts) >= MAX_PARTS:  # templates parsed anew number their parts anew
+            parts.clear()
         markup = parts[name] = render_with_stand_ins(_stand_ins(context))
     return mark_safe(markup.replace(_TOKEN, token).replace(_PATH, path))  # noqa: S308 - rendered by the template engine, values escaped
 

@@ -120,3 +120,13 @@ def test_the_profile_page_is_what_its_template_wrote_before_the_parts(client):
         assert len(tokens_of(new, response.wsgi_request)) == 6  # header, 4 forms, footer
         assert TOKEN.sub("", new) == TOKEN.sub("", old)
         assert "Deine Daten" in new
+
+
+def test_templates_parsed_anew_do_not_grow_the_cache_without_bound():
+    """Each parse numbers its parts anew (a template from a string, a loader without cache)."""
+    from branding.templatetags import site_chrome
+
+    member = make_member()
+    for _ in range(site_chrome.MAX_PARTS * 3):
+        page(PARTS, user=member, path="/members/", language="en")
+    assert all(len(parts) <= site_chrome.MAX_PARTS for parts in site_chrome._cache.values())
