@@ -147,6 +147,10 @@ class AccessGrant(FastFromDb, models.Model):
         FREE = "free", _("free")
         COMPLIMENTARY = "complimentary", _("complimentary")
 
+    # The tier grant a derived grant comes from (``magazine.access.derived_grant`` sets it); None
+    # on every stored grant. A class default, so reading it raises and catches nothing.
+    included_by: AccessGrant | None = None
+
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grants"
     )

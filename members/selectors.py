@@ -257,13 +257,13 @@ class DashboardItem:
     @property
     def url(self) -> str:
         """The member's page: a tier opens its magazine's issues, anything else its own page."""
-        tier = getattr(self.product, "tier", None)
+        tier = self.product.tier_or_none
         return (tier.magazine if tier else self.product).get_absolute_url()
 
     @property
     def included_by(self) -> Product | None:
         """The tier product whose membership includes this course (no grant of its own)."""
-        tier_grant = getattr(self.grant, "included_by", None)
+        tier_grant = self.grant.included_by
         return tier_grant.product if tier_grant else None
 
     @property
@@ -350,7 +350,7 @@ def _included_courses(grants: list[AccessGrant], *, now: datetime) -> list[Acces
     (one query, only for a member of a tier)."""
     from magazine.access import included_course_grants
 
-    tier_grants = [grant for grant in grants if hasattr(grant.product, "tier")]
+    tier_grants = [grant for grant in grants if grant.product.tier_or_none]
     owned = {grant.product_id for grant in grants if grant.state in LIVE_STATES}
     included = included_course_grants(tier_grants=tier_grants, now=now)
     return [grant for grant in included if grant.product_id not in owned]

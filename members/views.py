@@ -88,7 +88,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def product(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     product = published_product_or_404(slug=slug)
-    if hasattr(product, "tier"):  # a membership tier: its page is the magazine's issues
+    if product.tier_or_none:  # a membership tier: its page is the magazine's issues
         return redirect(product.tier.magazine.get_absolute_url())
     grant = grant_for(member=request.user, product=product)
     if not grant_allows_access(grant, now=now):
