@@ -33,10 +33,13 @@ class Magazine(FastFromDb, models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self) -> str:
+    def get_absolute_url(self, url_context: tuple | None = None) -> str:
         """The issues page; reversed once per process and slug, as a product's member URL."""
         return cached_url(
-            "magazine", self.slug, lambda: reverse("magazine:issues", kwargs={"slug": self.slug})
+            "magazine",
+            self.slug,
+            lambda: reverse("magazine:issues", kwargs={"slug": self.slug}),
+            url_context,
         )
 
 

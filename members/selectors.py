@@ -257,8 +257,12 @@ class DashboardItem:
     @property
     def url(self) -> str:
         """The member's page: a tier opens its magazine's issues, anything else its own page."""
+        return self.url_in(None)
+
+    def url_in(self, url_context: tuple | None) -> str:
+        """``url`` with ``membership_site.url_cache.url_context()`` read once for all cards."""
         tier = self.product.tier_or_none
-        return (tier.magazine if tier else self.product).get_absolute_url()
+        return (tier.magazine if tier else self.product).get_absolute_url(url_context)
 
     @property
     def included_by(self) -> Product | None:

@@ -125,10 +125,14 @@ class Product(FastFromDb, models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self) -> str:
-        """The member's page; reversed once per process and slug (a lesson page writes it twice)."""
+    def get_absolute_url(self, url_context: tuple | None = None) -> str:
+        """The member's page; reversed once per process and slug (a lesson page writes it twice).
+        ``url_context``: ``membership_site.url_cache.url_context()``, if the caller has it."""
         return cached_url(
-            "product", self.slug, lambda: reverse("members:product", kwargs={"slug": self.slug})
+            "product",
+            self.slug,
+            lambda: reverse("members:product", kwargs={"slug": self.slug}),
+            url_context,
         )
 
     def get_catalog_url(self) -> str:

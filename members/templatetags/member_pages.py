@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
+from typing import NamedTuple
 
 from django import template
 from django.utils import timezone, translation
@@ -22,6 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from membership_site.remembered import Remembered
+from membership_site.url_cache import url_context
 
 register = template.Library()
 
@@ -166,10 +168,11 @@ def _blocktranslate(translated: str, **values) -> str:
     return translated % {name: _escape(localize(value)) for name, value in values.items()}
 
 
-def _opens_on_html(opens_at: datetime, language: str | None) -> str:
-    """``members/_opens_on.html``: "opens on 24 December" in the member's zone and language
-    (the active one), formatted once per process per local day and language (as ``opens_on``)."""
-    local = timezone.localtime(opens_at)
+def _opens_on_html(opens_at: datetime, language: str | None, tz=None) -> str:
+    """``members/_opens_on.html``: "opens on 24 December" in the member's zone (``tz``, else the
+    active one) and language, formatted once per process per local day and language (as
+    ``opens_on``)."""
+    local = timezone.localtime(opens_at, tz)
 
     def make() -> str:
         day = date_format(local, "MONTH_DAY_FORMAT")
@@ -224,12 +227,12 @@ def course_continue(course, course_product) -> SafeString:
     return mark_safe(_continue_html(course, course_product, _labels()))  # noqa: S308 - escaped there
 
 
-def _continue_html(course, course_product, labels: _CardLabels) -> str:
+def _continue_html(course, course_product, labels: _CardLabels, tz=None) -> str:
     following = ""
     if course.next_opening:
         lesson = course.next_opening.lesson
         title = _blocktranslate(labels.next_lesson, title=lesson.title)
-        when = _opens_on_html(course.next_opening.state.opens_at, labels.language)
+        when = _opens_on_html(course.next_opening.state.opens_at, labels.language, tz)
         following = f'\n  <p class="next-opening">{title} · {when}</p>\n'
     return (  # values escaped in the helpers
         f'\n<div class="course-continue" id="course-continue-{course_product.pk}">\n'
@@ -237,18 +240,19 @@ def _continue_html(course, course_product, labels: _CardLabels) -> str:
     )
 
 
-def _date(value) -> str:
-    """``{{ value|date:"DATE_FORMAT" }}`` before escaping: in the current zone, "" for none."""
+def _date(value, tz=None) -> str:
+    """``{{ value|date:"DATE_FORMAT" }}`` before escaping: in ``tz`` (else the current zone), ""
+    for none."""
     if value in (None, ""):
         return ""
     if isinstance(value, datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
+        value = timezone.localtime(value, tz)
     return date_format(value, "DATE_FORMAT")
 
 
-def _card_state(item, labels: _CardLabels) -> str:
+def _card_state(item, labels: _CardLabels, tz=None) -> str:
     """The state line of a dashboard card, with the whitespace the template's branches left."""
-    return _card_state_text(item, labels) + ("\n      " if _card_state_has_gap(item) else "")
+    return _card_state_text(item, labels, tz) + ("\n      " if _card_state_has_gap(item) else "")
 
 
 def _card_state_has_gap(item) -> bool:
@@ -259,37 +263,56 @@ def _card_state_has_gap(item) -> bool:
     )  # fmt: skip
 
 
-def _card_state_text(item, labels: _CardLabels) -> str:
+def _card_state_text(item, labels: _CardLabels, tz=None) -> str:
     if item.included_by and item.is_live:
         return _blocktranslate(labels.included_in, name=item.included_by.name)
     if item.state == "active" and item.is_complimentary:
         if item.ends_at:
-            until = _date(item.grant.paid_through)
+            until = _date(item.grant.paid_through, tz)
             return _blocktranslate(gettext("Complimentary, until %(date)s"), date=until)
         return escape(gettext("Complimentary"))
     if item.state == "active":
         if item.ends_at:
-            until = _date(item.grant.paid_through)
+            until = _date(item.grant.paid_through, tz)
             return _blocktranslate(gettext("Active, paid through %(date)s"), date=until)
         return labels.active
     if item.state == "grace":
-        until = _date(item.ends_at)
+        until = _date(item.ends_at, tz)
         return _blocktranslate(gettext("Payment due: access until %(date)s"), date=until)
     if item.opens_at:
-        return _blocktranslate(gettext("Opens on %(date)s"), date=_date(item.opens_at))
+        return _blocktranslate(gettext("Opens on %(date)s"), date=_date(item.opens_at, tz))
     if item.state == "pending":
         return escape(gettext("Waiting for payment"))
     ended = escape(gettext("Ended"))
     if item.grant.ended_at:
-        ended += " · " + escape(_date(item.grant.ended_at))
+        ended += " · " + escape(_date(item.grant.ended_at, tz))
     return ended
 
 
+class CardContext(NamedTuple):
+    """What every card reads from the request's state, read once for all of a dashboard's
+    cards: each read of Django's context-local language, zone or URL settings costs
+    15,000-27,000 instructions, and the cards made about 50 of them (issue 20)."""
+
+    labels: _CardLabels
+    tz: tzinfo
+    urls: tuple  # membership_site.url_cache.url_context()
+
+
 @register.simple_tag
-def product_card(item) -> SafeString:
+def card_context() -> CardContext:
+    """``{% card_context as cards %}`` before the cards; each ``{% product_card item cards %}``."""
+    return CardContext(_labels(), timezone.get_current_timezone(), url_context())
+
+
+@register.simple_tag
+def product_card(item, cards=None) -> SafeString:
     """One product of the dashboard (``members/dashboard.html``'s card before issue 20): name
-    and link, state, course progress and "Continue", "Buy again" once it ended."""
-    product, labels = item.product, _labels()
+    and link, state, course progress and "Continue", "Buy again" once it ended. ``cards``:
+    the ``card_context`` of the page (read here if not given)."""
+    if not isinstance(cards, CardContext):
+        cards = card_context()
+    product, labels, tz = item.product, cards.labels, cards.tz
     if item.opens_at:
         css = " pending"
     elif not item.is_live:
@@ -297,16 +320,16 @@ def product_card(item) -> SafeString:
     else:
         css = ""
     name = _escape(product.name)
-    title = f'<a href="{_escape(item.url)}">{name}</a>' if item.is_live else name
+    title = f'<a href="{_escape(item.url_in(cards.urls))}">{name}</a>' if item.is_live else name
     parts = [
         f'<article class="card product-card{css}" data-product="{_escape(product.slug)}">\n'
         f"    <h2>{title}</h2>\n"
-        f'    <p class="muted state">\n      {_card_state(item, labels)}\n    </p>\n    '
+        f'    <p class="muted state">\n      {_card_state(item, labels, tz)}\n    </p>\n    '
     ]
     if item.course:
         parts.append(
             f"\n      {_progress_html(item.course, product, oob=False, labels=labels)}"
-            f"\n      {_continue_html(item.course, product, labels)}\n    "
+            f"\n      {_continue_html(item.course, product, labels, tz)}\n    "
         )
     parts.append("\n    ")
     if not item.is_live and item.state != "pending":
