@@ -22,4 +22,9 @@ def marketing_preference_section(context) -> dict:
     return {
         "subscribed": preference is None or preference.is_subscribed,
         "csrf_token": context.get("csrf_token"),
+        # With the request, the section's fixed runs come from site_chrome's cache.
+        "request": context["request"],
+        "user": context.get("user"),
+        "LANGUAGE_CODE": context.get("LANGUAGE_CODE"),
+        "branding": context.get("branding"),
     }

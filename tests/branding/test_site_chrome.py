@@ -11,7 +11,7 @@ import pytest
 from django.middleware.csrf import _unmask_cipher_token, get_token
 from django.template import engines
 from django.test import RequestFactory
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from branding.models import Branding
@@ -130,3 +130,27 @@ def test_templates_parsed_anew_do_not_grow_the_cache_without_bound():
     for _ in range(site_chrome.MAX_PARTS * 3):
         page(PARTS, user=member, path="/members/", language="en")
     assert all(len(parts) <= site_chrome.MAX_PARTS for parts in site_chrome._cache.values())
+
+
+@pytest.mark.parametrize("subscribed", [True, False])
+def test_the_marketing_section_is_what_its_template_wrote_before_the_parts(client, subscribed):
+    from sequences.services import set_marketing_emails
+
+    member = make_member(language="nl")
+    set_marketing_emails(member_pk=member.pk, subscribed=subscribed, now=timezone.now())
+    client.force_login(member)
+    old_template = engines["django"].from_string(
+        (Path(__file__).parent.parent / "fixtures/templates/profile_marketing_before_parts.html")
+        .read_text()
+    )  # fmt: skip
+    section = re.compile(r'<section class="card marketing-emails".*?</section>', re.S)
+    for _visit in range(2):  # the second from the cache
+        response = client.get("/members/profile/")
+        new = section.search(response.content.decode())[0]
+        with translation.override("nl"):
+            old = old_template.render(
+                {"subscribed": subscribed, "csrf_token": get_token(response.wsgi_request)},
+                response.wsgi_request,
+            )
+        assert len(tokens_of(new, response.wsgi_request)) == 1
+        assert TOKEN.sub("", new) == TOKEN.sub("", old.strip())
