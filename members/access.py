@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -25,6 +26,9 @@ from members.models import AccessGrant
 from membership_site.remembered import Remembered
 from membership_site.rows import columns_for, fetch_one
 from products.models import Lesson, Product
+
+if TYPE_CHECKING:
+    from products.outline import OutlineLesson
 
 State = AccessGrant.State
 LIVE_STATES = (State.ACTIVE, State.GRACE)
@@ -162,6 +166,11 @@ class Openings:
     def __init__(self, grant: AccessGrant, tz: ZoneInfo) -> None:
         known = _openings_by_clock.get((grant.starts_at, grant.paused_total, tz), dict)
         self._grant, self._known, self._tz = grant, known, tz
+
+    def each(self, lessons: list[OutlineLesson]) -> list[tuple[datetime, datetime]]:
+        """``self(lesson)`` for each of an outline's lessons, in one pass."""
+        known = self._known
+        return [known.get(lesson.opening_key) or self(lesson) for lesson in lessons]
 
     def __call__(self, lesson: Lesson) -> tuple[datetime, datetime]:
         """The opening in the member's zone, and the same moment in UTC: comparing it with

@@ -56,28 +56,29 @@ def summarise_course(
     now: datetime,
 ) -> CourseSummary:
     """``build_course_progress``'s done, total, continue and next opening for one course."""
-    view_of, recorded_at = data.views.get, data.recorded_open_at.get
+    done_lessons, recorded_at = data.done_lessons, data.recorded_open_at.get
     has_access = grant is not None and grant_allows_access(grant, now=now)
     if has_access:
         clock, starts_at = clock_now(grant, now=now), grant.starts_at
-        opens_at_of = Openings(grant, tz)
+        openings = Openings(grant, tz).each(lessons)
         # While paused a locked drip lesson opens as if the grant resumed now.
         resumed_shift = now - clock if grant.paused_since is not None else None
+    else:
+        openings = [None] * len(lessons)
     done = 0
     continue_lesson, continue_state = None, None
     next_lesson, next_opens_at = None, None
-    for lesson in lessons:
-        viewed = view_of(lesson.pk)
-        is_done = viewed is not None and viewed.is_done
+    for lesson, opening in zip(lessons, openings, strict=True):
+        is_done = lesson.pk in done_lessons
         if is_done:
             done += 1
         if lesson.is_free_preview:
             if continue_lesson is None and not is_done:
                 continue_lesson, continue_state = lesson, _PREVIEW
             continue
-        if not has_access:
+        if opening is None:
             continue  # no access: neither open nor locked
-        opens_at, opens_at_utc = opens_at_of(lesson)
+        opens_at, opens_at_utc = opening
         # Open by the clock, or recorded open within the current drip clock (a restart of the
         # clock forgets openings recorded before it).
         if opens_at_utc <= clock or (

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import connection
@@ -98,6 +98,11 @@ class CourseData:
     lessons_by_product: dict[int, list[OutlineLesson]]
     views: dict[int, Viewed]
     recorded_open_at: dict[int, datetime]
+
+    @cached_property  # (written to the instance's __dict__, which frozen allows)
+    def done_lessons(self) -> frozenset[int]:
+        """The lessons the member completed: one set for all courses of a page."""
+        return frozenset(pk for pk, viewed in self.views.items() if viewed.is_done)
 
 
 def _views_and_openings(*, member, **lessons) -> tuple[dict[int, Viewed], dict[int, datetime]]:

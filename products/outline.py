@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Exists, OuterRef
@@ -49,14 +49,17 @@ class OutlineLesson:
     url: str  # the member's lesson page
     title_html: str = ""  # ``title`` and ``url`` escaped for HTML, once per process
     url_html: str = ""
+    # Worked out once per outline, not on each of the dashboard's reads (a property each time):
+    offset_days: int = field(init=False)  # ``drip_days`` or 0
+    opening_key: date | int = field(init=False)  # what its opening depends on (``Openings``)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "offset_days", self.drip_days or 0)
+        object.__setattr__(self, "opening_key", self.opens_on or self.offset_days)
 
     @property
     def module_id(self) -> int:
         return self.module.pk
-
-    @property
-    def offset_days(self) -> int:
-        return self.drip_days or 0
 
     def get_absolute_url(self) -> str:
         return self.url
