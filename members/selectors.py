@@ -167,7 +167,8 @@ def _aware(value: datetime | str | None) -> datetime | None:
 def _course_views_and_openings(*, member, product_ids: list[int]):
     """``_views_and_openings`` of every lesson of the courses ``product_ids``, same answer."""
     params = [member.pk, *product_ids, member.pk, *product_ids]
-    with connection.cursor() as cursor:
+    # Ids, a timestamp and a number: binary rows on PostgreSQL (membership_site.postgresql).
+    with getattr(connection, "binary_cursor", connection.cursor)() as cursor:
         cursor.execute(_course_views_sql(len(product_ids)), params)
         rows = cursor.fetchall()
     if connection.vendor != "postgresql":  # PostgreSQL's rows hold aware datetimes already

@@ -26,6 +26,19 @@ from membership_site.pg_loaders import give_back_to_django
 
 class DatabaseWrapper(base.DatabaseWrapper):
     c_timestamp_loader = False  # set per connection by pg_loaders.use_c_timestamp_loader
+    _binary = False
+
+    def binary_cursor(self):
+        """``cursor()`` whose rows come in PostgreSQL's binary format, read by psycopg's C
+        loaders without parsing text: for a hot statement of numbers and timestamps (the
+        member's lesson views: 2,500 instructions less per row). A connection not reading aware
+        UTC timestamps with psycopg's own loaders gives an ordinary cursor. Not for ``jsonb``
+        columns: Django reads those as text, which it registers for the text format only."""
+        self._binary = True
+        try:
+            return self.cursor()
+        finally:
+            self._binary = False
 
     def create_cursor(self, name=None):
         if not self.c_timestamp_loader:
@@ -34,7 +47,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             give_back_to_django(self)
             return super().create_cursor(name)
         if not name:
-            return self.connection.cursor()
+            return self.connection.cursor(binary=self._binary)
         # Django's named (server-side) cursor, as its create_cursor makes it.
         if self.settings_dict["OPTIONS"].get("server_side_binding") is not True:
             return ServerSideCursor(

@@ -86,6 +86,10 @@ def test_changed_zone_settings_give_the_connection_back_to_django(postgres_only,
         settings.USE_TZ = True
     aware = User.objects.values_list("date_joined", flat=True).get(email="naive@example.test")
     assert aware == moment
+    from membership_site.pg_loaders import use_c_timestamp_loader
+
+    use_c_timestamp_loader(sender=None, connection=connection)  # as a new connection would
+    assert connection.c_timestamp_loader
 
 
 def test_a_session_in_another_zone_keeps_djangos_loader(postgres_only):
@@ -105,3 +109,27 @@ def test_a_session_in_another_zone_keeps_djangos_loader(postgres_only):
             assert raw.adapters.get_loader(1184, 0) is django_loader
         finally:
             cursor.execute("SET TIME ZONE 'UTC'")
+
+
+def test_a_binary_cursor_reads_the_same_rows_as_a_text_one(postgres_only):
+    from psycopg import pq
+
+    moment = datetime(2026, 3, 29, 1, 59, 59, 999999, tzinfo=UTC)
+    User.objects.create(email="binary@example.test", date_joined=moment)
+    sql = (
+        "SELECT id, date_joined, CASE WHEN is_active THEN 2 ELSE 1 END, 0 "
+        "FROM members_user WHERE email = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ["binary@example.test"])
+        as_text = cursor.fetchall()
+    with connection.binary_cursor() as cursor:
+        cursor.execute(sql, ["binary@example.test"])
+        as_binary = cursor.fetchall()
+        assert cursor.cursor.pgresult.fformat(1) == pq.Format.BINARY
+    assert as_binary == as_text
+    assert as_binary[0][1] == moment
+    assert as_binary[0][1].tzinfo is UTC
+    with connection.cursor() as cursor:  # the next cursor is a text one again
+        cursor.execute(sql, ["binary@example.test"])
+        assert cursor.cursor.pgresult.fformat(1) == pq.Format.TEXT
