@@ -32,7 +32,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         """``cursor()`` whose rows come in PostgreSQL's binary format, read by psycopg's C
         loaders without parsing text: for a hot statement of numbers and timestamps (the
         member's lesson views: 2,500 instructions less per row). A connection not reading aware
-        UTC timestamps with psycopg's own loaders gives an ordinary cursor. Not for ``jsonb``
+        UTC timestamps with psycopg's own loaders, or without server-side binding
+        (``DATABASE_PREPARED_STATEMENTS=0``), gives an ordinary cursor. Not for ``jsonb``
         columns: Django reads those as text, which it registers for the text format only."""
         self._binary = True
         try:
@@ -47,7 +48,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
             give_back_to_django(self)
             return super().create_cursor(name)
         if not name:
-            return self.connection.cursor(binary=self._binary)
+            # Binary rows need server-side binding (psycopg's client-side cursors, which
+            # DATABASE_PREPARED_STATEMENTS=0 selects, cannot return them).
+            binary = self._binary and self.settings_dict["OPTIONS"].get("server_side_binding")
+            return self.connection.cursor(binary=binary is True)
         # Django's named (server-side) cursor, as its create_cursor makes it.
         if self.settings_dict["OPTIONS"].get("server_side_binding") is not True:
             return ServerSideCursor(

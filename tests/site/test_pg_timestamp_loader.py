@@ -133,3 +133,24 @@ def test_a_binary_cursor_reads_the_same_rows_as_a_text_one(postgres_only):
     with connection.cursor() as cursor:  # the next cursor is a text one again
         cursor.execute(sql, ["binary@example.test"])
         assert cursor.cursor.pgresult.fformat(1) == pq.Format.TEXT
+
+
+@pytest.mark.parametrize("server_side_binding", [True, False])
+def test_a_binary_cursor_works_without_prepared_statements_too(postgres_only, server_side_binding):
+    """``DATABASE_PREPARED_STATEMENTS=0`` (behind an old PgBouncer) gives client-side cursors,
+    which cannot return binary rows: the binary cursor is then a text one."""
+    from psycopg import pq
+
+    from membership_site.postgresql.base import DatabaseWrapper
+
+    options = {**connection.settings_dict["OPTIONS"], "server_side_binding": server_side_binding}
+    other = DatabaseWrapper({**connection.settings_dict, "OPTIONS": options})
+    try:
+        with other.binary_cursor() as cursor:
+            cursor.execute("SELECT %s::int8, TIMESTAMPTZ '2026-03-29 01:59:59+00'", [7])
+            row = cursor.fetchone()
+            fetched = cursor.cursor.pgresult.fformat(1)
+    finally:
+        other.close()
+    assert row == (7, datetime(2026, 3, 29, 1, 59, 59, tzinfo=UTC))
+    assert fetched == (pq.Format.BINARY if server_side_binding else pq.Format.TEXT)
