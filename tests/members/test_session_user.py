@@ -79,3 +79,41 @@ def test_a_session_signed_with_a_rotated_secret_stays_logged_in():
     ):
         assert sees_dashboard(client)
         assert sees_dashboard(client)  # re-hashed with the new secret on the first request
+
+
+def _request_through_middleware(client: Client):
+    """A request as the view sees it, after ``SessionUserMiddleware``."""
+    from django.test import RequestFactory
+
+    from members.session_user import SessionUserMiddleware
+
+    request = RequestFactory().get("/members/")
+    request.session = client.session
+    SessionUserMiddleware(lambda request: None).process_request(request)
+    return request
+
+
+def test_request_user_becomes_the_member_once_read():
+    client, member = logged_in()
+    request = _request_through_middleware(client)
+
+    lazy = request.user
+    assert lazy.pk == member.pk  # the first read loads the user through the lazy object
+
+    assert type(request.user) is type(member)
+    assert request.user.pk == member.pk
+    assert lazy.email == member.email  # what the view held before stays usable
+
+
+def test_a_login_during_the_request_is_not_undone_by_a_late_read():
+    from django.contrib.auth import login
+
+    client, _member = logged_in()
+    other = make_member()
+    request = _request_through_middleware(client)
+    earlier = request.user  # not read yet
+
+    login(request, other, backend=MODEL_BACKEND)
+    assert earlier.is_authenticated  # the lazy object is read only now
+
+    assert request.user is other
