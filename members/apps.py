@@ -12,6 +12,7 @@ class MembersConfig(AppConfig):
         from membership_site import (
             csrf_masks,
             fast_locals,
+            lazy_reads,
             static_check,  # noqa: F401 - registers the system check
         )
         from membership_site.pg_loaders import use_c_timestamp_loader
@@ -21,3 +22,4 @@ class MembersConfig(AppConfig):
         connection_created.connect(retry_stale_plans, dispatch_uid="retry-stale-plans")
         csrf_masks.install()  # the CSRF token's mask from one random read, not 32
         fast_locals.install()  # language, zone, URL and connection reads without exceptions
+        lazy_reads.install()  # settings and Django's regular expressions without LazyObject
