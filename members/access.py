@@ -28,7 +28,7 @@ from membership_site.rows import columns_for, fetch_one
 from products.models import Lesson, Product
 
 if TYPE_CHECKING:
-    from products.outline import OutlineLesson
+    from products.outline import Outline, OutlineLesson
 
 State = AccessGrant.State
 LIVE_STATES = (State.ACTIVE, State.GRACE)
@@ -171,6 +171,19 @@ class Openings:
         """``self(lesson)`` for each of an outline's lessons, in one pass."""
         known = self._known
         return [known.get(lesson.opening_key) or self(lesson) for lesson in lessons]
+
+    def by_time(self, outline: Outline) -> tuple[list[datetime], list[tuple]]:
+        """The outline's lessons by opening: the UTC moments in ascending order (to bisect),
+        and for each (UTC moment, index in the outline, local opening). Ties keep course
+        order. Kept with the clock's openings, per outline version."""
+        key = ("by time", outline.product_pk, outline.version)
+        found = self._known.get(key)
+        if found is None:
+            entries = sorted(
+                (utc, index, local) for index, (local, utc) in enumerate(self.each(outline.lessons))
+            )
+            found = self._known[key] = ([entry[0] for entry in entries], entries)
+        return found
 
     def __call__(self, lesson: Lesson) -> tuple[datetime, datetime]:
         """The opening in the member's zone, and the same moment in UTC: comparing it with

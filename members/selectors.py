@@ -28,7 +28,7 @@ from members.access import (
 from members.models import AccessGrant, LessonProgress
 from membership_site.rows import Precompiled, columns_for, fetch_one, is_storable_id
 from products.models import Download, Lesson, Module, Product
-from products.outline import OutlineLesson, OutlineModule, course_outlines
+from products.outline import Outline, OutlineLesson, OutlineModule, course_outlines
 
 if TYPE_CHECKING:
     from members.course_summary import CourseSummary
@@ -98,6 +98,7 @@ class CourseData:
     lessons_by_product: dict[int, list[OutlineLesson]]
     views: dict[int, Viewed]
     recorded_open_at: dict[int, datetime]
+    outlines: dict[int, Outline] = field(default_factory=dict)  # by product id, when loaded so
 
     @cached_property  # (written to the instance's __dict__, which frozen allows)
     def done_lessons(self) -> frozenset[int]:
@@ -199,7 +200,7 @@ def load_course_data(*, member, products: list[Product]) -> CourseData:
     by_product = {pk: list(outline.lessons) for pk, outline in outlines.items() if outline.lessons}
     product_ids = [product.pk for product in products]
     views, recorded = _course_views_and_openings(member=member, product_ids=product_ids)
-    return CourseData(by_product, views, recorded)
+    return CourseData(by_product, views, recorded, outlines)
 
 
 def build_course_progress(
@@ -342,6 +343,7 @@ def dashboard_items(*, member, now: datetime) -> list[DashboardItem]:
                 data=data,
                 tz=tz,
                 now=now,
+                outline=data.outlines.get(grant.product_id),
             )
             if grant.product_id in live_course_ids
             else None,
