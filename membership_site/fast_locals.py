@@ -23,7 +23,9 @@ storage directly, with the same answers:
 - Thread-critical ``Local``: in a thread without a running event loop
   (``asyncio._get_running_loop() is None``, exactly when ``get_running_loop`` raises), the
   ``threading.local``; otherwise asgiref's own way, unchanged.
-- Writes and deletes are asgiref's, unchanged.
+- Default ``Local`` writes and deletes: asgiref's steps (under its lock, a copy of the current
+  thread's data with the change, set as a new storage), without the detour through ``_CVar``.
+  Thread-critical writes are asgiref's.
 
 It depends on asgiref's private structure (3.13: ``_DefaultLocal``, ``_ThreadCriticalLocal``,
 ``_CVar._data``, ``_Storage.thread_id``/``data``). If that structure is not found, nothing is
@@ -99,6 +101,29 @@ def install() -> bool:
             return default_getattr(self, key)
         raise AttributeError(f"'Local' object has no attribute {key!r}")
 
+    storage_class = asgiref_local._Storage  # noqa: SLF001
+
+    def default_setattr(self, key, value):
+        # asgiref: under the lock, a copy of this thread's data with the value, set anew.
+        if key == "_data":
+            raise AttributeError("Cannot set attribute '_data' on Local")
+        var, ident = _object_getattribute(self, "_storage")._data, _get_ident()
+        with _object_getattribute(self, "_lock"):
+            storage = var.get(None)
+            data = storage.data.copy() if storage is not None and storage.thread_id == ident else {}
+            data[key] = value
+            var.set(storage_class(ident, data))
+
+    def default_delattr(self, key):
+        var, ident = _object_getattribute(self, "_storage")._data, _get_ident()
+        with _object_getattribute(self, "_lock"):
+            storage = var.get(None)
+            if storage is None or storage.thread_id != ident or key not in storage.data:
+                raise AttributeError(f"'Local' object has no attribute {key!r}")
+            data = storage.data.copy()
+            del data[key]
+            var.set(storage_class(ident, data))
+
     def critical_getattribute(self, key):
         if key in critical_own:
             return _object_getattribute(self, key)
@@ -115,10 +140,14 @@ def install() -> bool:
         (default_class, "__getattr__"): default_getattr,
         (critical_class, "__getattr__"): critical_getattr,
         (default_class, "__getattribute__"): default_class.__dict__.get("__getattribute__"),
+        (default_class, "__setattr__"): default_class.__dict__["__setattr__"],
+        (default_class, "__delattr__"): default_class.__dict__["__delattr__"],
         (critical_class, "__getattribute__"): critical_class.__dict__.get("__getattribute__"),
     })  # fmt: skip
     default_class.__getattribute__ = default_getattribute
     default_class.__getattr__ = default_missing
+    default_class.__setattr__ = default_setattr
+    default_class.__delattr__ = default_delattr
     critical_class.__getattribute__ = critical_getattribute
     critical_class.__getattr__ = critical_missing
     asgiref_local._fast_reads_installed = True
