@@ -11,22 +11,67 @@ cursors without that check: the connection's loader already gives aware datetime
 all the check would ensure. Any connection that did not get the C class (another session zone,
 ``USE_TZ`` off) makes its cursors as Django's backend does.
 
+Django guards ``cursor()``, ``ensure_connection()``, ``commit()`` and the other connection methods
+with ``async_unsafe``, which calls ``asyncio.get_running_loop()`` to learn that no event loop is
+running: in a synchronous request that raises and catches a ``RuntimeError`` each time, two or
+three per query (about 8,000 instructions each). Here the same check asks
+``asyncio._get_running_loop()``, which answers ``None`` without raising; an event loop running
+in the thread still gets ``SynchronousOnlyOperation`` (unless ``DJANGO_ALLOW_ASYNC_UNSAFE``), as
+with Django's decorator.
+
 ``DATABASE_URL=postgres://...`` selects it (``settings.py``); its ``vendor`` is Django's.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 from datetime import UTC
+from functools import wraps
 
+from django.core.exceptions import SynchronousOnlyOperation
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.base import ServerSideCursor
 
 from membership_site.pg_loaders import give_back_to_django
 
+_running_loop = asyncio._get_running_loop  # noqa: SLF001 - what get_running_loop() reads
+ASYNC_MESSAGE = "You cannot call this from an async context - use a thread or sync_to_async."
+
+
+def sync_only(method):
+    """Django's ``async_unsafe`` around the method it decorates (``__wrapped__``), with the
+    same answer and no exception raised when no event loop runs. A method without the decorator
+    (pytest-django's blocker stands in for ``ensure_connection`` while it blocks the database)
+    is left as it is."""
+    original = getattr(method, "__wrapped__", None)
+    if original is None:
+        return method
+
+    @wraps(original)
+    def checked(*args, **kwargs):
+        if _running_loop() is not None and not os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE"):
+            raise SynchronousOnlyOperation(ASYNC_MESSAGE)
+        return original(*args, **kwargs)
+
+    return checked
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
     c_timestamp_loader = False  # set per connection by pg_loaders.use_c_timestamp_loader
     _binary = False
+
+    connect = sync_only(base.DatabaseWrapper.connect)
+    ensure_connection = sync_only(base.DatabaseWrapper.ensure_connection)
+    cursor = sync_only(base.DatabaseWrapper.cursor)
+    chunked_cursor = sync_only(base.DatabaseWrapper.chunked_cursor)
+    commit = sync_only(base.DatabaseWrapper.commit)
+    rollback = sync_only(base.DatabaseWrapper.rollback)
+    close = sync_only(base.DatabaseWrapper.close)
+    savepoint = sync_only(base.DatabaseWrapper.savepoint)
+    savepoint_rollback = sync_only(base.DatabaseWrapper.savepoint_rollback)
+    savepoint_commit = sync_only(base.DatabaseWrapper.savepoint_commit)
+    clean_savepoints = sync_only(base.DatabaseWrapper.clean_savepoints)
 
     def binary_cursor(self):
         """``cursor()`` whose rows come in PostgreSQL's binary format, read by psycopg's C
