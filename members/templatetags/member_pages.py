@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from membership_site.remembered import Remembered
-from membership_site.url_cache import url_context
+from membership_site.url_cache import cached_url, url_context
 
 register = template.Library()
 
@@ -357,3 +357,18 @@ def product_card(item, cards=None) -> SafeString:
         )
     parts.append("\n  </article>")
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
+
+
+@register.simple_tag
+def lesson_complete_url(product, lesson) -> str:
+    """``{% url 'members:lesson_complete' slug=product.slug lesson_pk=lesson.pk %}``, reversed
+    once per process (``membership_site.url_cache``): ``{% url %}`` cost a lesson page about
+    100,000 instructions for a URL that depends on the slug and the lesson alone."""
+    from django.urls import reverse
+
+    slug, lesson_pk = product.slug, lesson.pk
+    return cached_url(
+        "lesson_complete",
+        f"{slug}/{lesson_pk}",
+        lambda: reverse("members:lesson_complete", kwargs={"slug": slug, "lesson_pk": lesson_pk}),
+    )
