@@ -175,15 +175,16 @@ class Openings:
     def by_time(self, outline: Outline) -> tuple[list[datetime], list[tuple]]:
         """The outline's lessons by opening: the UTC moments in ascending order (to bisect),
         and for each (UTC moment, index in the outline, local opening). Ties keep course
-        order. Kept with the clock's openings, per outline version."""
-        key = ("by time", outline.product_pk, outline.version)
+        order. Kept with the clock's openings, one per product: for this very outline object
+        only (an edited course is another outline), so it never outgrows the course count."""
+        key = ("by time", outline.product_pk)
         found = self._known.get(key)
-        if found is None:
+        if found is None or found[0] is not outline:
             entries = sorted(
                 (utc, index, local) for index, (local, utc) in enumerate(self.each(outline.lessons))
             )
-            found = self._known[key] = ([entry[0] for entry in entries], entries)
-        return found
+            found = self._known[key] = (outline, [entry[0] for entry in entries], entries)
+        return found[1], found[2]
 
     def __call__(self, lesson: Lesson) -> tuple[datetime, datetime]:
         """The opening in the member's zone, and the same moment in UTC: comparing it with

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from members.access import (
@@ -75,7 +75,7 @@ def summarise_course(
         openings = [None] * len(lessons)
     done = 0
     continue_lesson, continue_state = None, None
-    next_lesson, next_opens_at = None, None
+    next_lesson, next_opens_at, next_utc = None, None, None
     for lesson, opening in zip(lessons, openings, strict=True):
         is_done = lesson.pk in done_lessons
         if is_done:
@@ -97,8 +97,9 @@ def summarise_course(
             continue
         if resumed_shift is not None and lesson.opens_on is None:
             opens_at += resumed_shift
-        if next_opens_at is None or opens_at < next_opens_at:
-            next_lesson, next_opens_at = lesson, opens_at
+            opens_at_utc = opens_at.astimezone(UTC)
+        if next_opens_at is None or opens_at_utc < next_utc:  # the earliest instant
+            next_lesson, next_opens_at, next_utc = lesson, opens_at, opens_at_utc
     return CourseSummary(
         done=done,
         total=len(lessons),

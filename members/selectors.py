@@ -240,7 +240,11 @@ def build_course_progress(
         done=sum(row.is_done for row in rows),
         total=len(rows),
         continue_row=_continue_row(rows),
-        next_opening=min(locked, key=lambda row: row.state.opens_at) if locked else None,
+        # The earliest instant: openings share the member's zone, and Python compares times
+        # with one tzinfo by their local reading, which misorders a time in a DST gap.
+        next_opening=min(locked, key=lambda row: row.state.opens_at.astimezone(UTC))
+        if locked
+        else None,
     )
 
 

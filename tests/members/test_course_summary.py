@@ -216,3 +216,65 @@ def test_past_the_kept_clocks_openings_are_still_right(monkeypatch):
         assert _next_opening(member, datetime(2026, 3, day + 1, tzinfo=UTC)) == expected
         assert _next_opening(member, datetime(2026, 3, day + 1, tzinfo=UTC)) == expected
     assert len(access._openings_by_clock._found) == 3
+
+
+@pytest.mark.parametrize(
+    ("zone", "starts_at", "paused", "drip_days", "fixed_day"),
+    [
+        # Nuuk springs from 23:00 to 00:00 on 28 March 2026: the drip lesson's opening
+        # (midnight plus a pause of 23h30) is a local time in that gap, after the fixed date's.
+        ("America/Nuuk", datetime(2026, 3, 20, 12, tzinfo=UTC), timedelta(hours=23, minutes=30),
+         8, date(2026, 3, 29)),
+        # Santiago springs from 00:00 to 01:00 on 6 September 2026: the two openings are one
+        # instant, read differently in local time.
+        ("America/Santiago", datetime(2026, 9, 1, 12, tzinfo=UTC), timedelta(hours=1),
+         5, date(2026, 9, 6)),
+    ],
+)  # fmt: skip
+def test_the_next_opening_is_the_earliest_instant_across_a_dst_change(
+    zone, starts_at, paused, drip_days, fixed_day
+):
+    course = make_course(days=(drip_days,))
+    fixed = LessonFactory(module=course.lessons[0].module, drip_days=None, opens_on=fixed_day,
+                          position=2)  # fmt: skip
+    member = UserFactory(time_zone=zone)
+    GrantFactory(member=member, product=course.product, state="active", starts_at=starts_at,
+                 paused_total=paused)  # fmt: skip
+    now = datetime.combine(fixed_day - timedelta(days=1), time(12), tzinfo=UTC)
+
+    (item,) = dashboard_items(member=member, now=now)
+    full = _progress(member, item, now)
+
+    assert item.course.next_opening == full.next_opening
+    openings = {row.lesson.pk: row.state.opens_at.astimezone(UTC) for row in full.rows}
+    earliest = min(openings.values())
+    assert openings[full.next_opening.lesson.pk] == earliest
+    if len(set(openings.values())) == 2:  # Nuuk: the fixed date opens first
+        assert full.next_opening.lesson.pk == fixed.pk
+    else:  # Santiago: one instant; the first in course order
+        assert full.next_opening.lesson.pk == course.lessons[0].pk
+
+
+def test_a_clock_keeps_one_order_per_course_and_follows_an_edited_outline():
+    from members.access import Openings
+    from products.models import Product
+    from products.outline import course_outline
+
+    course = make_course(days=(0, 5, 2))
+    member = UserFactory(time_zone="Europe/Berlin")
+    grant = GrantFactory(member=member, product=course.product, state="active",
+                         starts_at=datetime(2026, 3, 2, 12, tzinfo=UTC))  # fmt: skip
+    openings = Openings(grant, member.zone)
+    before = course_outline(Product.objects.get(pk=course.product.pk))
+    moments, entries = openings.by_time(before)
+    assert [before.lessons[index].pk for _utc, index, _local in entries] == [
+        course.lessons[0].pk, course.lessons[2].pk, course.lessons[1].pk]  # fmt: skip
+    assert moments == sorted(moments)
+
+    LessonFactory(module=course.lessons[0].module, drip_days=1, position=9)
+    after = course_outline(Product.objects.get(pk=course.product.pk))
+    assert after is not before
+    moments, entries = Openings(grant, member.zone).by_time(after)
+    assert len(entries) == len(after.lessons) == 4
+    kept = [key for key in openings._known if isinstance(key, tuple) and key[0] == "by time"]
+    assert kept == [("by time", course.product.pk)]
