@@ -12,6 +12,7 @@ class MembersConfig(AppConfig):
         from membership_site import (
             csrf_masks,
             fast_locals,
+            i18n_tags,
             lazy_reads,
             static_check,  # noqa: F401 - registers the system check
         )
@@ -23,3 +24,4 @@ class MembersConfig(AppConfig):
         csrf_masks.install()  # the CSRF token's mask from one random read, not 32
         fast_locals.install()  # language, zone, URL and connection reads without exceptions
         lazy_reads.install()  # settings and Django's regular expressions without LazyObject
+        i18n_tags.install()  # {% translate "literal" %} as gettext of the literal

@@ -1,5 +1,4 @@
-"""Django's ``i18n`` template library, with ``{% translate "literal" %}`` translated directly
-(issue 20); loaded by ``{% load i18n %}`` (``TEMPLATES`` ``OPTIONS["libraries"]``).
+"""``{% translate "literal" %}`` translated directly (issue 20).
 
 Django's ``TranslateNode`` makes a lazy translation of the literal on every render, then resolves
 it through the template variable machinery, localises it, forces it to text, escapes it (a
@@ -9,18 +8,19 @@ nothing else (no filter, ``context`` or ``noop``; ``as`` is fine) renders here a
 ``mark_safe(gettext(message).replace("%%", "%"))`` with the message's percent signs doubled, as
 Django's does; every other tag is Django's node. ``tests/site/test_i18n_tags.py`` compares the
 two in three languages, with and without autoescaping.
+
+``install()`` (at start-up, ``members.apps``) puts ``do_translate`` in place of Django's in the
+``i18n`` library's tags, so ``{% load i18n %}`` gives it to every template; a library of our own
+under the same name would be a second ``i18n`` (system check ``templates.W003``).
 """
 
 from __future__ import annotations
 
-from django import template
 from django.templatetags import i18n as django_i18n
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-register = template.Library()
-register.tags.update(django_i18n.register.tags)
-register.filters.update(django_i18n.register.filters)
+django_do_translate = django_i18n.register.tags["translate"]
 
 
 class LiteralTranslateNode(django_i18n.TranslateNode):
@@ -48,9 +48,14 @@ def _literal(node: django_i18n.TranslateNode) -> str | None:
     return variable.literal
 
 
-@register.tag("translate")
-@register.tag("trans")
 def do_translate(parser, token):
-    node = django_i18n.do_translate(parser, token)
+    """Django's ``do_translate``, giving a ``LiteralTranslateNode`` for a plain literal."""
+    node = django_do_translate(parser, token)
     literal = _literal(node)
     return node if literal is None else LiteralTranslateNode(node, literal)
+
+
+def install() -> None:
+    tags = django_i18n.register.tags
+    if tags.get("translate") is django_do_translate:
+        tags["translate"] = tags["trans"] = do_translate

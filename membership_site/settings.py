@@ -113,8 +113,6 @@ TEMPLATES = [
                 "branding.context_processors.branding",
                 "branding.context_processors.account_flags",
             ],
-            # Django's i18n tags, with {% translate "literal" %} translated directly (issue 20).
-            "libraries": {"i18n": "membership_site.i18n_tags"},
         },
     },
 ]
