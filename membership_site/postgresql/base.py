@@ -11,7 +11,7 @@ cursors without that check: the connection's loader already gives aware datetime
 all the check would ensure. Any connection that did not get the C class (another session zone,
 ``USE_TZ`` off) makes its cursors as Django's backend does.
 
-Django guards ``cursor()``, ``ensure_connection()``, ``commit()`` and the other connection methods
+Django guards ``cursor()``, ``commit()`` and the other connection methods
 with ``async_unsafe``, which calls ``asyncio.get_running_loop()`` to learn that no event loop is
 running: in a synchronous request that raises and catches a ``RuntimeError`` each time, two or
 three per query (about 8,000 instructions each). Here the same check asks
@@ -42,8 +42,9 @@ ASYNC_MESSAGE = "You cannot call this from an async context - use a thread or sy
 def sync_only(method):
     """Django's ``async_unsafe`` around the method it decorates (``__wrapped__``), with the
     same answer and no exception raised when no event loop runs. A method without the decorator
-    (pytest-django's blocker stands in for ``ensure_connection`` while it blocks the database)
-    is left as it is."""
+    is left as it is. Not for ``ensure_connection``: pytest-django blocks the database by
+    replacing Django's at test time, which a method of this class taken at import would bypass
+    (``cursor()`` still calls Django's, one check more per query)."""
     original = getattr(method, "__wrapped__", None)
     if original is None:
         return method
@@ -62,7 +63,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
     _binary = False
 
     connect = sync_only(base.DatabaseWrapper.connect)
-    ensure_connection = sync_only(base.DatabaseWrapper.ensure_connection)
     cursor = sync_only(base.DatabaseWrapper.cursor)
     chunked_cursor = sync_only(base.DatabaseWrapper.chunked_cursor)
     commit = sync_only(base.DatabaseWrapper.commit)

@@ -44,9 +44,9 @@ def _site_postgresql():
 
 def test_every_guarded_method_is_checked_without_exceptions():
     _site_postgresql()
-    for name in ("connect", "ensure_connection", "cursor", "chunked_cursor", "commit", "rollback",
-                 "close", "savepoint", "savepoint_rollback", "savepoint_commit",
-                 "clean_savepoints"):  # fmt: skip
+    guarded = ("connect", "cursor", "chunked_cursor", "commit", "rollback", "close", "savepoint",
+               "savepoint_rollback", "savepoint_commit", "clean_savepoints")  # fmt: skip
+    for name in guarded:
         method = DatabaseWrapper.__dict__[name]
         assert method.__code__ is sync_only(Connection.cursor).__code__, name
 
@@ -60,3 +60,12 @@ def test_the_site_s_postgresql_connection_refuses_an_event_loop(monkeypatch):
         assert cursor.fetchone() == (1,)
     with pytest.raises(SynchronousOnlyOperation):
         asyncio.run(_in_event_loop(connection.cursor))
+
+
+def test_pytest_django_still_blocks_the_database_outside_django_db_tests():
+    """Its blocker replaces Django's ``ensure_connection``: the site's connection calls it."""
+    _site_postgresql()
+    assert "ensure_connection" not in DatabaseWrapper.__dict__
+    connections["default"].close()
+    with pytest.raises(RuntimeError, match="Database access not allowed"):
+        connections["default"].cursor()
