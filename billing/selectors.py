@@ -243,14 +243,14 @@ def billing_line_for_grant(grant: AccessGrant) -> BillingLine | None:
     return _line(subscription_values=values, order=grant.order, in_plan_group=in_group)
 
 
-def billing_lines_for_grants(grants: Iterable[AccessGrant]) -> list[BillingLine]:
-    """The open subscriptions behind these grants, once each (a bundle's grants share one)."""
-    lines: dict[str, BillingLine] = {}
-    for grant in grants:
-        line = billing_line_for_grant(grant)
+def open_billing_lines(lines: Iterable[BillingLine | None]) -> list[BillingLine]:
+    """The open subscriptions among grants' billing lines (``billing_line_for_grant``, which
+    the dashboard's items carry), once each: a bundle's grants share one."""
+    found: dict[str, BillingLine] = {}
+    for line in lines:
         if line is not None and line.is_open:
-            lines.setdefault(line.ref, line)
-    return list(lines.values())
+            found.setdefault(line.ref, line)
+    return list(found.values())
 
 
 def _member_subscriptions(*, member_pk: int) -> QuerySet[Subscription]:

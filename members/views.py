@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
-from billing.selectors import billing_lines_for_grants, member_billing_lines, support_email
+from billing.selectors import member_billing_lines, open_billing_lines, support_email
 from branding.selectors import request_brand
 from members import downloads, usage
 from members.access import effective_state, grant_allows_access, grant_for, lesson_state
@@ -75,7 +75,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     items = dashboard_items(member=request.user, now=timezone.now())
     context = {
         "items": items,
-        "billing_lines": billing_lines_for_grants(item.grant for item in items),
+        "billing_lines": open_billing_lines(item.billing for item in items),
         "support_email": support_email(brand=request_brand(request)),
         "grace_items": [item for item in items if item.state == AccessGrant.State.GRACE],
         "lapsed_items": [item for item in items if item.is_lapsed],
