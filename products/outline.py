@@ -72,12 +72,9 @@ class Outline:
     lessons: tuple[OutlineLesson, ...]  # in course order
     # Worked out once per outline, for the dashboard's summaries (members.course_summary):
     lesson_pks: frozenset[int] = field(init=False)
-    opening_keys: frozenset[date | int] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lesson_pks", frozenset(lesson.pk for lesson in self.lessons))
-        keys = frozenset(lesson.opening_key for lesson in self.lessons)
-        object.__setattr__(self, "opening_keys", keys)
 
 
 _cache: OrderedDict[tuple[int, int], Outline] = OrderedDict()
