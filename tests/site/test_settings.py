@@ -132,11 +132,11 @@ def test_production_without_collected_static_files_names_the_command(tmp_path):
     assert "Run `python manage.py collectstatic --noinput`." in result.stderr
 
 
-def import_wsgi_module(var_dir: Path) -> subprocess.CompletedProcess:
+def import_wsgi_module(var_dir: Path, then: str = "") -> subprocess.CompletedProcess:
     """What gunicorn does first: import the WSGI application (no system checks run)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     return subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "-c", "import membership_site.wsgi"],
+        [sys.executable, "-c", f"import membership_site.wsgi{then}"],
         cwd=ROOT,
         env={**clean, **PRODUCTION, "VAR_DIR": str(var_dir)},
         capture_output=True,
@@ -155,3 +155,11 @@ def test_the_wsgi_server_says_at_start_up_that_static_files_are_not_collected(tm
     assert "ERROR membership_site.static_check: Static files are not collected" in missing.stderr
     assert "python manage.py collectstatic --noinput" in missing.stderr
     assert "Static files are not collected" not in present.stderr
+
+
+def test_what_start_up_loaded_is_kept_out_of_the_collector_s_walks(tmp_path):
+    collected_static_files(tmp_path)
+    result = import_wsgi_module(tmp_path, then="; import gc; print(gc.get_freeze_count())")
+
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) > 50_000  # Django and the apps, frozen after loading
