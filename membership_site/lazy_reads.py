@@ -70,13 +70,11 @@ def lazy_patterns() -> list[tuple[object, str, SimpleLazyObject]]:
     return found
 
 
-def _compile_patterns() -> int:
-    patterns = lazy_patterns()
-    for module, name, lazy in patterns:
+def _compile_patterns() -> None:
+    for module, name, lazy in lazy_patterns():
         compiled = lazy.__dict__["_setupfunc"]()
         if isinstance(compiled, re.Pattern):
             setattr(module, name, compiled)
-    return len(patterns)
 
 
 def install() -> None:

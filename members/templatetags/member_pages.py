@@ -16,6 +16,7 @@ from datetime import datetime, tzinfo
 from typing import NamedTuple
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format, localize
 from django.utils.html import escape
@@ -90,8 +91,8 @@ _row_texts = Remembered()
 
 class _Labels:
     """The row labels of one outline, each opening date once. The language and zone are read
-    once per outline (each read of Django's context-local state costs 15,000 instructions or
-    more; every locked lesson read both)."""
+    once per outline (each read of Django's context-local state cost 15,000 instructions or
+    more before ``membership_site.fast_locals``; every locked lesson read both)."""
 
     def __init__(self) -> None:
         self.language, self.tz = translation.get_language(), timezone.get_current_timezone()
@@ -310,7 +311,8 @@ def _card_state_text(item, labels: _CardLabels, tz=None) -> str:
 class CardContext(NamedTuple):
     """What every card reads from the request's state, read once for all of a dashboard's
     cards: each read of Django's context-local language, zone or URL settings costs
-    15,000-27,000 instructions, and the cards made about 50 of them (issue 20)."""
+    15,000-27,000 instructions before ``membership_site.fast_locals`` (about 2,000 since), and
+    the cards made about 50 of them (issue 20)."""
 
     labels: _CardLabels
     tz: tzinfo
@@ -364,8 +366,6 @@ def lesson_complete_url(product, lesson) -> str:
     """``{% url 'members:lesson_complete' slug=product.slug lesson_pk=lesson.pk %}``, reversed
     once per process (``membership_site.url_cache``): ``{% url %}`` cost a lesson page about
     100,000 instructions for a URL that depends on the slug and the lesson alone."""
-    from django.urls import reverse
-
     slug, lesson_pk = product.slug, lesson.pk
     return cached_url(
         "lesson_complete",
